@@ -1,0 +1,159 @@
+#define CAF_SUITE policy.failure_classifier
+#include "catalog/failure_classifier.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <set>
+#include <string>
+
+using gw::catalog::attempt_outcome;
+using gw::catalog::classify;
+using gw::catalog::looks_like_missing_model;
+using gw::catalog::outcome_kind;
+using gw::upstream::transport_failure;
+using gw::upstream::upstream_result;
+
+namespace {
+
+upstream_result answer(int status, std::string body) {
+  upstream_result r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+upstream_result failure(transport_failure f) {
+  upstream_result r;
+  r.failure = f;
+  r.detail = "test";
+  return r;
+}
+
+struct expectation {
+  int status;
+  std::string body;
+  outcome_kind kind;
+  std::string reason;
+};
+
+const std::string ok_body =
+  R"({"id":"x","choices":[{"message":{"content":"ok"}}],"usage":{"total_tokens":3}})";
+
+} // namespace
+
+CAF_TEST(missing model detection follows the reference helper) {
+  // Reference §16.4.
+  CAF_CHECK(looks_like_missing_model(404, ""));
+  CAF_CHECK(looks_like_missing_model(410, ""));
+  CAF_CHECK(looks_like_missing_model(400, R"({"error": {"message": "Unknown model: old-model"}})"));
+  CAF_CHECK(!looks_like_missing_model(400, R"({"error": {"message": "Invalid request payload"}})"));
+  CAF_CHECK(looks_like_missing_model(422, "The MODEL does not exist"));
+  CAF_CHECK(looks_like_missing_model(400, "model `x` not found"));
+  CAF_CHECK(!looks_like_missing_model(400, ""));
+  CAF_CHECK(!looks_like_missing_model(400, "resource not found"));
+  CAF_CHECK(!looks_like_missing_model(500, "model not found"));
+  CAF_CHECK(!looks_like_missing_model(401, "model not found"));
+}
+
+CAF_TEST(every status class maps to its outcome) {
+  const expectation table[] = {
+    {200, ok_body, outcome_kind::success, ""},
+    {201, R"({"a":1})", outcome_kind::success, ""},
+    {200, R"({"error":null,"choices":[]})", outcome_kind::success, ""},
+    {200, "not json", outcome_kind::malformed_response, "malformed_response"},
+    {200, "", outcome_kind::malformed_response, "malformed_response"},
+    {200, "[1,2]", outcome_kind::malformed_response, "malformed_response"},
+    {200, R"("text")", outcome_kind::malformed_response, "malformed_response"},
+    {200, "null", outcome_kind::malformed_response, "malformed_response"},
+    {200, R"({"choices":[{"message":)", outcome_kind::malformed_response, "malformed_response"},
+    {200, R"({"error":{"message":"upstream failed","code":502}})", outcome_kind::malformed_response,
+     "malformed_response"},
+    {204, "", outcome_kind::malformed_response, "malformed_response"},
+    {301, R"({"location":"elsewhere"})", outcome_kind::malformed_response, "malformed_response"},
+    {302, "", outcome_kind::malformed_response, "malformed_response"},
+    {429, R"({"error":{"message":"rate limited"}})", outcome_kind::rate_limited, "provider_429"},
+    {500, "", outcome_kind::provider_5xx, "provider_5xx"},
+    {502, "bad gateway", outcome_kind::provider_5xx, "provider_5xx"},
+    {503, "model not found", outcome_kind::provider_5xx, "provider_5xx"},
+    {504, "", outcome_kind::provider_5xx, "provider_5xx"},
+    {413, "", outcome_kind::request_too_large, "request_too_large"},
+    {401, "invalid api key", outcome_kind::auth_error, "auth_error"},
+    {403, "forbidden", outcome_kind::auth_error, "auth_error"},
+    {404, "", outcome_kind::model_not_found, "model_not_found"},
+    {410, "gone", outcome_kind::model_not_found, "model_not_found"},
+    {400, R"({"error": {"message": "Unknown model: old-model"}})", outcome_kind::model_not_found,
+     "model_not_found"},
+    {400, "The model `llama-3-70b` has been decommissioned and is no longer supported",
+     outcome_kind::model_not_found, "model_not_found"},
+    {402, R"({"error":{"message":"Insufficient credits"}})", outcome_kind::route_rejected,
+     "route_rejected"},
+    {400, "This model's maximum context length is 8192 tokens", outcome_kind::route_rejected,
+     "route_rejected"},
+    {422, R"({"error":{"code":"context_length_exceeded"}})", outcome_kind::route_rejected,
+     "route_rejected"},
+    {400, "Please reduce the length of the messages", outcome_kind::route_rejected,
+     "route_rejected"},
+    {400, "max_tokens must be at most 8192 for this model", outcome_kind::route_rejected,
+     "route_rejected"},
+    {400, "tools is not supported with this model", outcome_kind::route_rejected, "route_rejected"},
+    {400, "This model does not support function calling", outcome_kind::route_rejected,
+     "route_rejected"},
+    {400, "Unsupported parameter: 'seed'", outcome_kind::route_rejected, "route_rejected"},
+    {400, "response_format json_schema is not supported", outcome_kind::route_rejected,
+     "route_rejected"},
+    {400, R"({"error":{"code":"tool_use_failed"}})", outcome_kind::route_rejected,
+     "route_rejected"},
+    {451, "", outcome_kind::route_rejected, "route_rejected"},
+    {408, "", outcome_kind::timeout, "timeout"},
+    {400, R"({"error": {"message": "Invalid request payload"}})", outcome_kind::caller_error,
+     "caller_error"},
+    {400, "", outcome_kind::caller_error, "caller_error"},
+    {422, "messages[0].role must be one of system, user, assistant", outcome_kind::caller_error,
+     "caller_error"},
+    {409, "conflict", outcome_kind::caller_error, "caller_error"},
+  };
+  for (const auto& row : table) {
+    auto out = classify(answer(row.status, row.body));
+    CAF_MESSAGE("status " << row.status << " body " << row.body);
+    CAF_CHECK_EQUAL(to_string(out.kind), to_string(row.kind));
+    CAF_CHECK_EQUAL(out.reason, row.reason);
+    CAF_CHECK_EQUAL(out.status, row.status);
+    CAF_CHECK_EQUAL(out.fall_through, row.kind != outcome_kind::caller_error);
+  }
+}
+
+CAF_TEST(transport failures name their cause) {
+  struct row {
+    transport_failure failure;
+    outcome_kind kind;
+    std::string reason;
+  };
+  const row table[] = {
+    {transport_failure::timeout, outcome_kind::timeout, "timeout"},
+    {transport_failure::connect_error, outcome_kind::transport_error, "connect_error"},
+    {transport_failure::tls_error, outcome_kind::transport_error, "tls_error"},
+    {transport_failure::connection_reset, outcome_kind::transport_error, "connection_reset"},
+    {transport_failure::protocol_error, outcome_kind::transport_error, "protocol_error"},
+    {transport_failure::cancelled, outcome_kind::transport_error, "cancelled"},
+  };
+  for (const auto& r : table) {
+    auto out = classify(failure(r.failure));
+    CAF_CHECK_EQUAL(to_string(out.kind), to_string(r.kind));
+    CAF_CHECK_EQUAL(out.reason, r.reason);
+    CAF_CHECK_EQUAL(out.status, 0);
+    CAF_CHECK(out.fall_through);
+  }
+}
+
+CAF_TEST(outcome names are distinct and stable) {
+  std::set<std::string> names;
+  for (auto kind :
+       {outcome_kind::success, outcome_kind::rate_limited, outcome_kind::timeout,
+        outcome_kind::transport_error, outcome_kind::provider_5xx, outcome_kind::request_too_large,
+        outcome_kind::auth_error, outcome_kind::model_not_found, outcome_kind::route_rejected,
+        outcome_kind::caller_error, outcome_kind::malformed_response}) {
+    names.insert(to_string(kind));
+  }
+  CAF_CHECK_EQUAL(names.size(), 11u);
+  CAF_CHECK_EQUAL(std::string(to_string(outcome_kind::route_rejected)), "route_rejected");
+}

@@ -1,0 +1,169 @@
+#define CAF_SUITE policy.upstream_body
+#include "http/openai/chat_payload.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <string>
+
+#include "json_helpers.hpp"
+
+using gw::openai::build_upstream_body;
+using gw::openai::chat_request;
+using gw::openai::parse_chat_request;
+using policy_test::same_json;
+
+namespace {
+
+chat_request request(const std::string& body) {
+  auto parsed = parse_chat_request(body);
+  auto* req = std::get_if<chat_request>(&parsed);
+  if (req == nullptr) {
+    CAF_FAIL("rejected: " << std::get<gw::openai::request_error>(parsed).message);
+  }
+  return std::move(*req);
+}
+
+const std::string messages = R"("messages":[{"role":"user","content":"search the web"}])";
+
+// The web-search request of reference §16.3 items 6-8.
+std::string web_search_body(const std::string& extra = "") {
+  return "{" + messages
+         + R"(,"model":"auto","tools":[{"type":"web_search_preview"}],"tool_choice":{"type":"web_search_preview"},"max_tokens":100,"max_completion_tokens":100)"
+         + extra + "}";
+}
+
+} // namespace
+
+CAF_TEST(a non streaming body replaces the model and drops stream keys only) {
+  auto req = request(
+    R"({"model":"auto","messages":[{"role":"user","content":"héllo \u00e9 😀 \"q\" \\ \n"}],"stream":false,"temperature":0.7,"max_tokens":100,"n":1,"seed":12345678901234,"big":1.5e300,"tiny":-2.5e-8,"u64":18446744073709551615,"logit_bias":{"50256":-100},"stop":["\u0000"],"stream_options":{"include_usage":true}})");
+  auto body = build_upstream_body(req, "cerebras", "llama3.1-8b", false);
+  CAF_CHECK_EQUAL(
+    body,
+    R"({"model":"llama3.1-8b","messages":[{"role":"user","content":"héllo é 😀 \"q\" \\ \n"}],"temperature":0.7,"max_tokens":100,"n":1,"seed":12345678901234,"big":1.5e300,"tiny":-2.5e-8,"u64":18446744073709551615,"logit_bias":{"50256":-100},"stop":["\u0000"]})");
+}
+
+CAF_TEST(building a body leaves the shared client document unchanged) {
+  const std::string original = web_search_body(R"(,"stream":true)");
+  auto req = request(original);
+  build_upstream_body(req, "groq", "groq/compound", true);
+  build_upstream_body(req, "openrouter", "openrouter/free", false);
+  auto expected = policy_test::parse(original);
+  CAF_CHECK(*req.document == *expected);
+}
+
+CAF_TEST(a missing model is added) {
+  auto req = request("{" + messages + "}");
+  CAF_CHECK_EQUAL(build_upstream_body(req, "nvidia", "meta/llama", false),
+                  "{" + messages + R"(,"model":"meta/llama"})");
+}
+
+CAF_TEST(a streaming body asks for usage and keeps other stream options) {
+  auto req = request(
+    "{" + messages
+    + R"(,"model":"auto","stream":true,"stream_options":{"other":1,"include_usage":false},"top_p":1})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "groq", "llama-3.1-8b-instant", true),
+    "{" + messages
+      + R"(,"model":"llama-3.1-8b-instant","stream":true,"stream_options":{"other":1,"include_usage":true},"top_p":1})");
+}
+
+CAF_TEST(a streaming body adds stream and stream options when the client sent neither) {
+  auto req = request("{" + messages + R"(,"model":"x"})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "gemini", "gemini-2.0-flash", true),
+    "{" + messages
+      + R"(,"model":"gemini-2.0-flash","stream":true,"stream_options":{"include_usage":true}})");
+}
+
+CAF_TEST(groq web search becomes compound custom without tools and max tokens) {
+  // Reference §16.3 item 6.
+  auto req = request(web_search_body());
+  auto body = build_upstream_body(req, "groq", "groq/compound", false);
+  CAF_CHECK_EQUAL(
+    body,
+    "{" + messages
+      + R"(,"model":"groq/compound","compound_custom":{"tools":{"enabled_tools":["web_search"]}}})");
+}
+
+CAF_TEST(groq replaces an invalid compound custom in place) {
+  // Reference §16.3 item 7.
+  auto req = request(web_search_body(R"(,"compound_custom":"invalid","seed":1)"));
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "groq", "groq/compound", false),
+    "{" + messages
+      + R"(,"model":"groq/compound","compound_custom":{"tools":{"enabled_tools":["web_search"]}},"seed":1})");
+  req = request(web_search_body(R"(,"compound_custom":{"tools":"bad"})"));
+  CAF_CHECK(same_json(
+    build_upstream_body(req, "groq", "groq/compound", false),
+    "{" + messages
+      + R"(,"model":"groq/compound","compound_custom":{"tools":{"enabled_tools":["web_search"]}}})"));
+  req = request(web_search_body(R"(,"compound_custom":{"tools":{"enabled_tools":"bad"}})"));
+  CAF_CHECK(same_json(
+    build_upstream_body(req, "groq", "groq/compound", false),
+    "{" + messages
+      + R"(,"model":"groq/compound","compound_custom":{"tools":{"enabled_tools":["web_search"]}}})"));
+}
+
+CAF_TEST(groq keeps other tools and compound settings and adds web search once) {
+  auto req = request(
+    "{" + messages
+    + R"(,"tools":[{"type":"function","function":{"name":"f"}},{"type":"web_search_preview"}],"compound_custom":{"x":1,"tools":{"enabled_tools":["code_interpreter"],"y":2}}})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "groq", "groq/compound-mini", false),
+    "{" + messages
+      + R"(,"tools":[{"type":"function","function":{"name":"f"}}],"compound_custom":{"x":1,"tools":{"enabled_tools":["code_interpreter","web_search"],"y":2}},"model":"groq/compound-mini"})");
+  req = request(
+    "{" + messages
+    + R"(,"tools":[{"type":"web_search_preview"}],"compound_custom":{"tools":{"enabled_tools":["web_search"]}}})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "groq", "groq/compound", false),
+    "{" + messages
+      + R"(,"compound_custom":{"tools":{"enabled_tools":["web_search"]}},"model":"groq/compound"})");
+}
+
+CAF_TEST(openrouter web search uses its server tool) {
+  // Reference §16.3 item 8; max-token fields stay for openrouter.
+  auto req = request(web_search_body());
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "openrouter", "openrouter/free", false),
+    "{" + messages
+      + R"(,"model":"openrouter/free","tools":[{"type":"openrouter:web_search"}],"max_tokens":100,"max_completion_tokens":100})");
+}
+
+CAF_TEST(openrouter keeps function tools and does not duplicate its server tool) {
+  auto req = request(
+    "{" + messages
+    + R"(,"tools":[{"type":"function","function":{"name":"f"}},{"type":"web_search_preview"},{"type":"openrouter:web_search"}],"tool_choice":"auto"})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "openrouter", "m", false),
+    "{" + messages
+      + R"(,"tools":[{"type":"function","function":{"name":"f"}},{"type":"openrouter:web_search"}],"model":"m"})");
+}
+
+CAF_TEST(other providers forward web search tools unchanged) {
+  auto req = request(web_search_body());
+  auto body = build_upstream_body(req, "gemini", "gemini-2.0-flash", false);
+  CAF_CHECK(same_json(
+    body,
+    "{" + messages
+      + R"(,"model":"gemini-2.0-flash","tools":[{"type":"web_search_preview"}],"tool_choice":{"type":"web_search_preview"},"max_tokens":100,"max_completion_tokens":100})"));
+}
+
+CAF_TEST(without a web search preview tool groq bodies are not translated) {
+  auto req = request(
+    "{" + messages
+    + R"(,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto","max_tokens":5})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "groq", "llama", false),
+    "{" + messages
+      + R"(,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto","max_tokens":5,"model":"llama"})");
+}
+
+CAF_TEST(streaming and the groq translation combine) {
+  auto req = request(web_search_body(R"(,"stream":true)"));
+  CAF_CHECK_EQUAL(
+    build_upstream_body(req, "groq", "groq/compound", true),
+    "{" + messages
+      + R"(,"model":"groq/compound","stream":true,"stream_options":{"include_usage":true},"compound_custom":{"tools":{"enabled_tools":["web_search"]}}})");
+}
