@@ -1,0 +1,79 @@
+// The gateway's durable state in one SQLite file (WAL): quota buckets, route health, usage
+// aggregates and a pruned raw event log. Synchronous and single-connection; the persistence
+// actor is its only writer in the running gateway (start-up code may read it before that).
+#pragma once
+
+#include "actors/messages.hpp"
+#include "core/expected.hpp"
+#include "persistence/sqlite.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gw::persistence {
+
+/// All-time usage of one provider account (every route of it).
+struct provider_usage {
+  std::string provider_name;
+  int64_t requests = 0;
+  int64_t successes = 0;
+  int64_t failures = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total_tokens = 0;
+  int64_t last_used_at_ms = 0;
+};
+
+class state_store {
+public:
+  /// Opens or creates `path` (":memory:" for a private in-memory store), creating missing
+  /// parent directories, setting WAL + synchronous=NORMAL + the busy timeout (clamped to
+  /// >= 0), and migrating the schema to the latest version.
+  static gw::expected<std::unique_ptr<state_store>> open(const std::string& path,
+                                                         int busy_timeout_ms);
+
+  ~state_store();
+  state_store(const state_store&) = delete;
+  state_store& operator=(const state_store&) = delete;
+
+  gw::expected<std::vector<actors::quota_record>> load_quotas();
+  gw::expected<std::vector<actors::health_record>> load_health();
+  /// Route aggregates, ordered by route_id.
+  gw::expected<actors::usage_table> load_usage();
+  /// Provider aggregates, ordered by provider_name.
+  gw::expected<std::vector<provider_usage>> load_provider_usage();
+
+  /// Writes everything in ONE transaction: quota and health rows are upserted as given
+  /// (the caller coalesces), each event is appended to the log and added to the route and
+  /// provider aggregates. On failure nothing is written.
+  std::optional<gw::error> write_batch(const std::vector<actors::quota_record>& quotas,
+                                       const std::vector<actors::health_record>& health,
+                                       const std::vector<actors::usage_event>& events);
+
+  /// Deletes raw events with at_ms < older_than_ms; aggregates are untouched.
+  /// Returns the number of rows deleted.
+  gw::expected<int64_t> prune_events(int64_t older_than_ms);
+
+  /// Raw events currently in the log (diagnostics and tests).
+  gw::expected<int64_t> event_count();
+
+  int schema_version();
+
+private:
+  struct statements;
+
+  state_store(database db, std::unique_ptr<statements> stmts);
+
+  std::optional<gw::error> write_all(const std::vector<actors::quota_record>& quotas,
+                                     const std::vector<actors::health_record>& health,
+                                     const std::vector<actors::usage_event>& events);
+
+  // Declared before the statements so that they are finalized first.
+  database db_;
+  std::unique_ptr<statements> stmts_;
+};
+
+} // namespace gw::persistence
