@@ -1,0 +1,106 @@
+// The live request monitor (reference §12): a bounded ring of recent gateway events for the
+// snapshot endpoint, plus subscribers for the live SSE feed. Thread-safe: publish() is called
+// from request handlers on many threads; each subscriber is drained by its network writer.
+// Publishing never blocks on a slow subscriber: its bounded queue drops the oldest event.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gw::openai {
+
+struct live_event {
+  /// Increasing from 1 per ring.
+  int64_t event_id = 0;
+  std::string event_type;
+  std::string request_id;
+  /// Unix seconds.
+  int64_t timestamp = 0;
+  /// A JSON object, already trimmed; "" is written as {}.
+  std::string payload_json;
+};
+
+/// Compact JSON of `v` with the monitor's limits: strings longer than `string_limit` code
+/// points are cut and suffixed "... <truncated N chars>"; arrays keep 30 items plus
+/// "<truncated N items>"; objects keep 30 keys plus "__truncated__": "N keys omitted"; every
+/// value nested 4 or more levels below `v` becomes "<truncated-depth>". (assistant_text uses
+/// a limit of 8000.)
+std::string trim_payload(const rapidjson::Value& v, size_t string_limit = 1200);
+
+/// `{"event_id":..,"event_type":..,"request_id":..,"timestamp":..,"payload":{..}}`, compact.
+std::string live_event_json(const live_event& event);
+
+class live_ring {
+public:
+  /// Events a subscriber may have waiting before the oldest is dropped.
+  static constexpr size_t subscriber_queue_capacity = 200;
+
+  class subscriber {
+  public:
+    /// The oldest waiting event, or none when the queue is empty.
+    std::optional<live_event> pop();
+
+    /// Events dropped because the queue was full.
+    size_t dropped() const;
+
+  private:
+    friend class live_ring;
+
+    explicit subscriber(std::function<void()> notify);
+
+    /// Queues `event` (dropping the oldest when full); true when the queue was empty before.
+    bool push(const live_event& event);
+
+    std::function<void()> notify_;
+    mutable std::mutex mtx_;
+    std::deque<live_event> queue_;
+    size_t dropped_ = 0;
+  };
+
+  using subscriber_ptr = std::shared_ptr<subscriber>;
+
+  /// Keeps the newest max(10, capacity) events.
+  explicit live_ring(size_t capacity = 1000);
+
+  /// Appends an event and hands it to every subscriber; returns its id. Subscribers receive
+  /// events in id order. `notify` of a subscriber whose queue was empty runs on the calling
+  /// thread after every lock is released.
+  int64_t publish(std::string event_type, std::string request_id, int64_t timestamp,
+                  std::string payload_json);
+
+  /// `{"object":"list","data":[events oldest -> newest]}`, compact.
+  std::string snapshot_json() const;
+
+  /// Registers a subscriber that receives every event published from now on (no history).
+  /// `notify` is called whenever its queue goes from empty to non-empty; the writer then
+  /// drains it with pop(). A publish that raced with unsubscribe() may still call `notify`
+  /// once after unsubscribe() returned, so it must stay safe to call (e.g. capture a
+  /// weak_ptr).
+  subscriber_ptr subscribe(std::function<void()> notify);
+
+  void unsubscribe(const subscriber_ptr& sub);
+
+  size_t subscribers() const;
+
+  size_t capacity() const {
+    return capacity_;
+  }
+
+private:
+  size_t capacity_;
+  mutable std::mutex mtx_;
+  std::deque<live_event> events_;
+  int64_t last_id_ = 0;
+  std::vector<subscriber_ptr> subscribers_;
+};
+
+} // namespace gw::openai
