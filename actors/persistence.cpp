@@ -35,9 +35,17 @@ auto values_of(const Map& map) {
 /// On failure the events are dropped (an unbounded backlog is worse than a gap in the log)
 /// while the coalesced quota and health rows stay queued for the next batch: they are
 /// bounded by the number of keys and routes, and a newer record replaces them anyway.
-bool commit_pending(persistence::state_store& store, pending_writes& pending) {
+bool commit_pending(persistence::state_store& store, pending_writes& pending,
+                    const persistence_settings* settings = nullptr) {
   bool ok = true;
   if (pending.size() > 0) {
+    if (settings != nullptr && settings->on_batch) {
+      auto lag = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                               - pending.first_queued)
+                   .count();
+      settings->on_batch(pending.size(), lag);
+    }
+    pending.first_queued = {};
     auto err =
       store.write_batch(values_of(pending.quotas), values_of(pending.health), pending.events);
     if (err) {
@@ -74,8 +82,11 @@ void prune_old_events(persistence_state& st) {
 /// sure a tick follows the messages already in the mailbox (group commit).
 void after_enqueue(self_pointer self) {
   auto& st = self->state;
+  if (st.pending.first_queued == std::chrono::steady_clock::time_point{}) {
+    st.pending.first_queued = std::chrono::steady_clock::now();
+  }
   if (st.pending.size() >= st.settings.max_batch) {
-    commit_pending(*st.store, st.pending);
+    commit_pending(*st.store, st.pending, &st.settings);
     return;
   }
   if (!st.commit_scheduled) {
@@ -88,7 +99,7 @@ void after_enqueue(self_pointer self) {
 /// the one not accounted for by a scheduled commit is the prune timer's and re-arms it.
 void on_tick(self_pointer self) {
   auto& st = self->state;
-  commit_pending(*st.store, st.pending);
+  commit_pending(*st.store, st.pending, &st.settings);
   if (st.commit_scheduled) {
     st.commit_scheduled = false;
     return;

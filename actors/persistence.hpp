@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@ struct persistence_settings {
   std::chrono::milliseconds prune_interval{3600'000};
   /// Queued records that force a commit before the mailbox drain ends.
   size_t max_batch = 1000;
+  /// Called after every committed batch with its size and the age of its oldest write
+  /// (metrics); may be empty.
+  std::function<void(size_t writes, double lag_seconds)> on_batch;
 };
 
 /// Writes accepted but not yet committed.
@@ -39,6 +43,8 @@ struct pending_writes {
   std::vector<usage_event> events;
   /// persist(quota_record) callers, answered once their transaction committed (or failed).
   std::vector<caf::typed_response_promise<bool>> waiting;
+  /// When the oldest write of this batch was queued (steady clock), for the lag metric.
+  std::chrono::steady_clock::time_point first_queued{};
 
   size_t size() const {
     return quotas.size() + health.size() + events.size();

@@ -102,10 +102,14 @@ quota_decision quota_ledger::reserve(int64_t now_ms, int64_t tokens) {
   const uint64_t id = ++next_id_;
   requests_today_ += 1;
   tokens_today_ += tokens;
-  // A clock stepping back must not break the "oldest first" order the window relies on.
-  const int64_t at = minute_.empty() ? now_ms : std::max(now_ms, minute_.back().at_ms);
-  minute_.push_back(minute_entry{at, tokens, id});
-  minute_tokens_ += tokens;
+  // Without a minute limit the sliding minute is not tracked: it would only grow with traffic
+  // (60 s x requests per second entries) and nothing reads it for a decision.
+  if (limits_.requests_per_minute || limits_.tokens_per_minute) {
+    // A clock stepping back must not break the "oldest first" order the window relies on.
+    const int64_t at = minute_.empty() ? now_ms : std::max(now_ms, minute_.back().at_ms);
+    minute_.push_back(minute_entry{at, tokens, id});
+    minute_tokens_ += tokens;
+  }
   pending_.emplace(id, pending_reservation{day_, tokens});
   while (pending_.size() > max_pending) {
     pending_.erase(pending_.begin());

@@ -77,6 +77,9 @@ public:
 
   /// A failing key (401/403) blocks every reservation until cleared.
   void set_key_failing(bool failing);
+  bool key_failing() const {
+    return key_failing_;
+  }
 
   /// The state as of `now_ms`: entries older than the window dropped, day counters zero when
   /// `now_ms` is on a later local day. Does not modify the ledger.

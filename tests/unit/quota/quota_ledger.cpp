@@ -185,7 +185,7 @@ CAF_TEST(settling after the entry left the minute adjusts only the day counters)
 }
 
 CAF_TEST(settling after the day rolled over leaves the new day alone) {
-  auto ledger = la_ledger({{}, {}, {}, {}});
+  auto ledger = la_ledger({{}, {}, 100000, {}});
   auto late = ledger.reserve(la_midnight - 10 * sec, 100);
   auto gone = ledger.reserve(la_midnight - 10 * sec, 100);
   ledger.settle(la_midnight + 10 * sec, late.reservation_id, 500, true);
@@ -285,4 +285,17 @@ CAF_TEST(reservation ids are unique and a flood of unsettled ones stays bounded)
   ledger.settle(noon, *ids.begin(), 0, false);
   ledger.settle(noon, *ids.rbegin(), 0, false);
   CAF_CHECK_EQUAL(ledger.snapshot(noon).requests_today, static_cast<int64_t>(count) - 1);
+}
+
+CAF_TEST(without a minute limit the sliding minute is not tracked) {
+  // It would hold one entry per request of the last 60 s and decide nothing.
+  auto ledger = utc_ledger({{}, 1000, {}, {}});
+  for (int i = 0; i < 100; ++i) {
+    CAF_REQUIRE(ledger.reserve(noon + i, 10).granted);
+  }
+  auto s = ledger.snapshot(noon + 100);
+  CAF_CHECK_EQUAL(s.requests_today, 100);
+  CAF_CHECK_EQUAL(s.tokens_today, 1000);
+  CAF_CHECK(s.minute_times_ms.empty());
+  CAF_CHECK_EQUAL(s.requests_this_minute, 0);
 }

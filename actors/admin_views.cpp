@@ -1,0 +1,263 @@
+#include "actors/admin_views.hpp"
+
+#include "catalog/catalog_json.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace gw::actors {
+
+namespace {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(json_writer& w, const std::string& value) {
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+/// Timestamps are whole seconds, as in the reference's SQLite rows.
+void write_seconds(json_writer& w, int64_t ms) {
+  w.Int64(ms / 1000);
+}
+
+health_record health_or_default(const health_map& health, const catalog::route& r) {
+  if (auto it = health.find(r.route_id); it != health.end()) {
+    return it->second;
+  }
+  health_record h;
+  h.route_id = r.route_id;
+  h.provider_name = r.provider_name;
+  h.model_id = r.model_id;
+  return h;
+}
+
+void write_health(json_writer& w, const health_record& h) {
+  w.StartObject();
+  w.Key("route_id");
+  write_string(w, h.route_id);
+  w.Key("provider_name");
+  write_string(w, h.provider_name);
+  w.Key("model_id");
+  write_string(w, h.model_id);
+  w.Key("status");
+  write_string(w, h.status);
+  w.Key("status_reason");
+  if (h.reason.empty()) {
+    w.Null();
+  } else {
+    write_string(w, h.reason);
+  }
+  w.Key("consecutive_failures");
+  w.Int64(h.consecutive_failures);
+  w.Key("rate_limited_until");
+  write_seconds(w, h.rate_limited_until_ms);
+  w.Key("next_probe_at");
+  write_seconds(w, h.next_probe_at_ms);
+  w.Key("updated_at");
+  write_seconds(w, h.updated_ms);
+  w.EndObject();
+}
+
+void write_usage(json_writer& w, const std::string& route_id, const usage_map& usage) {
+  route_usage u;
+  u.route_id = route_id;
+  if (auto it = usage.find(route_id); it != usage.end()) {
+    u = it->second;
+  }
+  w.StartObject();
+  w.Key("route_id");
+  write_string(w, u.route_id);
+  w.Key("total_events");
+  w.Int64(u.total_events);
+  w.Key("successes");
+  w.Int64(u.successes);
+  w.Key("failures");
+  w.Int64(u.failures);
+  w.Key("rate_limits");
+  w.Int64(u.rate_limits);
+  w.Key("timeouts");
+  w.Int64(u.timeouts);
+  w.Key("not_found");
+  w.Int64(u.not_found);
+  w.Key("prompt_tokens");
+  w.Int64(u.prompt_tokens);
+  w.Key("completion_tokens");
+  w.Int64(u.completion_tokens);
+  w.Key("total_tokens");
+  w.Int64(u.total_tokens);
+  w.Key("last_used_at");
+  if (u.last_used_at_ms == 0) {
+    w.Null();
+  } else {
+    write_seconds(w, u.last_used_at_ms);
+  }
+  w.Key("last_status_code");
+  if (u.last_status_code == 0) {
+    w.Null();
+  } else {
+    w.Int(u.last_status_code);
+  }
+  w.EndObject();
+}
+
+void write_route_with_health(json_writer& w, const catalog::route& r, const health_record& h) {
+  w.StartObject();
+  catalog::write_route_fields(w, r);
+  w.Key("health");
+  write_health(w, h);
+}
+
+std::string take(const rapidjson::StringBuffer& buffer) {
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+void write_limit(json_writer& w, const char* key, int64_t limit) {
+  w.Key(key);
+  if (limit < 0) {
+    w.Null();
+  } else {
+    w.Int64(limit);
+  }
+}
+
+} // namespace
+
+std::string catalog_view_json(const std::vector<catalog::route>& routes, const health_map& health,
+                              const std::string& catalog_path) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("object");
+  w.String("list");
+  w.Key("catalog_path");
+  write_string(w, catalog_path);
+  w.Key("data");
+  w.StartArray();
+  for (const auto& r : routes) {
+    write_route_with_health(w, r, health_or_default(health, r));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return take(buffer);
+}
+
+std::string route_view_json(const catalog::route& route, const health_record& health) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("data");
+  write_route_with_health(w, route, health);
+  w.EndObject();
+  w.EndObject();
+  return take(buffer);
+}
+
+std::string providers_status_json(const std::vector<catalog::provider_spec>& providers,
+                                  const quota_map& quotas,
+                                  const std::vector<catalog::route>& routes,
+                                  const health_map& health, const usage_map& usage,
+                                  int64_t now_ms) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("object");
+  w.String("list");
+  w.Key("data");
+  w.StartArray();
+  for (const auto& p : providers) {
+    quota_view q;
+    if (auto it = quotas.find(p.name); it != quotas.end()) {
+      q = it->second;
+    }
+    w.StartObject();
+    w.Key("name");
+    write_string(w, p.name);
+    w.Key("configured");
+    w.Bool(p.configured());
+    w.Key("available");
+    w.Bool(q.available);
+    w.Key("unavailable_reason");
+    if (q.available) {
+      w.Null();
+    } else {
+      write_string(w, q.unavailable_reason);
+    }
+    w.Key("retry_after_seconds");
+    if (q.available || q.retry_at_ms <= now_ms) {
+      w.Null();
+    } else {
+      w.Int64((q.retry_at_ms - now_ms + 999) / 1000);
+    }
+    w.Key("tokens_used_today");
+    w.Int64(q.record.tokens_today);
+    w.Key("requests_today");
+    w.Int64(q.record.requests_today);
+    w.Key("requests_this_minute");
+    w.Int64(q.requests_this_minute);
+    w.Key("tokens_this_minute");
+    w.Int64(q.tokens_this_minute);
+    w.Key("cooldown_until");
+    write_seconds(w, q.record.cooldown_until_ms);
+    w.Key("key_failing");
+    w.Bool(q.record.key_failing);
+    w.Key("limits");
+    w.StartObject();
+    write_limit(w, "requests_per_minute", q.limit_rpm);
+    write_limit(w, "requests_per_day", q.limit_rpd);
+    write_limit(w, "tokens_per_minute", q.limit_tpm);
+    write_limit(w, "tokens_per_day", q.limit_tpd);
+    w.EndObject();
+    w.Key("day_reset_timezone");
+    write_string(w, p.day_reset_timezone);
+    w.Key("max_context_tokens");
+    if (p.max_context_tokens) {
+      w.Int64(*p.max_context_tokens);
+    } else {
+      w.Null();
+    }
+    w.Key("models");
+    w.StartArray();
+    for (const auto& r : routes) {
+      if (r.provider_name != p.name) {
+        continue;
+      }
+      write_route_with_health(w, r, health_or_default(health, r));
+      w.Key("usage");
+      write_usage(w, r.route_id, usage);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return take(buffer);
+}
+
+std::string route_summary_json(const std::vector<catalog::route>& routes,
+                               const health_map& health) {
+  int64_t enabled = 0;
+  int64_t healthy = 0;
+  for (const auto& r : routes) {
+    if (!r.enabled) {
+      continue;
+    }
+    ++enabled;
+    auto h = health_or_default(health, r);
+    healthy += h.status == "active" ? 1 : 0;
+  }
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("total");
+  w.Int64(static_cast<int64_t>(routes.size()));
+  w.Key("enabled");
+  w.Int64(enabled);
+  w.Key("healthy");
+  w.Int64(healthy);
+  w.EndObject();
+  return take(buffer);
+}
+
+} // namespace gw::actors

@@ -1,0 +1,37 @@
+// JSON bodies of the admin and status API (reference §11.6-§11.14), built from plain values
+// the router collected from its route, bucket and persistence actors.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "catalog/provider_spec.hpp"
+#include "catalog/route.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gw::actors {
+
+using health_map = std::map<std::string, health_record>;
+using quota_map = std::map<std::string, quota_view>;
+using usage_map = std::map<std::string, route_usage>;
+
+/// GET/PUT /v1/gateway/models: {"object":"list","catalog_path":..,"data":[route + "health"]}.
+std::string catalog_view_json(const std::vector<catalog::route>& routes, const health_map& health,
+                              const std::string& catalog_path);
+
+/// enable/disable/health-reset: {"data": route + "health"}.
+std::string route_view_json(const catalog::route& route, const health_record& health);
+
+/// GET /v1/providers/status, providers in registry order, each with its routes.
+std::string providers_status_json(const std::vector<catalog::provider_spec>& providers,
+                                  const quota_map& quotas,
+                                  const std::vector<catalog::route>& routes,
+                                  const health_map& health, const usage_map& usage,
+                                  int64_t now_ms);
+
+/// Counts for /v1/gateway/health.json: "routes":{"total","enabled","healthy"}.
+std::string route_summary_json(const std::vector<catalog::route>& routes,
+                               const health_map& health);
+
+} // namespace gw::actors

@@ -1,0 +1,77 @@
+#include "actors/gateway.hpp"
+
+#include "actors/provider.hpp"
+#include "actors/quota_bucket.hpp"
+#include "catalog/day_clock.hpp"
+#include "metrics/gateway_metrics.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <map>
+
+namespace gw::actors {
+
+gw::expected<gateway_actors> spawn_gateway(caf::actor_system& sys, gateway_inputs inputs) {
+  gateway_actors out;
+  out.persistence = inputs.persistence;
+  std::map<std::string, quota_record> restored;
+  for (auto& q : inputs.restored_quotas) {
+    auto key = q.key;
+    restored.emplace(std::move(key), std::move(q));
+  }
+  router_wiring wiring;
+  wiring.provider_list = inputs.providers;
+  wiring.persistence = inputs.persistence;
+  wiring.now = inputs.now;
+  wiring.metrics = inputs.metrics;
+  for (auto& h : inputs.restored_health) {
+    auto key = h.route_id;
+    wiring.restored_health.emplace(std::move(key), std::move(h));
+  }
+  for (size_t i = 0; i < inputs.providers.size(); ++i) {
+    auto spec = std::make_shared<const catalog::provider_spec>(inputs.providers[i]);
+    auto day = catalog::day_clock::load(spec->day_reset_timezone);
+    if (!day) {
+      stop_gateway(out);
+      return gw::make_error(errc::config_error,
+                            "provider '" + spec->name + "': " + day.error().message);
+    }
+    std::optional<quota_record> previous;
+    if (auto it = restored.find(spec->name); it != restored.end()) {
+      previous = it->second;
+    }
+    metrics::provider_metrics provider_series;
+    if (inputs.metrics != nullptr) {
+      provider_series = inputs.metrics->provider(spec->name);
+    }
+    auto bucket = sys.spawn(quota_bucket, *spec, std::move(*day), inputs.persistence,
+                            std::move(previous), inputs.now, provider_series);
+    auto p = sys.spawn(provider, spec, inputs.transports[i], provider_series);
+    out.providers.push_back(p);
+    out.buckets.push_back(bucket);
+    wiring.specs.emplace(spec->name, spec);
+    wiring.providers.emplace(spec->name, p);
+    wiring.buckets.emplace(spec->name, bucket);
+  }
+  out.router = sys.spawn(router, std::move(inputs.catalog), std::move(wiring),
+                         std::move(inputs.settings));
+  return out;
+}
+
+void stop_gateway(const gateway_actors& actors) {
+  if (actors.router) {
+    caf::anon_send_exit(actors.router, caf::exit_reason::user_shutdown);
+  }
+  for (const auto& p : actors.providers) {
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  for (const auto& b : actors.buckets) {
+    caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  }
+}
+
+} // namespace gw::actors

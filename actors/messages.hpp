@@ -1,0 +1,208 @@
+// Value types carried in actor messages (see protocol.hpp for who sends what).
+// Each has a CAF 0.17 inspect() so that test-DSL failures and logs print their fields.
+#pragma once
+
+#include "actors/chat_job.hpp"
+#include "catalog/failure_classifier.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gw::actors {
+
+/// Asked of a route before an upstream call (router -> route).
+struct attempt_request {
+  int64_t prompt_tokens = 0;
+  /// Prompt estimate + requested completion tokens: what a quota must be able to absorb.
+  int64_t total_tokens = 0;
+  /// False once this request already probed a recovering route of the same provider.
+  bool probe_allowed = true;
+};
+
+/// A route's answer: go ahead (quota reserved) or skip, and why.
+struct route_ticket {
+  bool granted = false;
+  /// Skip reason (reference §7.4 names: missing_api_key, rpm_limit, route_rate_limited...).
+  std::string skip_reason;
+  /// When the route or quota frees up (ms since epoch; 0 = unknown).
+  int64_t retry_at_ms = 0;
+  /// This call is the single in-flight probe of a recovering route.
+  bool probe = false;
+  /// Tokens reserved in the quota bucket, to reconcile afterwards.
+  int64_t reserved_tokens = 0;
+  /// Identifies the reservation in the bucket (0 = none was made).
+  uint64_t reservation_id = 0;
+};
+
+/// What happened to a granted attempt (router -> route), for health and quota accounting.
+struct attempt_report {
+  catalog::outcome_kind kind = catalog::outcome_kind::success;
+  int status = 0;
+  /// False when the request never reached the provider (connect/TLS failure): quota released.
+  bool reached_provider = true;
+  bool probe = false;
+  int64_t reserved_tokens = 0;
+  uint64_t reservation_id = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total_tokens = 0;
+  /// From rate-limit hints (headers or body); 0 = none given.
+  int64_t cooldown_until_ms = 0;
+  /// x-ratelimit-remaining-* reached 0 on this answer.
+  bool remaining_exhausted = false;
+  int64_t latency_ms = 0;
+};
+
+/// Durable state of one quota bucket. Written before a reservation is granted, so a crash
+/// never forgets a granted request; restored at start-up.
+struct quota_record {
+  /// The bucket: a provider name.
+  std::string key;
+  /// Local date (YYYY-MM-DD) of the bucket's day_reset_timezone the day counters belong to.
+  std::string day;
+  int64_t requests_today = 0;
+  int64_t tokens_today = 0;
+  /// The sliding minute: start time and tokens of each request of the last 60 s.
+  std::vector<int64_t> minute_times_ms;
+  std::vector<int64_t> minute_tokens;
+  /// Provider-wide cooldown (429 with scope "provider", remaining=0 hints), ms since epoch.
+  int64_t cooldown_until_ms = 0;
+  /// The key was rejected (401/403): routes are skipped until a probe succeeds.
+  bool key_failing = false;
+  int64_t updated_ms = 0;
+};
+
+/// Durable health of one route (reference §5.9 route_state).
+struct health_record {
+  std::string route_id;
+  std::string provider_name;
+  std::string model_id;
+  /// "active", "rate_limited", "too_slow", "potentially_outdated".
+  std::string status = "active";
+  std::string reason;
+  int64_t consecutive_failures = 0;
+  int64_t rate_limited_until_ms = 0;
+  int64_t next_probe_at_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+/// One finished attempt, for usage aggregates and the raw event log.
+struct usage_event {
+  std::string route_id;
+  std::string provider_name;
+  std::string model_id;
+  /// "success", "rate_limited", "timeout", "model_not_found", "provider_5xx", ... (outcome_kind name).
+  std::string outcome;
+  int status_code = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total_tokens = 0;
+  int64_t latency_ms = 0;
+  int64_t at_ms = 0;
+};
+
+/// All-time usage of one route (reference §5.11), from aggregate tables.
+struct route_usage {
+  std::string route_id;
+  int64_t total_events = 0;
+  int64_t successes = 0;
+  int64_t failures = 0;
+  int64_t rate_limits = 0;
+  int64_t timeouts = 0;
+  int64_t not_found = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total_tokens = 0;
+  /// 0 = never used.
+  int64_t last_used_at_ms = 0;
+  /// 0 = none.
+  int last_status_code = 0;
+};
+
+using usage_table = std::vector<route_usage>;
+
+/// A quota bucket's state for status pages: the counters, the limits and whether a request
+/// (of zero tokens) would be granted now.
+struct quota_view {
+  quota_record record;
+  int64_t requests_this_minute = 0;
+  int64_t tokens_this_minute = 0;
+  /// -1 = unlimited.
+  int64_t limit_rpm = -1;
+  int64_t limit_rpd = -1;
+  int64_t limit_tpm = -1;
+  int64_t limit_tpd = -1;
+  bool available = true;
+  std::string unavailable_reason;
+  int64_t retry_at_ms = 0;
+};
+
+/// What an admin/status call answers: an HTTP status and a JSON body.
+struct admin_reply {
+  int status = 200;
+  std::string body;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_record& x) {
+  return f(caf::meta::type_name("quota_record"), x.key, x.day, x.requests_today, x.tokens_today,
+           x.minute_times_ms, x.minute_tokens, x.cooldown_until_ms, x.key_failing, x.updated_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_record& x) {
+  return f(caf::meta::type_name("health_record"), x.route_id, x.provider_name, x.model_id,
+           x.status, x.reason, x.consecutive_failures, x.rate_limited_until_ms,
+           x.next_probe_at_ms, x.updated_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, usage_event& x) {
+  return f(caf::meta::type_name("usage_event"), x.route_id, x.provider_name, x.model_id,
+           x.outcome, x.status_code, x.prompt_tokens, x.completion_tokens, x.total_tokens,
+           x.latency_ms, x.at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_usage& x) {
+  return f(caf::meta::type_name("route_usage"), x.route_id, x.total_events, x.successes,
+           x.failures, x.rate_limits, x.timeouts, x.not_found, x.prompt_tokens,
+           x.completion_tokens, x.total_tokens, x.last_used_at_ms, x.last_status_code);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_view& x) {
+  return f(caf::meta::type_name("quota_view"), x.record, x.requests_this_minute,
+           x.tokens_this_minute, x.limit_rpm, x.limit_rpd, x.limit_tpm, x.limit_tpd, x.available,
+           x.unavailable_reason, x.retry_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admin_reply& x) {
+  return f(caf::meta::type_name("admin_reply"), x.status, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attempt_request& x) {
+  return f(caf::meta::type_name("attempt_request"), x.prompt_tokens, x.total_tokens,
+           x.probe_allowed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_ticket& x) {
+  return f(caf::meta::type_name("route_ticket"), x.granted, x.skip_reason, x.retry_at_ms, x.probe,
+           x.reserved_tokens, x.reservation_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attempt_report& x) {
+  auto kind = static_cast<uint8_t>(x.kind);
+  return f(caf::meta::type_name("attempt_report"), kind, x.status, x.reached_provider, x.probe,
+           x.reserved_tokens, x.reservation_id, x.prompt_tokens, x.completion_tokens, x.total_tokens,
+           x.cooldown_until_ms, x.remaining_exhausted, x.latency_ms);
+}
+
+} // namespace gw::actors

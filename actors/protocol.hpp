@@ -1,0 +1,145 @@
+// Every actor interface of the gateway, in one place. Read this file first.
+//
+// Waterfall of one non-streaming chat request:
+//
+//   frontend        router                route[i]          quota bucket      provider
+//      | dispatch(job) |                      |                   |                |
+//      |-------------->| acquire(estimate)    |                   |                |
+//      |               |--------------------->| reserve (limited) |                |
+//      |               |                      |------------------>|                |
+//      |               |       route_ticket   |<------------------|                |
+//      |               |<---------------------|                   |                |
+//      |               |   skipped? -> next route                 |                |
+//      |               | call(upstream_request)                   |                |
+//      |               |------------------------------------------------------------>| Beast I/O
+//      |               |                                   upstream_result          |
+//      |               |<------------------------------------------------------------|
+//      |               | report(outcome)      |                   |                |
+//      |               |--------------------->| reconcile         |                |
+//      |               |                      |------------------>|                |
+//      |  job.finish() |  success / caller error -> answer; retryable -> next route |
+//      |<--------------|                      |                   |                |
+//
+// The frontend never blocks on an actor: it sends `dispatch` and the router answers
+// through chat_job::finish, which posts onto the connection's strand.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "catalog/route.hpp"
+#include "http/upstream/upstream_types.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <string>
+
+CAF_BEGIN_TYPE_ID_BLOCK(gw, caf::first_custom_type_id)
+
+  CAF_ADD_ATOM(gw, gw::atom, dispatch, "dispatch")
+  CAF_ADD_ATOM(gw, gw::atom, acquire, "acquire")
+  CAF_ADD_ATOM(gw, gw::atom, report, "report")
+  CAF_ADD_ATOM(gw, gw::atom, call, "call")
+  CAF_ADD_ATOM(gw, gw::atom, call_done, "call_done")
+  CAF_ADD_ATOM(gw, gw::atom, reserve, "reserve")
+  CAF_ADD_ATOM(gw, gw::atom, reconcile, "reconcile")
+  CAF_ADD_ATOM(gw, gw::atom, list_models, "list_model")
+  CAF_ADD_ATOM(gw, gw::atom, persist, "persist")
+  CAF_ADD_ATOM(gw, gw::atom, flush, "flush")
+  CAF_ADD_ATOM(gw, gw::atom, tick, "tick")
+  CAF_ADD_ATOM(gw, gw::atom, usage, "usage")
+  CAF_ADD_ATOM(gw, gw::atom, quota, "quota")
+  CAF_ADD_ATOM(gw, gw::atom, health, "health")
+  CAF_ADD_ATOM(gw, gw::atom, clear, "clear")
+  CAF_ADD_ATOM(gw, gw::atom, update, "update")
+  CAF_ADD_ATOM(gw, gw::atom, catalog, "catalog")
+  CAF_ADD_ATOM(gw, gw::atom, replace, "replace")
+  CAF_ADD_ATOM(gw, gw::atom, reset, "reset")
+  CAF_ADD_ATOM(gw, gw::atom, auto_rank, "auto_rank")
+  CAF_ADD_ATOM(gw, gw::atom, enable, "enable")
+  CAF_ADD_ATOM(gw, gw::atom, providers, "providers")
+  CAF_ADD_ATOM(gw, gw::atom, summary, "summary")
+
+CAF_END_TYPE_ID_BLOCK(gw)
+
+// Pointers and Beast-free transport values are local-only messages: never serialized.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::chat_job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::route)
+
+namespace gw::actors {
+
+/// The only writer of SQLite (WAL). Batches writes into one transaction per mailbox drain.
+using persistence_actor = caf::typed_actor<
+  // Durably records a bucket's state; the reply comes after the commit, so a quota bucket
+  // grants a reservation only once it survives a crash (kill -9).
+  caf::replies_to<atom::persist, quota_record>::with<bool>,
+  // Records a route's health (coalesced per route, written in the next batch).
+  caf::reacts_to<atom::persist, health_record>,
+  // Records one finished attempt: aggregate counters + raw event log.
+  caf::reacts_to<atom::persist, usage_event>,
+  // Commits everything queued so far; replies once it is on disk (shutdown, tests).
+  caf::replies_to<atom::flush>::with<bool>,
+  // All-time usage aggregates of every route that has any.
+  caf::replies_to<caf::get_atom, atom::usage>::with<usage_table>,
+  // Internal timer: commit the pending batch, prune raw events past EVENT_RETENTION_DAYS.
+  caf::reacts_to<atom::tick>>;
+
+/// One provider account: owns its HTTP(S) client and its API key.
+using provider_actor = caf::typed_actor<
+  // Performs one upstream exchange (adds auth + extra headers) and replies with its result.
+  caf::replies_to<atom::call, upstream::upstream_request>::with<upstream::upstream_result>,
+  // Internal: the transport finished call `id` (sent by the I/O thread to the actor itself).
+  caf::reacts_to<atom::call_done, uint64_t, upstream::upstream_result>>;
+
+/// Local quota of one provider (requests and tokens per minute and per day).
+using quota_bucket_actor = caf::typed_actor<
+  // Atomically reserves one request + `tokens`, or says why not (rpm_limit, cooldown ...).
+  caf::replies_to<atom::reserve, int64_t>::with<route_ticket>,
+  // Replaces a reservation with what the attempt really used (or releases it); applies
+  // provider-wide cooldowns (scope "provider", remaining=0 hints) and the failing-key flag.
+  caf::reacts_to<atom::reconcile, attempt_report>,
+  // The counters, limits and availability now (GET /v1/providers/status).
+  caf::replies_to<caf::get_atom, atom::quota>::with<quota_view>,
+  // Internal: write the deferred snapshot of an unlimited bucket (at most once a second).
+  caf::reacts_to<atom::tick>>;
+
+/// One catalog route: decides whether it may be tried now and keeps its health.
+using route_actor = caf::typed_actor<
+  // Runs the skip checks (key, context window, health, quota) and reserves on success.
+  caf::replies_to<atom::acquire, attempt_request>::with<route_ticket>,
+  // Records the outcome of a granted attempt (health transition, quota reconcile, usage).
+  caf::reacts_to<atom::report, attempt_report>,
+  // The route's health now.
+  caf::replies_to<caf::get_atom, atom::health>::with<health_record>,
+  // Clears the health flags (POST .../health/reset) and answers the new state.
+  caf::replies_to<atom::clear, atom::health>::with<health_record>,
+  // The catalog entry changed (rank, enabled, metadata) but the route id stayed.
+  caf::reacts_to<atom::update, catalog::route>>;
+
+/// The waterfall: owns the catalog and walks its routes in rank order.
+using router_actor = caf::typed_actor<
+  // Runs the waterfall for one chat request; answers through job->finish().
+  caf::reacts_to<atom::dispatch, chat_job_ptr>,
+  // GET /v1/models: the OpenAI model list of enabled routes, as JSON text.
+  caf::replies_to<atom::list_models>::with<std::string>,
+  // GET /v1/gateway/models: the catalog with each route's health.
+  caf::replies_to<atom::catalog>::with<admin_reply>,
+  // PUT /v1/gateway/models: validates, saves atomically, respawns changed routes.
+  caf::replies_to<atom::replace, std::string>::with<admin_reply>,
+  // POST /v1/gateway/models/reset: the default catalog.
+  caf::replies_to<atom::reset>::with<admin_reply>,
+  // POST /v1/gateway/models/auto-rank: re-rank with the heuristic, save.
+  caf::replies_to<atom::auto_rank>::with<admin_reply>,
+  // POST /v1/gateway/models/{id}/enable|disable.
+  caf::replies_to<atom::enable, std::string, bool>::with<admin_reply>,
+  // POST /v1/gateway/models/{id}/health/reset.
+  caf::replies_to<atom::clear, atom::health, std::string>::with<admin_reply>,
+  // GET /v1/providers/status: quotas, cooldowns, routes with health and usage.
+  caf::replies_to<atom::providers>::with<admin_reply>,
+  // GET /v1/gateway/health.json: route counts (enabled / healthy) as a JSON object fragment.
+  caf::replies_to<atom::summary>::with<admin_reply>>;
+
+} // namespace gw::actors

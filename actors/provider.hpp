@@ -1,0 +1,34 @@
+// Provider actor: the only holder of a provider's API key and HTTP client.
+#pragma once
+
+#include "actors/protocol.hpp"
+#include "actors/transport.hpp"
+#include "catalog/provider_spec.hpp"
+#include "metrics/gateway_metrics.hpp"
+
+#include <caf/typed_response_promise.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+namespace gw::actors {
+
+struct provider_state {
+  static inline const char* name = "provider";
+  std::shared_ptr<const catalog::provider_spec> spec;
+  transport_ptr transport;
+  uint64_t next_call_id = 0;
+  metrics::provider_metrics series;
+  /// Calls in flight, answered when the transport reports back through call_done.
+  std::unordered_map<uint64_t, caf::typed_response_promise<upstream::upstream_result>> pending;
+};
+
+/// Adds `Authorization: Bearer <key>`, Content-Type and the provider's extra headers to every
+/// call; the key never leaves this actor.
+provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider_state> self,
+                                       std::shared_ptr<const catalog::provider_spec> spec,
+                                       transport_ptr transport,
+                                       metrics::provider_metrics series = {});
+
+} // namespace gw::actors

@@ -1,0 +1,237 @@
+#include "actors/quota_bucket.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <iostream>
+
+namespace gw::actors {
+
+namespace {
+
+using bucket_ptr = quota_bucket_actor::stateful_pointer<quota_bucket_state>;
+
+quota_record to_record(const quota_bucket_state& st, const catalog::quota_snapshot& s,
+                       int64_t now_ms) {
+  quota_record r;
+  r.key = st.key;
+  r.day = s.day;
+  r.requests_today = s.requests_today;
+  r.tokens_today = s.tokens_today;
+  r.minute_times_ms = s.minute_times_ms;
+  r.minute_tokens = s.minute_tokens;
+  r.cooldown_until_ms = s.cooldown_until_ms;
+  r.key_failing = s.key_failing;
+  r.updated_ms = now_ms;
+  return r;
+}
+
+catalog::quota_snapshot to_snapshot(const quota_record& r) {
+  catalog::quota_snapshot s;
+  s.day = r.day;
+  s.requests_today = r.requests_today;
+  s.tokens_today = r.tokens_today;
+  s.minute_times_ms = r.minute_times_ms;
+  s.minute_tokens = r.minute_tokens;
+  s.cooldown_until_ms = r.cooldown_until_ms;
+  s.key_failing = r.key_failing;
+  return s;
+}
+
+/// Writes the current state soon, coalescing every change until then into one snapshot
+/// (reconciled tokens, cooldowns, counters of unlimited buckets). Grants of limited buckets
+/// are not deferred: they are written before the grant.
+void persist_soon(bucket_ptr self) {
+  auto& st = self->state;
+  if (!st.persistence || st.write_scheduled) {
+    return;
+  }
+  st.write_scheduled = true;
+  self->delayed_send(self, deferred_write_delay, atom::tick_v);
+}
+
+void persist_now(bucket_ptr self) {
+  auto& st = self->state;
+  st.write_scheduled = false;
+  if (!st.persistence) {
+    return;
+  }
+  auto now = st.now();
+  self->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
+                to_record(st, st.ledger->snapshot(now), now))
+    .then([](bool) {}, [](caf::error&) {});
+}
+
+/// Mirrors the ledger into the quota/cooldown gauges. Limited windows only; cooldown and key
+/// gauges are touched on changes only.
+void export_state(bucket_ptr self, int64_t now) {
+  auto& st = self->state;
+  if (!st.series.enabled()) {
+    return;
+  }
+  const auto& limits = st.ledger->limits();
+  if (!limits.unlimited()) {
+    auto s = st.ledger->snapshot(now);
+    auto set = [&](metrics::quota_kind kind, const std::optional<int64_t>& limit, int64_t used) {
+      if (limit) {
+        st.series.set_quota(kind, static_cast<double>(std::max<int64_t>(*limit - used, 0)),
+                            static_cast<double>(*limit));
+      }
+    };
+    set(metrics::quota_kind::rpm, limits.requests_per_minute, s.requests_this_minute);
+    set(metrics::quota_kind::rpd, limits.requests_per_day, s.requests_today);
+    set(metrics::quota_kind::tpm, limits.tokens_per_minute, s.tokens_this_minute);
+    set(metrics::quota_kind::tpd, limits.tokens_per_day, s.tokens_today);
+    if (s.cooldown_until_ms != st.exported_cooldown_ms) {
+      st.exported_cooldown_ms = s.cooldown_until_ms;
+      st.series.set_cooldown_until(static_cast<double>(s.cooldown_until_ms) / 1000.0);
+    }
+  }
+  if (st.ledger->key_failing() != st.exported_key_failing) {
+    st.exported_key_failing = st.ledger->key_failing();
+    st.series.set_key_failing(st.exported_key_failing);
+  }
+}
+
+int64_t limit_or(const std::optional<int64_t>& limit) {
+  return limit ? *limit : -1;
+}
+
+} // namespace
+
+quota_bucket_actor::behavior_type
+quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
+             const catalog::provider_spec& spec, catalog::day_clock day, persistence_actor store,
+             std::optional<quota_record> restored, wall_clock now,
+             metrics::provider_metrics series) {
+  auto& st = self->state;
+  st.series = std::move(series);
+  st.key = spec.name;
+  st.scope = spec.scope;
+  st.ledger = std::make_unique<catalog::quota_ledger>(spec.quota, std::move(day));
+  st.persistence = std::move(store);
+  st.now = std::move(now);
+  if (restored) {
+    st.ledger->restore(to_snapshot(*restored), st.now());
+    // A restart is how keys change: give a previously failing key one fresh chance.
+    st.ledger->set_key_failing(false);
+  }
+  return {
+    [self](atom::reserve, int64_t tokens) -> caf::result<route_ticket> {
+      auto& st = self->state;
+      auto now = st.now();
+      bool probing_key = false;
+      if (st.ledger->key_failing() && now >= st.key_retry_at_ms) {
+        // One probe of a failing key; a new 401/403 sets it again.
+        st.ledger->set_key_failing(false);
+        probing_key = true;
+      }
+      auto decision = st.ledger->reserve(now, tokens);
+      if (probing_key) {
+        st.key_retry_at_ms = now + key_failure_backoff_ms;
+      }
+      if (!decision.granted) {
+        if (decision.reason == "auth_failed" && decision.retry_at_ms == 0) {
+          decision.retry_at_ms = st.key_retry_at_ms;
+        }
+        return route_ticket{false, decision.reason, decision.retry_at_ms, false, 0, 0};
+      }
+      route_ticket granted{true, {}, 0, false, std::max<int64_t>(tokens, 0),
+                           decision.reservation_id};
+      export_state(self, now);
+      if (!st.persistence) {
+        return granted;
+      }
+      if (st.ledger->limits().unlimited()) {
+        // Nothing to over-spend: the counters (status page) are written in the background.
+        persist_soon(self);
+        return granted;
+      }
+      // Grant only once the reservation is on disk: a crash (kill -9) can then never
+      // forget a request that a provider may already be serving.
+      auto promise = self->make_response_promise<route_ticket>();
+      self
+        ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
+                  to_record(st, st.ledger->snapshot(now), now))
+        .then(
+          [promise, granted](bool ok) mutable {
+            if (!ok) {
+              std::cerr << "freerouter: quota state not persisted; granting anyway\n";
+            }
+            promise.deliver(granted);
+          },
+          [promise, granted](caf::error&) mutable { promise.deliver(granted); });
+      return promise;
+    },
+    [self](atom::reconcile, const attempt_report& report) {
+      auto& st = self->state;
+      auto now = st.now();
+      auto& ledger = *st.ledger;
+      if (report.reservation_id != 0) {
+        // Without a usage object the estimate stays charged: never under-count.
+        bool usage_known = report.total_tokens > 0 || report.prompt_tokens > 0;
+        ledger.settle(now, report.reservation_id,
+                      usage_known ? report.total_tokens : report.reserved_tokens,
+                      report.reached_provider);
+      }
+      using catalog::outcome_kind;
+      auto hinted_or_default = report.cooldown_until_ms > now ? report.cooldown_until_ms
+                                                              : now + default_cooldown_ms;
+      if (report.kind == outcome_kind::rate_limited
+          && st.scope == catalog::rate_limit_scope::provider) {
+        ledger.cool_down_until(hinted_or_default);
+      }
+      if (report.remaining_exhausted) {
+        ledger.cool_down_until(hinted_or_default);
+      }
+      if (report.kind == outcome_kind::auth_error) {
+        ledger.set_key_failing(true);
+        st.key_retry_at_ms = now + key_failure_backoff_ms;
+      } else if (report.kind == outcome_kind::success) {
+        ledger.set_key_failing(false);
+      }
+      export_state(self, now);
+      if (st.series.enabled() && st.ledger->limits().unlimited()) {
+        // Unlimited buckets export only the provider-wide cooldown (no quota windows).
+        auto until = st.ledger->snapshot(now).cooldown_until_ms;
+        if (until != st.exported_cooldown_ms) {
+          st.exported_cooldown_ms = until;
+          st.series.set_cooldown_until(static_cast<double>(until) / 1000.0);
+        }
+      }
+      // A cooldown or a failing key must survive a crash as soon as possible.
+      bool urgent = report.kind == outcome_kind::rate_limited || report.remaining_exhausted
+                    || report.kind == outcome_kind::auth_error;
+      if (urgent) {
+        persist_now(self);
+      } else {
+        persist_soon(self);
+      }
+    },
+    [self](atom::tick) { persist_now(self); },
+    [self](caf::get_atom, atom::quota) {
+      auto& st = self->state;
+      auto now = st.now();
+      auto snapshot = st.ledger->snapshot(now);
+      quota_view view;
+      view.record = to_record(st, snapshot, now);
+      view.requests_this_minute = snapshot.requests_this_minute;
+      view.tokens_this_minute = snapshot.tokens_this_minute;
+      const auto& limits = st.ledger->limits();
+      view.limit_rpm = limit_or(limits.requests_per_minute);
+      view.limit_rpd = limit_or(limits.requests_per_day);
+      view.limit_tpm = limit_or(limits.tokens_per_minute);
+      view.limit_tpd = limit_or(limits.tokens_per_day);
+      // Availability for a zero-token request, without reserving anything.
+      catalog::quota_ledger probe = *st.ledger;
+      auto decision = probe.reserve(now, 0);
+      view.available = decision.granted;
+      view.unavailable_reason = decision.reason;
+      view.retry_at_ms = decision.retry_at_ms;
+      return view;
+    },
+  };
+}
+
+} // namespace gw::actors

@@ -1,0 +1,49 @@
+// Quota bucket actor: the local free-tier counters of one provider. Serialising every
+// reservation through one actor is what makes quotas exact under any concurrency.
+#pragma once
+
+#include "actors/clock.hpp"
+#include "actors/protocol.hpp"
+#include "catalog/provider_spec.hpp"
+#include "catalog/quota_ledger.hpp"
+#include "metrics/gateway_metrics.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace gw::actors {
+
+struct quota_bucket_state {
+  static inline const char* name = "quota_bucket";
+  std::string key;
+  catalog::rate_limit_scope scope = catalog::rate_limit_scope::model;
+  std::unique_ptr<catalog::quota_ledger> ledger;
+  /// Invalid in tests that do not care about durability.
+  persistence_actor persistence;
+  wall_clock now;
+  /// A failing key is re-tried (one probe) after this instant.
+  int64_t key_retry_at_ms = 0;
+  /// A deferred snapshot write is scheduled (unlimited buckets, reconciles, cooldowns).
+  bool write_scheduled = false;
+  metrics::provider_metrics series;
+  /// Last exported cooldown / key state, to touch the gauges only on changes.
+  int64_t exported_cooldown_ms = -1;
+  bool exported_key_failing = false;
+};
+
+/// `restored` is the state persisted before the last stop (if any).
+quota_bucket_actor::behavior_type
+quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
+             const catalog::provider_spec& spec, catalog::day_clock day, persistence_actor store,
+             std::optional<quota_record> restored, wall_clock now,
+             metrics::provider_metrics series = {});
+
+/// How long a failing key (401/403) keeps its provider out before one probe.
+constexpr int64_t key_failure_backoff_ms = 5 * 60 * 1000;
+/// How long counter changes that protect no limit may wait before they are written.
+constexpr auto deferred_write_delay = std::chrono::seconds(1);
+/// Default cooldown when a provider says "limited" without saying until when.
+constexpr int64_t default_cooldown_ms = 60 * 1000;
+
+} // namespace gw::actors

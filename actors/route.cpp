@@ -1,0 +1,196 @@
+#include "actors/route.hpp"
+
+#include "metrics/gateway_metrics.hpp"
+
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+
+namespace gw::actors {
+
+namespace {
+
+using route_ptr = route_actor::stateful_pointer<route_state>;
+
+/// Writes the health record and mirrors it into the health gauges (both on changes only).
+void persist_health(route_ptr self) {
+  auto& st = self->state;
+  if (st.metrics != nullptr) {
+    st.metrics->set_route_health(st.route.provider_name, st.route.route_id,
+                                 catalog::to_string(st.health.status));
+    st.metrics->set_route_cooldown_until(
+      st.route.provider_name, st.route.route_id,
+      static_cast<double>(st.health.rate_limited_until_ms) / 1000.0);
+  }
+  if (st.persistence) {
+    self->send(st.persistence, atom::persist_v, to_health_record(st.route, st.health));
+  }
+}
+
+/// Applies the outcome of an attempt to the route's health.
+void apply_outcome(catalog::route_health& health, const std::string& route_id,
+                   const attempt_report& report, int64_t now) {
+  using catalog::outcome_kind;
+  switch (report.kind) {
+    case outcome_kind::success:
+      catalog::on_success(health, now);
+      return;
+    case outcome_kind::rate_limited:
+      catalog::on_rate_limited(health, route_id, now, report.cooldown_until_ms, report.status);
+      return;
+    case outcome_kind::timeout:
+      catalog::on_timeout(health, route_id, now);
+      return;
+    case outcome_kind::model_not_found:
+      catalog::on_model_not_found(health, now, report.status);
+      return;
+    default:
+      if (!report.reached_provider && report.probe) {
+        catalog::on_probe_abandoned(health, now);
+      } else {
+        catalog::on_other_failure(health, route_id, now);
+      }
+      return;
+  }
+}
+
+} // namespace
+
+std::string static_skip_reason(const catalog::route& route, const catalog::provider_spec* spec,
+                               int64_t prompt_tokens) {
+  if (spec == nullptr) {
+    return "unknown_provider";
+  }
+  if (!spec->configured()) {
+    return "missing_api_key";
+  }
+  auto limit = route.context_window ? route.context_window : spec->max_context_tokens;
+  if (limit && prompt_tokens > *limit) {
+    return "context_window_exceeded";
+  }
+  return {};
+}
+
+health_record to_health_record(const catalog::route& route, const catalog::route_health& health) {
+  health_record r;
+  r.route_id = route.route_id;
+  r.provider_name = route.provider_name;
+  r.model_id = route.model_id;
+  r.status = catalog::to_string(health.status);
+  r.reason = health.reason;
+  r.consecutive_failures = health.consecutive_failures;
+  r.rate_limited_until_ms = health.rate_limited_until_ms;
+  r.next_probe_at_ms = health.next_probe_at_ms;
+  r.updated_ms = health.updated_ms;
+  return r;
+}
+
+catalog::route_health from_health_record(const health_record& record) {
+  catalog::route_health h;
+  h.status = catalog::health_status_from(record.status).value_or(catalog::health_status::active);
+  h.reason = record.reason;
+  h.consecutive_failures = record.consecutive_failures;
+  h.rate_limited_until_ms = record.rate_limited_until_ms;
+  h.next_probe_at_ms = record.next_probe_at_ms;
+  h.updated_ms = record.updated_ms;
+  return h;
+}
+
+route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self,
+                                 catalog::route config, route_wiring wiring) {
+  auto& st = self->state;
+  st.route = std::move(config);
+  st.spec = std::move(wiring.spec);
+  st.bucket = std::move(wiring.bucket);
+  st.persistence = std::move(wiring.persistence);
+  st.now = wiring.now ? std::move(wiring.now) : system_wall_clock();
+  st.metrics = wiring.metrics;
+  if (wiring.restored) {
+    st.health = from_health_record(*wiring.restored);
+  }
+  if (st.metrics != nullptr) {
+    st.metrics->set_route_health(st.route.provider_name, st.route.route_id,
+                                 catalog::to_string(st.health.status));
+  }
+  return {
+    [self](atom::acquire, const attempt_request& req) -> caf::result<route_ticket> {
+      auto& st = self->state;
+      if (auto reason = static_skip_reason(st.route, st.spec.get(), req.prompt_tokens);
+          !reason.empty()) {
+        return route_ticket{false, std::move(reason), 0, false, 0, 0};
+      }
+      auto verdict = catalog::evaluate(st.health, st.now(), req.probe_allowed);
+      if (!verdict.usable) {
+        return route_ticket{false, verdict.skip_reason, verdict.retry_at_ms, false, 0, 0};
+      }
+      if (!st.bucket) {
+        return route_ticket{true, {}, 0, verdict.probe, 0, 0};
+      }
+      if (!verdict.probe) {
+        // The bucket answers the router directly: one hop less on the hot path.
+        return self->delegate(st.bucket, atom::reserve_v, req.total_tokens);
+      }
+      // A probe must learn whether the quota let it through, to free the probe otherwise.
+      auto promise = self->make_response_promise<route_ticket>();
+      self->request(st.bucket, std::chrono::seconds(30), atom::reserve_v, req.total_tokens)
+        .then(
+          [self, promise](route_ticket& ticket) mutable {
+            if (ticket.granted) {
+              ticket.probe = true;
+            } else {
+              catalog::on_probe_abandoned(self->state.health, self->state.now());
+            }
+            promise.deliver(ticket);
+          },
+          [self, promise](caf::error& err) mutable {
+            catalog::on_probe_abandoned(self->state.health, self->state.now());
+            promise.deliver(std::move(err));
+          });
+      return promise;
+    },
+    [self](atom::report, const attempt_report& report) {
+      auto& st = self->state;
+      auto now = st.now();
+      auto before = to_health_record(st.route, st.health);
+      apply_outcome(st.health, st.route.route_id, report, now);
+      auto after = to_health_record(st.route, st.health);
+      if (before.status != after.status || before.consecutive_failures != after.consecutive_failures
+          || before.next_probe_at_ms != after.next_probe_at_ms || before.reason != after.reason) {
+        persist_health(self);
+      }
+      if (st.bucket && st.spec) {
+        self->send(st.bucket, atom::reconcile_v, report);
+      }
+      if (st.persistence && report.reached_provider) {
+        usage_event event;
+        event.route_id = st.route.route_id;
+        event.provider_name = st.route.provider_name;
+        event.model_id = st.route.model_id;
+        event.outcome = catalog::to_string(report.kind);
+        event.status_code = report.status;
+        event.prompt_tokens = report.prompt_tokens;
+        event.completion_tokens = report.completion_tokens;
+        event.total_tokens = report.total_tokens;
+        event.latency_ms = report.latency_ms;
+        event.at_ms = now;
+        self->send(st.persistence, atom::persist_v, std::move(event));
+      }
+    },
+    [self](caf::get_atom, atom::health) {
+      return to_health_record(self->state.route, self->state.health);
+    },
+    [self](atom::clear, atom::health) {
+      auto& st = self->state;
+      catalog::clear(st.health, st.now());
+      persist_health(self);
+      return to_health_record(st.route, st.health);
+    },
+    [self](atom::update, catalog::route& config) {
+      self->state.route = std::move(config);
+    },
+  };
+}
+
+} // namespace gw::actors

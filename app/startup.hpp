@@ -1,0 +1,49 @@
+// Start-up steps that can fail with a clear one-line message (contract §2).
+#pragma once
+
+#include "actors/protocol.hpp"
+#include "actors/transport.hpp"
+#include "catalog/model_catalog.hpp"
+#include "catalog/provider_spec.hpp"
+#include "core/config.hpp"
+#include "core/expected.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace gw::persistence {
+class state_store;
+} // namespace gw::persistence
+
+namespace gw::app {
+
+struct prepared {
+  std::vector<catalog::provider_spec> providers;
+  catalog::model_catalog catalog;
+  size_t route_count = 0;
+  /// The SQLite state store and what it held from the last run.
+  std::shared_ptr<persistence::state_store> store;
+  std::vector<actors::quota_record> quotas;
+  std::vector<actors::health_record> health;
+};
+
+/// Resolves providers, loads the catalog (writing the default catalog on first start) and
+/// opens the state store. A catalog naming an unknown provider is a configuration error.
+gw::expected<prepared> prepare(const config::gateway_config& cfg);
+
+/// One keep-alive HTTP(S) client per provider, trusting UPSTREAM_CA_FILE in addition to the
+/// system store.
+gw::expected<std::vector<actors::transport_ptr>>
+make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
+                const std::vector<catalog::provider_spec>& providers);
+
+/// Commits the persistence actor's pending writes (bounded wait), then stops it.
+void flush_and_stop(caf::actor_system& sys, const actors::persistence_actor& persistence);
+
+} // namespace gw::app

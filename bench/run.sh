@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmark: the fake provider called directly, nginx as a plain keep-alive reverse proxy in front
+# of it, and freerouter (one route; three 429 routes then one good route), all in one run, on
+# loopback, with wrk. Prints a Markdown table (also written to bench/results/<date>.md).
+#   bench/run.sh [--duration 10] [--connections "64 256"] [--build build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=10
+connections="64 256"
+build=build
+while (($#)); do
+  case "$1" in
+    --duration) duration="$2"; shift ;;
+    --connections) connections="$2"; shift ;;
+    --build) build="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+for tool in wrk nginx; do command -v $tool >/dev/null || { echo "bench needs $tool (apt-get install wrk nginx-light)" >&2; exit 2; }; done
+[[ -x $build/freerouter && -x $build/tests/support/fake-provider ]] || { echo "build first: ./run.sh --install-only && cmake --build $build" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/freerouter-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; }
+trap cleanup EXIT
+
+fake_port=21401; nginx_port=21402; gw_port=21403; gw429_port=21404
+"$build/tests/support/fake-provider" --port $fake_port --threads 1 >/dev/null 2>"$work/fake.log" & pids+=($!)
+fake_pid=$!
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream fake { server 127.0.0.1:$fake_port; keepalive 256; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://fake/p1/v1/chat/completions;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf" -p "$work"
+
+started_pid=""
+start_gateway() { # port catalog-json; sets started_pid
+  local dir="$work/gw-$1"; mkdir -p "$dir"
+  echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"},
+         {\"name\":\"p2\",\"base_url\":\"http://127.0.0.1:$fake_port/p2/v1\",\"api_key_env\":\"P2_API_KEY\"}]" > "$dir/providers.json"
+  echo "$2" > "$dir/model_catalog.json"
+  : > "$dir/bench.env"
+  P1_API_KEY=bench P2_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=1024 \
+    REQUEST_QUEUE_MAX_WAITING_REQUESTS=4096 \
+    "$build/freerouter" --port "$1" --data-dir "$dir" --env-file "$dir/bench.env" >/dev/null 2>"$dir/stderr.log" &
+  started_pid=$!
+  pids+=("$started_pid")
+}
+one_route='[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1}]'
+three_429='[{"route_id":"a","provider_name":"p2","model_id":"status;code=429","rank":1},
+            {"route_id":"b","provider_name":"p2","model_id":"status;code=429;x=1","rank":2},
+            {"route_id":"c","provider_name":"p2","model_id":"status;code=429;x=2","rank":3},
+            {"route_id":"r1","provider_name":"p1","model_id":"ok","rank":4}]'
+start_gateway $gw_port "$one_route"; gw_pid=$started_pid
+start_gateway $gw429_port "$three_429"; gw429_pid=$started_pid
+for port in $gw_port $gw429_port; do
+  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+
+# CPU ticks and peak RSS summed over a space-separated list of pids (nginx has two workers).
+cpu_ticks() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+hwm_kb() { local k=0 p; for p in $1; do k=$((k + $(awk '/VmHWM/{print $2}' "/proc/$p/status"))); done; echo $k; }
+tick=$(getconf CLK_TCK)
+
+run_case() { # name url pid conns [lua script]
+  local out reqs rps p50 p99 before after cpu_us
+  before=$( [[ -n $3 ]] && cpu_ticks "$3" || echo 0)
+  out=$(wrk -t2 -c"$4" -d"${duration}s" --latency -s "${5:-bench/post.lua}" "$2" 2>&1)
+  after=$( [[ -n $3 ]] && cpu_ticks "$3" || echo 0)
+  reqs=$(awk '/requests in/{print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/{printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1=="50%"{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/{print $5}' <<<"$out")
+  if [[ -n $3 && ${reqs:-0} -gt 0 ]]; then
+    cpu_us=$(awk -v t=$((after - before)) -v hz="$tick" -v n="$reqs" 'BEGIN{printf "%.1f", t / hz * 1e6 / n}')
+    rss=$(( $(hwm_kb "$3") / 1024 ))
+  else cpu_us="-"; rss="-"; fi
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$rss" "${non2xx:-0}"
+}
+
+{
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); date: $(date -u +%F); duration ${duration}s per case; wrk -t2"
+  echo
+  echo "| target | conns | req/s | p50 | p99 | CPU µs/req | peak RSS MB | non-2xx |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for c in $connections; do
+    run_case "fake provider direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_direct.lua
+    run_case "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_direct.lua
+    run_case "freerouter, 1 route" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c"
+    run_case "freerouter, 3×429 then ok" "http://127.0.0.1:$gw429_port/v1/chat/completions" "$gw429_pid" "$c"
+  done
+} | tee "$work/table.md"
+mkdir -p bench/results
+cp "$work/table.md" "bench/results/$(date -u +%Y%m%dT%H%M%S).md"

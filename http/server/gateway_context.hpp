@@ -1,0 +1,38 @@
+// What endpoint handlers may use: actor handles (messages only), settings, counters.
+#pragma once
+
+#include "actors/protocol.hpp"
+#include "core/config.hpp"
+#include "http/server/request_limiter.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace gw::server {
+
+struct gateway_context {
+  const config::gateway_config* config = nullptr;
+  /// For short-lived bridge actors that ask an actor and answer an exchange.
+  caf::actor_system* system = nullptr;
+  actors::router_actor router;
+  /// MAX_CONCURRENT_REQUESTS admission for inference endpoints.
+  std::shared_ptr<request_limiter> limiter;
+  /// Prometheus families; null = no metrics (tests).
+  metrics::gateway_metrics* metrics = nullptr;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  size_t providers_configured = 0;
+  size_t providers_total = 0;
+  /// Request ids: 12 hex chars, unique per process (seeded randomly at start).
+  mutable std::atomic<uint64_t> request_counter{0};
+
+  std::string next_request_id() const;
+};
+
+/// A random starting point for request ids, so ids differ across restarts.
+uint64_t random_request_seed();
+
+} // namespace gw::server

@@ -1,0 +1,60 @@
+// Endpoint handlers. Each answers through the exchange, never blocks, and talks to actors
+// only by message.
+#pragma once
+
+#include "http/server/gateway_context.hpp"
+#include "http/server/http_types.hpp"
+
+#include <string>
+#include <vector>
+
+namespace gw::server {
+
+/// Path segments captured by `{name}` placeholders of the endpoint's pattern, in order.
+using path_params = std::vector<std::string>;
+
+using handler_fn = void (*)(const gateway_context& ctx, server_request& req,
+                            const exchange_ptr& ex, const path_params& params);
+
+/// Small helpers shared by handlers.
+server_response json_response(int status, std::string body);
+server_response error_response(int status, std::string_view message, std::string_view type,
+                               std::string_view code, std::string_view param = {});
+
+/// 429 request_queue_timeout with Retry-After: 1 (contract §6.2).
+server_response queue_rejection();
+
+// -- chat.cpp ---------------------------------------------------------------------------
+void handle_chat_completions(const gateway_context&, server_request&, const exchange_ptr&,
+                             const path_params&);
+// -- status.cpp -------------------------------------------------------------------------
+void handle_healthz(const gateway_context&, server_request&, const exchange_ptr&,
+                    const path_params&);
+void handle_health_json(const gateway_context&, server_request&, const exchange_ptr&,
+                        const path_params&);
+void handle_list_models(const gateway_context&, server_request&, const exchange_ptr&,
+                        const path_params&);
+void handle_favicon(const gateway_context&, server_request&, const exchange_ptr&,
+                    const path_params&);
+void handle_metrics(const gateway_context&, server_request&, const exchange_ptr&,
+                    const path_params&);
+
+// -- admin.cpp --------------------------------------------------------------------------
+void handle_get_catalog(const gateway_context&, server_request&, const exchange_ptr&,
+                        const path_params&);
+void handle_put_catalog(const gateway_context&, server_request&, const exchange_ptr&,
+                        const path_params&);
+void handle_reset_catalog(const gateway_context&, server_request&, const exchange_ptr&,
+                          const path_params&);
+void handle_auto_rank(const gateway_context&, server_request&, const exchange_ptr&,
+                      const path_params&);
+void handle_enable_route(const gateway_context&, server_request&, const exchange_ptr&,
+                         const path_params&);
+void handle_disable_route(const gateway_context&, server_request&, const exchange_ptr&,
+                          const path_params&);
+void handle_reset_route_health(const gateway_context&, server_request&, const exchange_ptr&,
+                               const path_params&);
+void handle_providers_status(const gateway_context&, server_request&, const exchange_ptr&,
+                             const path_params&);
+
+} // namespace gw::server

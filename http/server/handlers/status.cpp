@@ -1,0 +1,77 @@
+// Liveness, health summary and the OpenAI model list.
+#include "actors/protocol.hpp"
+#include "http/server/handlers/handlers.hpp"
+#include "metrics/gateway_metrics.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include <chrono>
+
+namespace gw::server {
+
+void handle_healthz(const gateway_context&, server_request&, const exchange_ptr& ex,
+                    const path_params&) {
+  ex->respond(json_response(200, R"({"status":"ok"})"));
+}
+
+void handle_favicon(const gateway_context&, server_request&, const exchange_ptr& ex,
+                    const path_params&) {
+  server_response res;
+  res.status = 204;
+  res.content_type = "image/x-icon";
+  ex->respond(std::move(res));
+}
+
+void handle_metrics(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
+                    const path_params&) {
+  server_response res;
+  res.content_type = std::string(metrics::content_type);
+  if (ctx.metrics != nullptr) {
+    res.body = ctx.metrics->serialize();
+  }
+  ex->respond(std::move(res));
+}
+
+void handle_health_json(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
+                        const path_params&) {
+  // Route counts come from the router; the rest is known here.
+  const gateway_context* context = &ctx;
+  ctx.system->spawn([context, ex](caf::event_based_actor* self) {
+    self->request(context->router, std::chrono::seconds(10), atom::summary_v)
+      .then(
+        [context, ex](actors::admin_reply& routes) {
+          using namespace std::chrono;
+          const auto& c = *context;
+          std::string body = "{\"status\":\"ok\",\"version\":\"" GW_VERSION "\",\"uptime_seconds\":";
+          body += std::to_string(duration_cast<seconds>(steady_clock::now() - c.started).count());
+          body += ",\"providers\":{\"configured\":" + std::to_string(c.providers_configured)
+                  + ",\"usable\":" + std::to_string(c.providers_configured)
+                  + ",\"total\":" + std::to_string(c.providers_total) + "}";
+          body += ",\"routes\":" + routes.body;
+          body += ",\"limiter\":{\"slots\":" + std::to_string(c.limiter->capacity())
+                  + ",\"in_use\":" + std::to_string(c.limiter->in_use())
+                  + ",\"waiting\":" + std::to_string(c.limiter->waiting()) + "}}";
+          ex->respond(json_response(200, std::move(body)));
+        },
+        [ex](caf::error&) {
+          ex->respond(error_response(503, "The router did not answer", "server_error",
+                                     "router_unavailable"));
+        });
+  });
+}
+
+void handle_list_models(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
+                        const path_params&) {
+  // A short-lived bridge actor asks the router and answers the exchange (no blocking).
+  ctx.system->spawn([router = ctx.router, ex](caf::event_based_actor* self) {
+    self->request(router, std::chrono::seconds(10), atom::list_models_v)
+      .then([ex](std::string& body) { ex->respond(json_response(200, std::move(body))); },
+            [ex](caf::error&) {
+              ex->respond(error_response(503, "The router did not answer", "server_error",
+                                         "router_unavailable"));
+            });
+  });
+}
+
+} // namespace gw::server

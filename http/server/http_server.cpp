@@ -1,0 +1,491 @@
+// Beast connection handling. The only translation unit of the frontend that includes Beast;
+// everything a request means is decided by the request_handler.
+#include "http/server/http_server.hpp"
+
+#include "http/openai/error_body.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include <sys/socket.h>
+
+namespace gw::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr size_t header_limit = 64 * 1024;
+
+/// Counts requests being answered, for graceful shutdown and health.
+struct server_stats {
+  std::atomic<size_t> active{0};
+};
+
+class session;
+
+/// The exchange handed to handlers: forwards every call onto the session's strand.
+class session_exchange final : public exchange {
+public:
+  explicit session_exchange(std::shared_ptr<session> owner) : owner_(std::move(owner)) {
+  }
+  void respond(server_response response) override;
+  void start_stream(int status, std::string content_type, header_list headers) override;
+  void write_chunk(std::string data, std::function<void(bool)> on_written) override;
+  void end_stream(bool abort) override;
+  void on_client_gone(std::function<void()> callback) override;
+
+private:
+  std::shared_ptr<session> owner_;
+};
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket&& socket, const server_options& options,
+          std::shared_ptr<request_handler> handler, std::shared_ptr<server_stats> stats)
+    : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
+      stats_(std::move(stats)) {
+  }
+
+  net::any_io_executor executor() {
+    return stream_.get_executor();
+  }
+
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&session::read_request, shared_from_this()));
+  }
+
+  // -- called on the strand through session_exchange ------------------------------------
+
+  void respond(server_response response) {
+    if (state_ != exchange_state::waiting) {
+      return;
+    }
+    state_ = exchange_state::done;
+    auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(response.status), 11);
+    res->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) {
+      res->set(name, value);
+    }
+    res->keep_alive(keep_alive_);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    stream_.expires_after(options_.write_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->finish_exchange(ec, res->keep_alive());
+                      });
+  }
+
+  void start_stream(int status, std::string content_type, header_list headers) {
+    if (state_ != exchange_state::waiting) {
+      return;
+    }
+    state_ = exchange_state::streaming;
+    stream_response_ = std::make_shared<http::response<http::empty_body>>(
+      static_cast<http::status>(status), 11);
+    stream_response_->set(http::field::content_type, content_type);
+    for (auto& [name, value] : headers) {
+      stream_response_->set(name, value);
+    }
+    stream_response_->keep_alive(keep_alive_);
+    stream_response_->chunked(true);
+    header_serializer_.emplace(*stream_response_);
+    writing_ = true;
+    stream_.expires_after(options_.write_timeout);
+    http::async_write_header(stream_, *header_serializer_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->writing_ = false;
+                               if (ec) {
+                                 self->stream_failed();
+                                 return;
+                               }
+                               self->pump_chunks();
+                             });
+  }
+
+  void write_chunk(std::string data, std::function<void(bool)> on_written) {
+    if (state_ != exchange_state::streaming) {
+      if (on_written) {
+        on_written(false);
+      }
+      return;
+    }
+    pending_chunks_.push_back({std::move(data), std::move(on_written), false, false});
+    pump_chunks();
+  }
+
+  void end_stream(bool abort) {
+    if (state_ != exchange_state::streaming) {
+      return;
+    }
+    pending_chunks_.push_back({{}, {}, true, abort});
+    pump_chunks();
+  }
+
+  void on_client_gone(std::function<void()> callback) {
+    if (state_ == exchange_state::idle || state_ == exchange_state::done) {
+      return;
+    }
+    if (client_gone_) {
+      callback();
+      return;
+    }
+    gone_callbacks_.push_back(std::move(callback));
+    if (!watching_) {
+      watching_ = true;
+      watch_for_close();
+    }
+  }
+
+private:
+  enum class exchange_state { idle, waiting, streaming, done };
+
+  struct chunk_item {
+    std::string data;
+    std::function<void(bool)> on_written;
+    bool last = false;
+    bool abort = false;
+  };
+
+  void read_request() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(header_limit);
+    stream_.expires_after(options_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof
+        || ec == beast::error::timeout || ec == net::error::connection_reset
+        || ec == net::error::operation_aborted) {
+      close();
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      reply_and_close(413, "Request body exceeds the limit of "
+                             + std::to_string(options_.body_limit) + " bytes",
+                      "request_too_large");
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      reply_and_close(431, "Request headers are too large", "headers_too_large");
+      return;
+    }
+    if (ec) {
+      reply_and_close(400, std::string("Malformed HTTP request: ") + ec.message(),
+                      "malformed_request");
+      return;
+    }
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    server_request req;
+    req.method = std::string(msg.method_string());
+    auto target = msg.target();
+    auto question = target.find('?');
+    req.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) {
+      req.query = std::string(target.substr(question + 1));
+    }
+    req.headers.reserve(8);
+    for (const auto& field : msg) {
+      req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    req.body = std::move(msg.body());
+    beast::error_code ignored;
+    auto remote = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) {
+      req.client_ip = remote.address().to_string();
+    }
+    state_ = exchange_state::waiting;
+    stats_->active.fetch_add(1, std::memory_order_relaxed);
+    counted_ = true;
+    // While the handler works the connection is quiet; no read timeout applies.
+    stream_.expires_never();
+    handler_->handle(std::move(req), std::make_shared<session_exchange>(shared_from_this()));
+  }
+
+  void reply_and_close(int status, std::string message, const char* code) {
+    state_ = exchange_state::waiting;
+    keep_alive_ = false;
+    server_response res;
+    res.status = status;
+    res.body = openai::error_json(message, "invalid_request_error", code);
+    respond(std::move(res));
+  }
+
+  void pump_chunks() {
+    if (writing_ || pending_chunks_.empty() || state_ != exchange_state::streaming) {
+      return;
+    }
+    writing_ = true;
+    auto item = std::make_shared<chunk_item>(std::move(pending_chunks_.front()));
+    pending_chunks_.pop_front();
+    stream_.expires_after(options_.write_timeout);
+    auto self = shared_from_this();
+    if (item->last) {
+      if (item->abort) {
+        // The client must be able to tell a cut stream from a complete one.
+        writing_ = false;
+        keep_alive_ = false;
+        finish_exchange({}, false);
+        return;
+      }
+      net::async_write(stream_, net::buffer(last_chunk_),
+                        [self](beast::error_code ec, size_t) {
+                          self->writing_ = false;
+                          self->finish_exchange(ec, self->keep_alive_);
+                        });
+      return;
+    }
+    if (item->data.empty()) {
+      // An empty chunk would terminate the body: nothing to send, report success.
+      writing_ = false;
+      if (item->on_written) {
+        item->on_written(true);
+      }
+      pump_chunks();
+      return;
+    }
+    auto chunk = http::make_chunk(net::buffer(item->data));
+    net::async_write(stream_, chunk, [self, item](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec) {
+        if (item->on_written) {
+          item->on_written(false);
+        }
+        self->stream_failed();
+        return;
+      }
+      if (item->on_written) {
+        item->on_written(true);
+      }
+      self->pump_chunks();
+    });
+  }
+
+  void stream_failed() {
+    for (auto& item : pending_chunks_) {
+      if (item.on_written) {
+        item.on_written(false);
+      }
+    }
+    pending_chunks_.clear();
+    mark_client_gone();
+    finish_exchange(net::error::connection_reset, false);
+  }
+
+  /// Detects a client that hangs up while its request is being worked on: wait until the
+  /// socket is readable, then peek; zero bytes means EOF.
+  void watch_for_close() {
+    stream_.socket().async_wait(
+      tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+        if (self->state_ == exchange_state::idle || self->state_ == exchange_state::done) {
+          self->watching_ = false;
+          return;
+        }
+        char probe = 0;
+        auto n = ::recv(self->stream_.socket().native_handle(), &probe, 1,
+                        MSG_PEEK | MSG_DONTWAIT);
+        if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+          self->watching_ = false;
+          self->mark_client_gone();
+          return;
+        }
+        if (n > 0) {
+          // A pipelined next request: the client is alive; it is read after this exchange.
+          self->watching_ = false;
+          return;
+        }
+        self->watch_for_close();
+      });
+  }
+
+  void mark_client_gone() {
+    if (client_gone_) {
+      return;
+    }
+    client_gone_ = true;
+    keep_alive_ = false;
+    auto callbacks = std::move(gone_callbacks_);
+    gone_callbacks_.clear();
+    for (auto& callback : callbacks) {
+      callback();
+    }
+  }
+
+  void finish_exchange(beast::error_code ec, bool keep_alive) {
+    state_ = exchange_state::idle;
+    gone_callbacks_.clear();
+    header_serializer_.reset();
+    stream_response_.reset();
+    if (counted_) {
+      counted_ = false;
+      stats_->active.fetch_sub(1, std::memory_order_relaxed);
+    }
+    if (ec || !keep_alive || client_gone_) {
+      close();
+      return;
+    }
+    read_request();
+  }
+
+  void close() {
+    if (counted_) {
+      counted_ = false;
+      stats_->active.fetch_sub(1, std::memory_order_relaxed);
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  const server_options options_;
+  std::shared_ptr<request_handler> handler_;
+  std::shared_ptr<server_stats> stats_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  exchange_state state_ = exchange_state::idle;
+  bool keep_alive_ = true;
+  bool counted_ = false;
+  bool client_gone_ = false;
+  bool watching_ = false;
+  bool writing_ = false;
+  std::vector<std::function<void()>> gone_callbacks_;
+  std::shared_ptr<http::response<http::empty_body>> stream_response_;
+  std::optional<http::response_serializer<http::empty_body>> header_serializer_;
+  std::deque<chunk_item> pending_chunks_;
+  const std::string last_chunk_ = "0\r\n\r\n";
+};
+
+void session_exchange::respond(server_response response) {
+  net::post(owner_->executor(), [owner = owner_, r = std::move(response)]() mutable {
+    owner->respond(std::move(r));
+  });
+}
+
+void session_exchange::start_stream(int status, std::string content_type, header_list headers) {
+  net::post(owner_->executor(), [owner = owner_, status, type = std::move(content_type),
+                                 h = std::move(headers)]() mutable {
+    owner->start_stream(status, std::move(type), std::move(h));
+  });
+}
+
+void session_exchange::write_chunk(std::string data, std::function<void(bool)> on_written) {
+  net::post(owner_->executor(),
+            [owner = owner_, d = std::move(data), cb = std::move(on_written)]() mutable {
+              owner->write_chunk(std::move(d), std::move(cb));
+            });
+}
+
+void session_exchange::end_stream(bool abort) {
+  net::post(owner_->executor(), [owner = owner_, abort] { owner->end_stream(abort); });
+}
+
+void session_exchange::on_client_gone(std::function<void()> callback) {
+  net::post(owner_->executor(), [owner = owner_, cb = std::move(callback)]() mutable {
+    owner->on_client_gone(std::move(cb));
+  });
+}
+
+class listener final : public http_server {
+public:
+  listener(net::io_context& ioc, server_options options, std::shared_ptr<request_handler> handler)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), options_(std::move(options)),
+      handler_(std::move(handler)), stats_(std::make_shared<server_stats>()) {
+  }
+
+  std::optional<std::string> open() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(options_.host, ec);
+    auto where = options_.host + ":" + std::to_string(options_.port);
+    if (ec) {
+      return where + ": invalid listen address";
+    }
+    tcp::endpoint endpoint{address, options_.port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) {
+      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return where + ": " + ec.message();
+    }
+    port_ = acceptor_.local_endpoint(ec).port();
+    return std::nullopt;
+  }
+
+  void accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+        return;
+      }
+      if (!ec) {
+        beast::error_code ignored;
+        s.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<session>(std::move(s), options_, handler_, stats_)->run();
+      }
+      accept();
+    });
+  }
+
+  uint16_t port() const override {
+    return port_;
+  }
+
+  void stop_accepting() override {
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+  }
+
+  size_t active_exchanges() const override {
+    return stats_->active.load(std::memory_order_relaxed);
+  }
+
+private:
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  server_options options_;
+  std::shared_ptr<request_handler> handler_;
+  std::shared_ptr<server_stats> stats_;
+  uint16_t port_ = 0;
+};
+
+} // namespace
+
+gw::expected<std::unique_ptr<http_server>>
+http_server::start(boost::asio::io_context& ioc, server_options options,
+                   std::shared_ptr<request_handler> handler) {
+  auto server = std::make_unique<listener>(ioc, std::move(options), std::move(handler));
+  if (auto failure = server->open()) {
+    return gw::make_error(errc::config_error, *failure);
+  }
+  server->accept();
+  return std::unique_ptr<http_server>(std::move(server));
+}
+
+} // namespace gw::server

@@ -1,0 +1,47 @@
+// The client-facing HTTP/1.1 server (Beast). Accepts connections, parses requests with
+// bounded sizes and timeouts, and hands each request to a request_handler as plain values.
+#pragma once
+
+#include "core/expected.hpp"
+#include "http/server/http_types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace gw::server {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;
+  /// Larger bodies get 413 before they are buffered.
+  size_t body_limit = 10 * 1024 * 1024;
+  /// A client must deliver a complete request within this time once it started sending.
+  std::chrono::seconds read_timeout{30};
+  /// An idle keep-alive connection is closed after this time.
+  std::chrono::seconds idle_timeout{75};
+  /// A client that accepts no response bytes for this long is dropped (slow readers).
+  std::chrono::seconds write_timeout{60};
+};
+
+class http_server {
+public:
+  virtual ~http_server() = default;
+  /// Binds and starts accepting. Errors name the address ("127.0.0.1:8000: address in use").
+  static gw::expected<std::unique_ptr<http_server>>
+  start(boost::asio::io_context& ioc, server_options options,
+        std::shared_ptr<request_handler> handler);
+  /// The bound port (useful with port 0).
+  virtual uint16_t port() const = 0;
+  /// Stops accepting new connections; open ones finish their current exchange.
+  virtual void stop_accepting() = 0;
+  /// Number of requests currently being answered.
+  virtual size_t active_exchanges() const = 0;
+};
+
+} // namespace gw::server

@@ -1,0 +1,68 @@
+// What the HTTP frontend hands to endpoint handlers and gets back: plain values, no Beast,
+// no CAF, so handlers and the connection code compile (and change) independently.
+#pragma once
+
+#include "http/upstream/upstream_types.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace gw::server {
+
+using upstream::header_list;
+
+struct server_request {
+  std::string method;
+  /// Path without the query string, e.g. "/v1/chat/completions".
+  std::string path;
+  std::string query;
+  header_list headers;
+  std::string body;
+  std::string client_ip;
+
+  const std::string* header(std::string_view name) const {
+    return upstream::find_header(headers, name);
+  }
+};
+
+struct server_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  header_list headers;
+};
+
+/// One request/response exchange on a client connection. Thread-safe: handlers may answer
+/// from any thread (actor workers); the implementation hops onto the connection's strand.
+class exchange {
+public:
+  virtual ~exchange() = default;
+
+  /// Sends a complete response. Only the first call of respond/start_stream counts.
+  virtual void respond(server_response response) = 0;
+
+  /// Starts a streamed (chunked) response with the given status and headers.
+  virtual void start_stream(int status, std::string content_type, header_list headers) = 0;
+  /// Queues one chunk; `on_written(true)` once the client accepted it, `false` if it is gone.
+  /// Callers send the next chunk only after on_written: that is the backpressure.
+  virtual void write_chunk(std::string data, std::function<void(bool)> on_written) = 0;
+  /// Ends a streamed response (terminating chunk), or closes the connection when
+  /// `abort` is set (the client must see an incomplete body).
+  virtual void end_stream(bool abort = false) = 0;
+
+  /// Registers a callback run once if the client disconnects before the exchange ends.
+  virtual void on_client_gone(std::function<void()> callback) = 0;
+};
+
+using exchange_ptr = std::shared_ptr<exchange>;
+
+/// Routes a request to its handler (implemented by the endpoint table).
+class request_handler {
+public:
+  virtual ~request_handler() = default;
+  virtual void handle(server_request request, exchange_ptr exchange) = 0;
+};
+
+} // namespace gw::server

@@ -1,0 +1,124 @@
+// Starts the real freerouter binary and the project's fake provider on 127.0.0.1 and
+// offers small HTTP helpers. Every process started here is killed when the test ends.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+
+export const FREEROUTER_BIN = process.env.FREEROUTER_BIN ?? '../../build/freerouter';
+export const FAKE_PROVIDER_BIN = process.env.FAKE_PROVIDER_BIN ?? '../../build/tests/support/fake-provider';
+
+const children = new Set();
+process.on('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch {} } });
+
+/// A port below the ephemeral range (32768+) that is free right now.
+export async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const ok = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port');
+}
+
+export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+async function waitReady(url, proc, what, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`${what} exited early with ${proc.exitCode}: ${proc.stderrText}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {}
+    await sleep(50);
+  }
+  throw new Error(`${what} not ready at ${url}: ${proc.stderrText}`);
+}
+
+function track(proc) {
+  proc.stderrText = '';
+  proc.stderr?.on('data', (d) => { proc.stderrText += d.toString(); if (proc.stderrText.length > 20000) proc.stderrText = proc.stderrText.slice(-20000); });
+  proc.stdout?.on('data', () => {});
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  return proc;
+}
+
+export async function startFake(extraArgs = []) {
+  const port = await freePort();
+  const proc = track(spawn(FAKE_PROVIDER_BIN, ['--port', String(port), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(`${base}/_fake/stats`, proc, 'fake-provider');
+  return {
+    port, base, proc,
+    async stats() { return (await fetch(`${base}/_fake/stats`)).json(); },
+    async requests(prefix) { return (await fetch(`${base}/_fake/requests?prefix=${encodeURIComponent(prefix)}`)).json(); },
+    async reset() { await fetch(`${base}/_fake/reset`, { method: 'POST' }); },
+    stop() { proc.kill('SIGKILL'); },
+  };
+}
+
+/// A route object of the catalog format, with defaults for the fields tests do not care about.
+export function route(route_id, provider_name, model_id, rank, extra = {}) {
+  return { route_id, provider_name, model_id, rank, display_name: model_id, enabled: true,
+    context_window: 100000, tags: ['text'], ...extra };
+}
+
+/// A provider entry of providers.json pointing at the fake under /<name>/v1.
+export function fakeProvider(fake, name, extra = {}) {
+  return { name, base_url: `${fake.base}/${name}/v1`, api_key_env: `${name.toUpperCase()}_API_KEY`,
+    requests_per_minute: null, requests_per_day: null, tokens_per_minute: null, tokens_per_day: null, ...extra };
+}
+
+/**
+ * Starts freerouter with its own data dir. `providers` goes to providers.json, `catalog` to
+ * model_catalog.json; every provider gets a key unless listed in `unconfigured`.
+ */
+export async function startGateway({ providers = [], catalog, env = {}, unconfigured = [], dataDir, args = [] } = {}) {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'freerouter-it-'));
+  mkdirSync(dir, { recursive: true });
+  if (!dataDir || providers.length) writeFileSync(join(dir, 'providers.json'), JSON.stringify(providers));
+  if (catalog) writeFileSync(join(dir, 'model_catalog.json'), JSON.stringify(catalog));
+  const keys = {};
+  for (const p of providers) {
+    if (!unconfigured.includes(p.name)) keys[p.api_key_env ?? `${p.name.toUpperCase()}_API_KEY`] = `test-key-${p.name}`;
+  }
+  for (const name of ['CEREBRAS', 'GROQ', 'GEMINI', 'NVIDIA', 'OPENROUTER']) keys[`${name}_API_KEY`] ??= '';
+  writeFileSync(join(dir, 'test.env'), '');
+  const port = await freePort();
+  const proc = track(spawn(FREEROUTER_BIN, ['--port', String(port), '--data-dir', dir, '--env-file', join(dir, 'test.env'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, AUTO_ENDPOINT_DIAGNOSIS_ENABLED: 'false', ...keys, ...env },
+  }));
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(`${base}/healthz`, proc, 'freerouter');
+  return {
+    port, base, dir, proc,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = new Promise((r) => proc.once('exit', (code, sig) => r(code ?? sig)));
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function postJson(base, path, body, headers = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch {}
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export const hello = (extra = {}) => ({ model: 'auto', messages: [{ role: 'user', content: 'hello' }], ...extra });
