@@ -1,0 +1,106 @@
+// Internal to http/upstream: one keep-alive socket to a provider (plain TCP or TLS) and the
+// mapping of Asio/Beast/OpenSSL errors onto transport_failure. Beast-heavy: include it only
+// from this folder's .cpp files.
+#pragma once
+
+#include "http/upstream/upstream_types.hpp"
+#include "http/upstream/url.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gw::upstream::detail {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+/// What a connection reports to whoever counts open connections.
+class connection_owner {
+public:
+  virtual ~connection_owner() = default;
+  /// A counted connection was destroyed: its slot is free again.
+  virtual void on_connection_closed() = 0;
+};
+
+/// Where in an exchange an error happened; decides connect_error vs tls_error vs reset.
+enum class stage : uint8_t { connect, handshake, write, read };
+
+/// Maps an error of `where` onto the failure kinds the router understands.
+transport_failure classify(const boost::system::error_code& ec, stage where);
+
+/// True for errors that mean "the peer had already closed this idle connection".
+bool is_stale_connection_error(const boost::system::error_code& ec);
+
+class connection {
+public:
+  using strand_type = net::strand<net::io_context::executor_type>;
+  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+  using connect_handler = std::function<void(transport_failure, std::string)>;
+
+  connection(net::io_context& ioc, net::ssl::context* tls, std::weak_ptr<connection_owner> owner);
+  /// Closes the socket and frees the owner's slot (unless the slot was handed on).
+  ~connection();
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  const strand_type& strand() const {
+    return strand_;
+  }
+  /// The TCP layer (timeouts, close), also under TLS.
+  beast::tcp_stream& tcp() {
+    return tls_ ? tls_->next_layer() : *plain_;
+  }
+  /// Calls f with the stream to read/write (tcp_stream or ssl_stream).
+  template <class F>
+  void visit(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(*plain_);
+    }
+  }
+  beast::flat_buffer& buffer() {
+    return buffer_;
+  }
+  bool connected() const {
+    return connected_;
+  }
+
+  /// Resolve + connect + TLS handshake, on the strand. The caller arms tcp().expires_after.
+  void connect(const endpoint& ep, connect_handler done);
+
+  /// Closes the socket now; pending operations complete with an error.
+  void close();
+
+  /// When this connection went idle (pool expiry).
+  std::chrono::steady_clock::time_point idle_since{};
+  /// Cleared when the slot this connection occupies is reused by a replacement connection.
+  bool counted = true;
+
+private:
+  void on_connected(const boost::system::error_code& ec, connect_handler done);
+  void handshake(connect_handler done);
+
+  strand_type strand_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<tls_stream> tls_;
+  beast::flat_buffer buffer_;
+  std::weak_ptr<connection_owner> owner_;
+  std::unique_ptr<net::ip::tcp::resolver> resolver_;
+  std::string host_;
+  bool connected_ = false;
+};
+
+} // namespace gw::upstream::detail

@@ -1,0 +1,60 @@
+// The fake provider's behaviour language. A request's JSON "model" selects what the fake does,
+// so integration tests can script a provider through catalog model ids:
+//
+//   <behaviour>[;key=value|;flag]*      values may be %XX-encoded (e.g. %3B for ';')
+//
+//   ok            200 chat.completion (content=, prompt_tokens=, completion_tokens=)
+//   status        code=429 retry_after= retry_after_ms= reset_requests= reset_tokens=
+//                 retry_delay= (Gemini body) body=<error message> raw_body=<verbatim body>
+//   garbage       200 with a non-JSON body
+//   truncated     200 whose Content-Length exceeds the body, then close
+//   reset         close without answering
+//   stall         never answer (until the client goes away)
+//   stream        chunks= interval_ms= cut_after= stall_after= error_first done=0 no_space crlf
+//                 first_delay_ms= empty_content_first= usage=1
+//   empty_stream  only `data: [DONE]`
+//   any:          delay_ms= (before answering), close=1 (close after answering, without
+//                 announcing it), connection_close=1 (answer with Connection: close),
+//                 rl_remaining_requests= rl_remaining_tokens= rl_reset= (x-ratelimit-* headers)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gw::fake {
+
+enum class behavior_kind {
+  ok,
+  status,
+  garbage,
+  truncated,
+  reset,
+  stall,
+  stream,
+  empty_stream,
+  unknown,
+};
+
+struct behavior {
+  behavior_kind kind = behavior_kind::unknown;
+  /// The behaviour word as written (for error messages).
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> params;
+
+  /// The value of `key`, or nullopt. A bare flag has the value "1".
+  std::optional<std::string_view> get(std::string_view key) const;
+  /// Integer value of `key`, `fallback` when absent or malformed.
+  long long get_int(std::string_view key, long long fallback) const;
+  bool has(std::string_view key) const {
+    return get(key).has_value();
+  }
+  /// A flag is on when present and not "0"/"false".
+  bool flag(std::string_view key) const;
+};
+
+behavior parse_behavior(std::string_view model);
+
+} // namespace gw::fake
