@@ -15,6 +15,8 @@
 
 namespace gw::actors {
 
+class stream_relay;
+
 /// One entry of the attempts list (reference §7.5 field order).
 struct attempt_record {
   std::string provider_name;
@@ -55,6 +57,11 @@ public:
   /// Web-search mode: only routes with this tag, and an answer with visible content.
   std::string required_tag;
   bool require_content = false;
+  /// Handed to every upstream call of this job, so that cancel() can abandon it.
+  const std::shared_ptr<upstream::cancel_token> upstream_cancel =
+    std::make_shared<upstream::cancel_token>();
+  /// Streaming requests: the byte path to the client (null for JSON answers).
+  std::shared_ptr<stream_relay> relay;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = started + std::chrono::seconds(120);
 
@@ -69,6 +76,10 @@ public:
   int64_t earliest_retry_ms = 0;
   /// Providers whose recovering route this request already probed: one probe per provider.
   std::vector<std::string> probed_providers;
+  /// The reservation of the streamed attempt in flight (reported when it ends).
+  uint64_t stream_reservation_id = 0;
+  int64_t stream_reserved_tokens = 0;
+  bool stream_probe = false;
 
   /// Delivers the reply once; later calls are ignored (deadline timer vs. router race).
   void finish(chat_reply reply) {
@@ -79,9 +90,11 @@ public:
   bool finished() const {
     return finished_.load();
   }
-  /// The client went away: the router stops the waterfall at the next step.
+  /// The client went away: the upstream call in flight is abandoned and the router stops
+  /// the waterfall at the next step.
   void cancel() {
     cancelled_.store(true);
+    upstream_cancel->cancel();
   }
   bool cancelled() const {
     return cancelled_.load();

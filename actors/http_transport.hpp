@@ -15,6 +15,12 @@ public:
             std::function<void(upstream::upstream_result)> on_done) override {
     client_->send(std::move(req), std::move(on_done));
   }
+  void open_stream(upstream::upstream_request req,
+                   std::function<void(upstream::upstream_result,
+                                      std::shared_ptr<upstream::upstream_stream>)>
+                     on_head) override {
+    client_->open_stream(std::move(req), std::move(on_head));
+  }
   const std::shared_ptr<upstream::upstream_client>& client() const {
     return client_;
   }

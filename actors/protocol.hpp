@@ -25,6 +25,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/stream_relay.hpp"
 #include "catalog/route.hpp"
 #include "http/upstream/upstream_types.hpp"
 
@@ -60,6 +61,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(gw, caf::first_custom_type_id)
   CAF_ADD_ATOM(gw, gw::atom, enable, "enable")
   CAF_ADD_ATOM(gw, gw::atom, providers, "providers")
   CAF_ADD_ATOM(gw, gw::atom, summary, "summary")
+  CAF_ADD_ATOM(gw, gw::atom, open_stream, "open_strm")
+  CAF_ADD_ATOM(gw, gw::atom, stream_done, "strm_done")
 
 CAF_END_TYPE_ID_BLOCK(gw)
 
@@ -68,6 +71,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::chat_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::route)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_relay_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_outcome)
 
 namespace gw::actors {
 
@@ -92,7 +97,9 @@ using provider_actor = caf::typed_actor<
   // Performs one upstream exchange (adds auth + extra headers) and replies with its result.
   caf::replies_to<atom::call, upstream::upstream_request>::with<upstream::upstream_result>,
   // Internal: the transport finished call `id` (sent by the I/O thread to the actor itself).
-  caf::reacts_to<atom::call_done, uint64_t, upstream::upstream_result>>;
+  caf::reacts_to<atom::call_done, uint64_t, upstream::upstream_result>,
+  // Opens a streamed call (adds auth); the transport hands head and body to the relay.
+  caf::reacts_to<atom::open_stream, upstream::upstream_request, stream_relay_ptr>>;
 
 /// Local quota of one provider (requests and tokens per minute and per day).
 using quota_bucket_actor = caf::typed_actor<
@@ -104,13 +111,16 @@ using quota_bucket_actor = caf::typed_actor<
   // The counters, limits and availability now (GET /v1/providers/status).
   caf::replies_to<caf::get_atom, atom::quota>::with<quota_view>,
   // Internal: write the deferred snapshot of an unlimited bucket (at most once a second).
-  caf::reacts_to<atom::tick>>;
+  caf::reacts_to<atom::tick>,
+  // Writes the current state now; replies once it is committed (shutdown).
+  caf::replies_to<atom::flush>::with<bool>>;
 
 /// One catalog route: decides whether it may be tried now and keeps its health.
 using route_actor = caf::typed_actor<
   // Runs the skip checks (key, context window, health, quota) and reserves on success.
   caf::replies_to<atom::acquire, attempt_request>::with<route_ticket>,
-  // Records the outcome of a granted attempt (health transition, quota reconcile, usage).
+  // Records the outcome of a granted attempt (health transition, usage); the router sends
+  // the quota reconcile to the bucket itself.
   caf::reacts_to<atom::report, attempt_report>,
   // The route's health now.
   caf::replies_to<caf::get_atom, atom::health>::with<health_record>,
@@ -123,6 +133,8 @@ using route_actor = caf::typed_actor<
 using router_actor = caf::typed_actor<
   // Runs the waterfall for one chat request; answers through job->finish().
   caf::reacts_to<atom::dispatch, chat_job_ptr>,
+  // A streamed attempt ended (sent by the job's relay): record it, then go on or finish.
+  caf::reacts_to<atom::stream_done, chat_job_ptr, uint64_t, stream_outcome>,
   // GET /v1/models: the OpenAI model list of enabled routes, as JSON text.
   caf::replies_to<atom::list_models>::with<std::string>,
   // GET /v1/gateway/models: the catalog with each route's health.

@@ -33,6 +33,21 @@ provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider
       });
       return promise;
     },
+    [self](atom::open_stream, upstream::upstream_request& req, const stream_relay_ptr& relay) {
+      auto& st = self->state;
+      req.headers.emplace_back("Authorization", "Bearer " + st.spec->api_key);
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.headers.emplace_back("Accept", "text/event-stream");
+      for (const auto& header : st.spec->extra_headers) {
+        req.headers.push_back(header);
+      }
+      // The body never comes back through this actor: the relay pulls it on the I/O side.
+      st.transport->open_stream(std::move(req),
+                                [relay](upstream::upstream_result head,
+                                        std::shared_ptr<upstream::upstream_stream> body) {
+                                  relay->on_head(std::move(head), std::move(body));
+                                });
+    },
     [self](atom::call_done, uint64_t id, upstream::upstream_result& result) {
       auto& pending = self->state.pending;
       self->state.series.observe_upstream_duration(

@@ -210,6 +210,21 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       }
     },
     [self](atom::tick) { persist_now(self); },
+    [self](atom::flush) -> caf::result<bool> {
+      auto& st = self->state;
+      st.write_scheduled = false;
+      if (!st.persistence) {
+        return true;
+      }
+      auto now = st.now();
+      auto promise = self->make_response_promise<bool>();
+      self
+        ->request(st.persistence, std::chrono::seconds(10), atom::persist_v,
+                  to_record(st, st.ledger->snapshot(now), now))
+        .then([promise](bool ok) mutable { promise.deliver(ok); },
+              [promise](caf::error&) mutable { promise.deliver(false); });
+      return promise;
+    },
     [self](caf::get_atom, atom::quota) {
       auto& st = self->state;
       auto now = st.now();

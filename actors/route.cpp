@@ -160,9 +160,6 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
           || before.next_probe_at_ms != after.next_probe_at_ms || before.reason != after.reason) {
         persist_health(self);
       }
-      if (st.bucket && st.spec) {
-        self->send(st.bucket, atom::reconcile_v, report);
-      }
       if (st.persistence && report.reached_provider) {
         usage_event event;
         event.route_id = st.route.route_id;

@@ -66,6 +66,7 @@ void finish(router_ptr self, const chat_job_ptr& job, chat_reply reply) {
     timing.upstream_seconds = std::chrono::duration<double>(job->upstream_time).count();
     timing.upstream_calls = job->upstream_calls;
     timing.exhausted = reply.status == 503;
+    timing.stream = job->relay != nullptr;
     m->observe_request(timing);
   }
   job->finish(std::move(reply));
@@ -79,9 +80,33 @@ void record(chat_job& job, const candidate& c, std::string status, std::string r
 
 void try_route(router_ptr self, const chat_job_ptr& job, size_t index);
 
+/// Tells the quota bucket and the route how an attempt ended. The reconcile goes straight to
+/// the bucket, before the router asks the next route: a provider-wide cooldown or a failing
+/// key from this answer then reaches the bucket before any later reservation of this request.
+void send_report(router_ptr self, const candidate& cand, const attempt_report& report) {
+  auto& st = self->state;
+  if (auto it = st.wiring.buckets.find(cand.provider_name); it != st.wiring.buckets.end()) {
+    self->send(it->second, atom::reconcile_v, report);
+  }
+  if (auto it = st.routes.find(cand.route_id); it != st.routes.end()) {
+    self->send(it->second, atom::report_v, report);
+  }
+}
+
 void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
                         const route_ticket& ticket, upstream::upstream_result& result) {
   const auto& cand = job->candidates[index];
+  if (result.failure == upstream::transport_failure::cancelled && job->cancelled()) {
+    // The client left: no health verdict on the route, its quota and probe are released.
+    attempt_report abandoned;
+    abandoned.kind = catalog::outcome_kind::transport_error;
+    abandoned.reached_provider = false;
+    abandoned.probe = ticket.probe;
+    abandoned.reserved_tokens = ticket.reserved_tokens;
+    abandoned.reservation_id = ticket.reservation_id;
+    send_report(self, cand, abandoned);
+    return;
+  }
   job->upstream_time += result.elapsed;
   auto outcome = catalog::classify(result);
   if (outcome.kind == catalog::outcome_kind::success && job->require_content) {
@@ -112,9 +137,7 @@ void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
     }
     report.remaining_exhausted = catalog::remaining_exhausted(result.headers);
   }
-  if (auto it = self->state.routes.find(cand.route_id); it != self->state.routes.end()) {
-    self->send(it->second, atom::report_v, report);
-  }
+  send_report(self, cand, report);
   auto& counters = self->state.counters;
   counters.count_attempt(cand.provider_name, cand.route_id, catalog::to_string(outcome.kind));
   if (outcome.kind == catalog::outcome_kind::success) {
@@ -148,6 +171,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   upstream::upstream_request req;
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, false);
+  req.cancel = job->upstream_cancel;
   auto attempt_timeout = spec->second->timeout_seconds
                            ? milliseconds{static_cast<int64_t>(*spec->second->timeout_seconds * 1000)}
                            : st.settings.attempt_timeout;
@@ -165,6 +189,76 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
         lost.detail = "provider actor did not answer";
         on_upstream_result(self, job, index, ticket, lost);
       });
+}
+
+void on_stream_result(router_ptr self, const chat_job_ptr& job, size_t index,
+                      stream_outcome& outcome) {
+  const auto& cand = job->candidates[index];
+  job->upstream_time += outcome.elapsed;
+  attempt_report report;
+  report.kind = outcome.kind;
+  report.status = outcome.status;
+  // A client that left before commit: release the quota and the probe.
+  report.reached_provider = outcome.reached_provider && !(outcome.client_gone && !outcome.committed);
+  report.probe = job->stream_probe;
+  report.reserved_tokens = job->stream_reserved_tokens;
+  report.reservation_id = job->stream_reservation_id;
+  report.prompt_tokens = outcome.usage.prompt_tokens;
+  report.completion_tokens = outcome.usage.completion_tokens;
+  report.total_tokens = outcome.usage.total_tokens;
+  report.cooldown_until_ms = outcome.cooldown_until_ms;
+  report.remaining_exhausted = outcome.remaining_exhausted;
+  report.latency_ms = duration_cast<milliseconds>(outcome.elapsed).count();
+  send_report(self, cand, report);
+  auto& counters = self->state.counters;
+  counters.count_attempt(cand.provider_name, cand.route_id,
+                         outcome.reason.empty() ? catalog::to_string(outcome.kind)
+                                                : outcome.reason);
+  if (outcome.committed) {
+    counters.count_tokens(cand.provider_name, cand.route_id, outcome.usage.prompt_tokens,
+                          outcome.usage.completion_tokens);
+    record(*job, cand, "selected", {}, outcome.status);
+    finish(self, job, chat_reply{200, {}, {}});
+    return;
+  }
+  if (outcome.client_gone || job->cancelled()) {
+    job->cancel();
+    return;
+  }
+  if (outcome.kind == catalog::outcome_kind::caller_error) {
+    record(*job, cand, "failed", "caller_error", outcome.status);
+    finish(self, job, caller_error_reply(*job, cand, outcome.status, outcome.error_body));
+    return;
+  }
+  auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
+  record(*job, cand, status, outcome.reason, outcome.status);
+  job->relay->route_event("route_fail", cand, outcome.reason);
+  try_route(self, job, index + 1);
+}
+
+void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
+                 const route_ticket& ticket) {
+  const auto& cand = job->candidates[index];
+  auto& st = self->state;
+  auto provider = st.wiring.providers.find(cand.provider_name);
+  if (provider == st.wiring.providers.end()) {
+    record(*job, cand, "skipped", "unknown_provider", 0);
+    try_route(self, job, index + 1);
+    return;
+  }
+  upstream::upstream_request req;
+  req.path = "/chat/completions";
+  req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, true);
+  // Bounds connect + head and then every single read (the idle timeout between chunks).
+  req.timeout = std::min(st.settings.stream_idle_timeout, remaining(*job));
+  ++job->upstream_calls;
+  job->stream_reservation_id = ticket.reservation_id;
+  job->stream_reserved_tokens = ticket.reserved_tokens;
+  job->stream_probe = ticket.probe;
+  job->relay->route_event("route_trying", cand, {});
+  job->relay->begin_attempt(index, cand, job->upstream_calls);
+  st.active_streams[job.get()] = job;
+  self->send(provider->second, atom::open_stream_v, std::move(req), job->relay);
 }
 
 void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
@@ -200,6 +294,9 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
           const auto& c = job->candidates[index];
           self->state.counters.count_skip(c.provider_name, c.route_id, ticket.skip_reason);
           record(*job, c, "skipped", ticket.skip_reason, 0);
+          if (job->relay) {
+            job->relay->route_event("route_skip", c, ticket.skip_reason);
+          }
           if (ticket.retry_at_ms > 0
               && (job->earliest_retry_ms == 0 || ticket.retry_at_ms < job->earliest_retry_ms)) {
             job->earliest_retry_ms = ticket.retry_at_ms;
@@ -207,7 +304,11 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
           try_route(self, job, index + 1);
           return;
         }
-        call_provider(self, job, index, ticket);
+        if (job->relay) {
+          call_stream(self, job, index, ticket);
+        } else {
+          call_provider(self, job, index, ticket);
+        }
       },
       [self, job, index](caf::error&) {
         record(*job, job->candidates[index], "skipped", "route_unavailable", 0);
@@ -278,6 +379,12 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
   }
   return {
     [self](atom::dispatch, chat_job_ptr& job) { run_waterfall(self, job); },
+    [self](atom::stream_done, chat_job_ptr& job, uint64_t index, stream_outcome& outcome) {
+      self->state.active_streams.erase(job.get());
+      if (index < job->candidates.size()) {
+        on_stream_result(self, job, static_cast<size_t>(index), outcome);
+      }
+    },
     [self](atom::list_models) {
       auto created = wall_ms() / 1000;
       return model_list_json(*self->state.catalog, self->state.settings.alias, created);

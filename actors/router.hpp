@@ -24,6 +24,8 @@ struct router_settings {
   std::chrono::seconds deadline{120};
   /// Where catalog edits are saved (atomically); empty = not saved (tests).
   std::string catalog_path;
+  /// STREAM_IDLE_TIMEOUT_SECONDS: the longest silence of a streamed upstream (per read).
+  std::chrono::milliseconds stream_idle_timeout{60'000};
 };
 
 /// Everything the router is wired to at start-up (spawned by gateway.cpp).
@@ -49,6 +51,8 @@ struct router_state {
   std::unordered_map<std::string, route_actor> routes;
   /// The provider of each spawned route (for metric labels once a route is gone).
   std::unordered_map<std::string, std::string> route_providers;
+  /// Streaming jobs with an attempt in flight (their relay reports through stream_done).
+  std::unordered_map<const chat_job*, chat_job_ptr> active_streams;
   /// Attempt/skip/token counters with label series cached by this actor (no locks).
   metrics::waterfall_metrics counters;
 };

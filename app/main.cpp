@@ -51,15 +51,13 @@ gw::config::env_map process_environment() {
 
 /// Waits (polling, bounded) for in-flight exchanges to finish, then stops everything.
 void drain_then_stop(boost::asio::io_context& ioc, gw::server::http_server& server,
-                     const gw::actors::gateway_actors& actors,
                      std::chrono::steady_clock::time_point give_up) {
   auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(50));
-  timer->async_wait([&ioc, &server, &actors, give_up, timer](boost::system::error_code) {
+  timer->async_wait([&ioc, &server, give_up, timer](boost::system::error_code) {
     if (server.active_exchanges() > 0 && std::chrono::steady_clock::now() < give_up) {
-      drain_then_stop(ioc, server, actors, give_up);
+      drain_then_stop(ioc, server, give_up);
       return;
     }
-    gw::actors::stop_gateway(actors);
     ioc.stop();
   });
 }
@@ -125,6 +123,8 @@ int main(int argc, char** argv) {
   inputs.settings.deadline =
     std::chrono::seconds(static_cast<int64_t>(cfg->request_deadline_seconds));
   inputs.settings.catalog_path = cfg->model_catalog_path;
+  inputs.settings.stream_idle_timeout =
+    std::chrono::milliseconds(static_cast<int64_t>(cfg->stream_idle_timeout_seconds * 1000));
   inputs.persistence = persistence;
   inputs.restored_quotas = std::move(setup->quotas);
   inputs.restored_health = std::move(setup->health);
@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   limits.max_waiting = static_cast<size_t>(cfg->request_queue_max_waiting_requests);
   ctx->limiter = std::make_shared<gw::server::request_limiter>(ioc, limits, &metrics);
   ctx->metrics = &metrics;
+  ctx->live = std::make_shared<gw::openai::live_ring>(1000);
   ctx->request_counter = gw::server::random_request_seed();
   ctx->providers_total = setup->providers.size();
   for (const auto& p : setup->providers) {
@@ -174,8 +175,7 @@ int main(int argc, char** argv) {
     }
     std::cerr << "freerouter: shutting down\n";
     (*server)->stop_accepting();
-    drain_then_stop(ioc, **server, actors,
-                    std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    drain_then_stop(ioc, **server, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 
   std::vector<std::thread> io_threads;
@@ -191,8 +191,8 @@ int main(int argc, char** argv) {
       http->client()->shutdown();
     }
   }
-  // Everything that writes has stopped: commit what is pending, then stop the writer.
-  gw::app::flush_and_stop(sys, persistence);
+  // No request is in flight anymore: write every state, then stop the actors.
+  gw::app::shutdown_actors(sys, actors);
   std::cerr << "freerouter: stopped\n";
   return 0;
 }

@@ -67,14 +67,24 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
                   std::move(*health)};
 }
 
-void flush_and_stop(caf::actor_system& sys, const actors::persistence_actor& persistence) {
+void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors) {
   {
     caf::scoped_actor self{sys};
-    self->request(persistence, std::chrono::seconds(5), atom::flush_v)
-      .receive([](bool) {},
-               [](caf::error&) { std::cerr << "freerouter: final state flush failed\n"; });
+    for (const auto& bucket : actors.buckets) {
+      self->request(bucket, std::chrono::seconds(5), atom::flush_v)
+        .receive([](bool) {},
+                 [](caf::error&) { std::cerr << "freerouter: a quota bucket did not flush\n"; });
+    }
+    actors::stop_gateway(actors);
+    if (actors.persistence) {
+      self->request(actors.persistence, std::chrono::seconds(5), atom::flush_v)
+        .receive([](bool) {},
+                 [](caf::error&) { std::cerr << "freerouter: final state flush failed\n"; });
+    }
   }
-  caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
+  if (actors.persistence) {
+    caf::anon_send_exit(actors.persistence, caf::exit_reason::user_shutdown);
+  }
 }
 
 gw::expected<std::vector<actors::transport_ptr>>

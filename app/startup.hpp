@@ -1,6 +1,7 @@
 // Start-up steps that can fail with a clear one-line message (contract §2).
 #pragma once
 
+#include "actors/gateway.hpp"
 #include "actors/protocol.hpp"
 #include "actors/transport.hpp"
 #include "catalog/model_catalog.hpp"
@@ -43,7 +44,9 @@ gw::expected<std::vector<actors::transport_ptr>>
 make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
                 const std::vector<catalog::provider_spec>& providers);
 
-/// Commits the persistence actor's pending writes (bounded wait), then stops it.
-void flush_and_stop(caf::actor_system& sys, const actors::persistence_actor& persistence);
+/// Orderly shutdown of the actors once no request is in flight: every quota bucket writes
+/// its state, the gateway actors stop, then the persistence actor commits what is pending
+/// and stops. Each wait is bounded.
+void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors);
 
 } // namespace gw::app

@@ -36,6 +36,8 @@ const endpoint endpoint_table[] = {
   {"GET",  "/v1/gateway/health.json",         handle_health_json,      access::api},
   {"GET",  "/v1/models",                      handle_list_models,      access::api},
   {"POST", "/v1/chat/completions",            handle_chat_completions, access::api},
+  {"POST", "/v1/chat/completions/web-search", handle_web_search,       access::api},
+  {"POST", "/v1/chat/completions/stream-route", handle_stream_route,   access::api},
   {"GET",  "/v1/gateway/models",              handle_get_catalog,      access::api},
   {"PUT",  "/v1/gateway/models",              handle_put_catalog,      access::admin},
   {"POST", "/v1/gateway/models/reset",        handle_reset_catalog,    access::admin},
@@ -44,6 +46,8 @@ const endpoint endpoint_table[] = {
   {"POST", "/v1/gateway/models/{route_id}/disable",      handle_disable_route,      access::admin},
   {"POST", "/v1/gateway/models/{route_id}/health/reset", handle_reset_route_health, access::admin},
   {"GET",  "/v1/providers/status",            handle_providers_status, access::api},
+  {"GET",  "/v1/gateway/live/snapshot",       handle_live_snapshot,    access::api},
+  {"GET",  "/v1/gateway/live/events",         handle_live_events,      access::api},
 };
 // clang-format on
 

@@ -3,6 +3,7 @@
 
 #include "actors/protocol.hpp"
 #include "core/config.hpp"
+#include "http/openai/live_events.hpp"
 #include "http/server/request_limiter.hpp"
 
 #include <caf/fwd.hpp>
@@ -23,6 +24,8 @@ struct gateway_context {
   std::shared_ptr<request_limiter> limiter;
   /// Prometheus families; null = no metrics (tests).
   metrics::gateway_metrics* metrics = nullptr;
+  /// The live traffic monitor (reference §12): recent events and SSE subscribers.
+  std::shared_ptr<openai::live_ring> live;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   size_t providers_configured = 0;
   size_t providers_total = 0;

@@ -276,6 +276,7 @@ public:
   exchange(std::shared_ptr<client_core> core, upstream_request req,
            upstream_client::done_handler on_done, upstream_client::head_handler on_head)
       : core_(std::move(core)), body_(std::move(req.body)), timeout_(req.timeout),
+        cancel_(std::move(req.cancel)),
         started_(clock_type::now()), head_only_(req.method == "HEAD"), on_done_(std::move(on_done)),
         on_head_(std::move(on_head)) {
     build_head(req);
@@ -296,6 +297,17 @@ public:
   void start(std::shared_ptr<connection> conn, bool reused) {
     conn_ = std::move(conn);
     reused_ = reused;
+    if (cancel_) {
+      // Closing the connection makes the pending operation fail; on_error then reports
+      // `cancelled` and never retries.
+      cancel_->on_cancel([weak = weak_from_this(), strand = conn_->strand()] {
+        net::post(strand, [weak] {
+          if (auto self = weak.lock(); self && self->conn_) {
+            self->conn_->close();
+          }
+        });
+      });
+    }
     auto& buffer = conn_->buffer();
     buffer.consume(buffer.size());
     conn_->tcp().expires_after(remaining());
@@ -497,6 +509,11 @@ private:
   }
 
   void on_error(error_code ec, stage where, bool got_response_bytes) {
+    if (cancel_ && cancel_->cancelled()) {
+      core_->retire(std::move(conn_));
+      complete_failure(transport_failure::cancelled, "cancelled by the caller");
+      return;
+    }
     auto failure = classify(ec, where);
     // A pooled connection the server already closed: nothing was processed, so one retry
     // on a fresh connection is safe even for POST.
@@ -541,6 +558,7 @@ private:
   std::string body_;
   std::string invalid_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<cancel_token> cancel_;
   clock_type::time_point started_;
   clock_type::duration queued_for_{0};
   bool head_only_;

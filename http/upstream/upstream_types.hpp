@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +33,48 @@ inline const std::string* find_header(const header_list& headers, std::string_vi
   return nullptr;
 }
 
+/// Lets the party that asked for an upstream call abandon it (the client went away): the
+/// transport closes the connection and completes the call with transport_failure::cancelled.
+/// Thread-safe; cancel() before the call started cancels it as soon as it starts.
+class cancel_token {
+public:
+  void cancel() {
+    std::function<void()> handler;
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      if (cancelled_) {
+        return;
+      }
+      cancelled_ = true;
+      handler = std::move(handler_);
+    }
+    if (handler) {
+      handler();
+    }
+  }
+  bool cancelled() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return cancelled_;
+  }
+  /// Installs what cancel() does (the transport, once the call is on a connection); runs it
+  /// at once when the token is already cancelled.
+  void on_cancel(std::function<void()> handler) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      if (!cancelled_) {
+        handler_ = std::move(handler);
+        return;
+      }
+    }
+    handler();
+  }
+
+private:
+  mutable std::mutex mutex_;
+  bool cancelled_ = false;
+  std::function<void()> handler_;
+};
+
 struct upstream_request {
   std::string method = "POST";
   /// Path relative to the provider's base URL, e.g. "/chat/completions".
@@ -38,6 +83,8 @@ struct upstream_request {
   std::string body;
   /// Bounds connect + TLS + write + every read of this attempt.
   std::chrono::milliseconds timeout{90'000};
+  /// Optional: lets the caller abandon the call.
+  std::shared_ptr<cancel_token> cancel;
 };
 
 /// Why an attempt never produced an HTTP response.

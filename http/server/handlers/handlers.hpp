@@ -27,6 +27,10 @@ server_response queue_rejection();
 // -- chat.cpp ---------------------------------------------------------------------------
 void handle_chat_completions(const gateway_context&, server_request&, const exchange_ptr&,
                              const path_params&);
+void handle_web_search(const gateway_context&, server_request&, const exchange_ptr&,
+                       const path_params&);
+void handle_stream_route(const gateway_context&, server_request&, const exchange_ptr&,
+                         const path_params&);
 // -- status.cpp -------------------------------------------------------------------------
 void handle_healthz(const gateway_context&, server_request&, const exchange_ptr&,
                     const path_params&);
@@ -56,5 +60,11 @@ void handle_reset_route_health(const gateway_context&, server_request&, const ex
                                const path_params&);
 void handle_providers_status(const gateway_context&, server_request&, const exchange_ptr&,
                              const path_params&);
+
+// -- live.cpp ---------------------------------------------------------------------------
+void handle_live_snapshot(const gateway_context&, server_request&, const exchange_ptr&,
+                          const path_params&);
+void handle_live_events(const gateway_context&, server_request&, const exchange_ptr&,
+                        const path_params&);
 
 } // namespace gw::server

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/transport.hpp"
+#include "http/upstream/upstream_client.hpp"
 
 #include <rapidjson/document.h>
 
@@ -12,8 +13,76 @@
 
 namespace gw::test {
 
+/// A streamed body that hands out scripted pieces, one per read_some, synchronously.
+class scripted_stream final : public upstream::upstream_stream {
+public:
+  std::vector<std::string> pieces;
+  /// What ends the body after the last piece: none = a clean end.
+  upstream::transport_failure ending = upstream::transport_failure::none;
+  bool cancelled = false;
+
+  void read_some(std::function<void(std::string_view, bool, upstream::transport_failure)> cb)
+    override {
+    if (cancelled) {
+      cb({}, false, upstream::transport_failure::cancelled);
+      return;
+    }
+    if (next_ < pieces.size()) {
+      auto piece = pieces[next_++];
+      cb(piece, false, upstream::transport_failure::none);
+      return;
+    }
+    cb({}, ending == upstream::transport_failure::none, ending);
+  }
+  void cancel() override {
+    cancelled = true;
+  }
+
+private:
+  size_t next_ = 0;
+};
+
 class scripted_transport final : public actors::upstream_transport {
 public:
+  /// Streamed answers by model: the SSE pieces of the body (status 200).
+  std::map<std::string, std::vector<std::string>> stream_script;
+  /// How a scripted stream ends (default: cleanly).
+  std::map<std::string, upstream::transport_failure> stream_endings;
+
+  void open_stream(upstream::upstream_request req,
+                   std::function<void(upstream::upstream_result,
+                                      std::shared_ptr<upstream::upstream_stream>)>
+                     on_head) override {
+    auto model = model_of(req.body);
+    seen.push_back(std::move(req));
+    if (auto it = script.find(model); it != script.end()) {
+      on_head(it->second, nullptr); // a scripted non-2xx or failure answers the head
+      return;
+    }
+    auto body = std::make_shared<scripted_stream>();
+    if (auto it = stream_script.find(model); it != stream_script.end()) {
+      body->pieces = it->second;
+    } else {
+      body->pieces = {"data: {\"choices\":[{\"delta\":{\"content\":\"hi from " + model
+                        + "\"}}]}\n\n",
+                      "data: [DONE]\n\n"};
+    }
+    if (auto it = stream_endings.find(model); it != stream_endings.end()) {
+      body->ending = it->second;
+    }
+    upstream::upstream_result head;
+    head.status = 200;
+    on_head(std::move(head), body);
+  }
+
+  static std::string model_of(const std::string& body) {
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    return doc.IsObject() && doc.HasMember("model") && doc["model"].IsString()
+             ? doc["model"].GetString()
+             : "";
+  }
+
   /// What `model` answers; models not in the script answer 200 with a small completion.
   std::map<std::string, upstream::upstream_result> script;
   /// Every request seen, in order.

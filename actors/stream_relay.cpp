@@ -1,0 +1,411 @@
+#include "actors/stream_relay.hpp"
+
+#include "catalog/rate_limit_hints.hpp"
+#include "http/openai/sse_parser.hpp"
+#include "http/openai/stream_commit.hpp"
+#include "http/openai/stream_route_events.hpp"
+#include "http/upstream/upstream_client.hpp"
+
+namespace gw::actors {
+
+/// Per-attempt parsing state (reset for every route tried).
+struct relay_parse_state {
+  openai::sse_parser parser;
+  /// Bytes for the client: buffered before commit, written chunk by chunk after.
+  std::string out;
+  /// Every visible text delta (stream-route `done` event).
+  std::string text;
+  catalog::usage_counts usage;
+  bool saw_done = false;
+  /// The attempt ended while events of the same read were being handled.
+  bool ended = false;
+  upstream::header_list head_headers;
+  int status = 0;
+};
+
+namespace {
+
+constexpr std::string_view done_line = "data: [DONE]\n\n";
+
+using catalog::outcome_kind;
+
+} // namespace
+
+stream_relay::stream_relay(server::exchange_ptr client, std::string request_id, settings s)
+  : client_(std::move(client)), request_id_(std::move(request_id)), settings_(std::move(s)) {
+}
+
+stream_relay::~stream_relay() = default;
+
+void stream_relay::set_attempt_end_handler(
+  std::function<void(size_t index, stream_outcome)> handler) {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  settings_.on_attempt_end = std::move(handler);
+}
+
+bool stream_relay::committed() const {
+  return committed_;
+}
+
+void stream_relay::begin_attempt(size_t index, candidate route, int upstream_calls) {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  index_ = index;
+  route_ = std::move(route);
+  upstream_calls_ = upstream_calls;
+  attempt_started_ = std::chrono::steady_clock::now();
+  body_.reset();
+  parse_ = std::make_unique<relay_parse_state>();
+  attempt_open_ = true;
+}
+
+void stream_relay::on_head(upstream::upstream_result head,
+                           std::shared_ptr<upstream::upstream_stream> body) {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  if (!attempt_open_) {
+    if (body) {
+      body->cancel();
+    }
+    return;
+  }
+  body_ = std::move(body);
+  if (client_gone_) {
+    stream_outcome gone;
+    gone.client_gone = true;
+    gone.kind = outcome_kind::transport_error;
+    gone.reason = "client_closed";
+    end_attempt(std::move(gone));
+    return;
+  }
+  parse_->head_headers = head.headers;
+  parse_->status = head.status;
+  if (!head.ok() || head.status >= 400 || !body_) {
+    // No body to relay: classify the answer like a non-streaming one.
+    auto outcome = catalog::classify(head);
+    if (head.ok() && head.status < 400) {
+      outcome.kind = outcome_kind::malformed_response;
+      outcome.reason = "malformed_response";
+    }
+    stream_outcome failed;
+    failed.kind = outcome.kind;
+    failed.reason = outcome.reason;
+    failed.status = head.status;
+    failed.reached_provider =
+      head.ok() || head.failure == upstream::transport_failure::timeout;
+    if (auto until = catalog::cooldown_from_hints(head.headers, head.body,
+                                                  std::chrono::system_clock::now())) {
+      failed.cooldown_until_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch())
+          .count();
+    }
+    if (!outcome.fall_through) {
+      failed.error_body = head.body;
+    }
+    end_attempt(std::move(failed));
+    return;
+  }
+  read_next();
+}
+
+void stream_relay::read_next() {
+  read_pending_ = true;
+  auto self = shared_from_this();
+  body_->read_some([self](std::string_view data, bool done, upstream::transport_failure failure) {
+    self->on_data(data, done, failure);
+  });
+}
+
+void stream_relay::on_data(std::string_view data, bool done, upstream::transport_failure failure) {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  read_pending_ = false;
+  if (!attempt_open_) {
+    return;
+  }
+  if (client_gone_) {
+    stream_outcome gone;
+    gone.committed = committed_;
+    gone.client_gone = true;
+    gone.kind = committed_ ? outcome_kind::success : outcome_kind::transport_error;
+    gone.reason = "client_closed";
+    gone.usage = parse_->usage;
+    end_attempt(std::move(gone));
+    return;
+  }
+  auto& st = *parse_;
+  auto on_event = [this](openai::sse_event&& ev) {
+    if (!parse_->ended) {
+      handle_event(std::move(ev.data), std::move(ev.raw));
+    }
+  };
+  if (!data.empty() && !st.parser.feed(data, on_event) && !st.ended) {
+    if (committed_) {
+      interrupt(outcome_kind::transport_error, "the upstream sent an oversized event");
+    } else {
+      fail_before_commit(outcome_kind::malformed_response, "protocol_error");
+    }
+    return;
+  }
+  if (done && !st.ended) {
+    st.parser.finish(on_event);
+  }
+  if (st.ended) {
+    return;
+  }
+  if (failure != upstream::transport_failure::none) {
+    auto kind = failure == upstream::transport_failure::timeout ? outcome_kind::timeout
+                                                                : outcome_kind::transport_error;
+    if (committed_) {
+      interrupt(kind, std::string("the upstream stream broke off: ") + upstream::to_string(failure));
+    } else {
+      fail_before_commit(kind, upstream::to_string(failure));
+    }
+    return;
+  }
+  if (!committed_) {
+    if (done || st.saw_done) {
+      fail_before_commit(outcome_kind::malformed_response, "empty_stream");
+    } else if (std::chrono::steady_clock::now() - attempt_started_
+               > settings_.first_token_timeout) {
+      fail_before_commit(outcome_kind::timeout, "first_token_timeout");
+    } else {
+      read_next();
+    }
+    return;
+  }
+  if (done || st.saw_done) {
+    finish_success();
+    return;
+  }
+  auto self = shared_from_this();
+  write(std::move(st.out), [self] {
+    std::lock_guard<std::recursive_mutex> again(self->mutex_);
+    if (self->attempt_open_) {
+      self->read_next();
+    }
+  });
+  st.out.clear();
+}
+
+void stream_relay::handle_event(std::string data, std::string raw) {
+  auto& st = *parse_;
+  if (st.saw_done) {
+    return; // nothing after [DONE] is relayed
+  }
+  auto verdict = openai::classify_chunk(data, settings_.require_substantive);
+  if (verdict.has_usage) {
+    st.usage = verdict.usage;
+  }
+  bool openai_format = settings_.format == stream_format::openai;
+  switch (verdict.kind) {
+    case openai::chunk_kind::done:
+      st.saw_done = true;
+      if (committed_ && openai_format) {
+        st.out += done_line;
+      }
+      return;
+    case openai::chunk_kind::error:
+      if (committed_) {
+        interrupt(outcome_kind::provider_5xx, "the upstream reported an error: " + verdict.error_message);
+      } else {
+        fail_before_commit(outcome_kind::malformed_response, "provider_stream_error");
+      }
+      return;
+    case openai::chunk_kind::commit:
+      if (!committed_) {
+        commit();
+      }
+      break;
+    case openai::chunk_kind::noise:
+    case openai::chunk_kind::invalid_json:
+      if (verdict.has_usage && verdict.visible_text.empty() && !settings_.client_wants_usage) {
+        return; // the gateway asked for usage for its own accounting, not the client
+      }
+      break;
+  }
+  if (openai_format) {
+    st.out += raw;
+  } else if (!verdict.visible_text.empty()) {
+    st.text += verdict.visible_text;
+    st.out += openai::content_event(verdict.visible_text);
+  }
+}
+
+void stream_relay::commit() {
+  committed_ = true;
+  if (settings_.format == stream_format::openai) {
+    server::header_list headers = {
+      {"Cache-Control", "no-cache"},
+      {"X-Accel-Buffering", "no"},
+      {"X-Gateway-Provider", route_.provider_name},
+      {"X-Gateway-Route", route_.route_id},
+      {"X-Gateway-Model", route_.model_id},
+      {"X-Gateway-Attempts", std::to_string(upstream_calls_)},
+      {"X-Gateway-Request-Id", request_id_},
+    };
+    client_->start_stream(200, "text/event-stream", std::move(headers));
+    stream_started_ = true;
+  } else {
+    parse_->out.insert(0, openai::route_event("route_selected", route_.provider_name,
+                                              route_.model_id, route_.route_id, {}));
+  }
+  if (settings_.on_commit) {
+    settings_.on_commit();
+  }
+}
+
+void stream_relay::fail_before_commit(catalog::outcome_kind kind, std::string reason, int status) {
+  if (body_) {
+    body_->cancel();
+  }
+  stream_outcome failed;
+  failed.kind = kind;
+  failed.reason = std::move(reason);
+  failed.status = status == 0 ? parse_->status : status;
+  end_attempt(std::move(failed));
+}
+
+void stream_relay::interrupt(catalog::outcome_kind kind, std::string message) {
+  if (body_) {
+    body_->cancel();
+  }
+  auto& st = *parse_;
+  st.out += settings_.format == stream_format::openai ? openai::stream_interrupted_event(message)
+                                                      : openai::error_event(message);
+  write(std::move(st.out), [] {});
+  st.out.clear();
+  client_->end_stream(false);
+  finished_ = true;
+  stream_outcome broken;
+  broken.committed = true;
+  broken.kind = kind;
+  broken.reason = "stream_interrupted";
+  broken.status = st.status;
+  broken.usage = st.usage;
+  end_attempt(std::move(broken));
+}
+
+void stream_relay::finish_success() {
+  auto& st = *parse_;
+  if (settings_.format == stream_format::openai) {
+    if (!st.saw_done) {
+      st.out += done_line; // the upstream ended cleanly without [DONE]
+    }
+  } else {
+    if (st.usage.present) {
+      st.out += openai::usage_event(usage_json());
+    }
+    st.out += openai::done_event(st.text, route_.provider_name, route_.model_id, route_.route_id);
+  }
+  write(std::move(st.out), [] {});
+  st.out.clear();
+  client_->end_stream(false);
+  finished_ = true;
+  stream_outcome ok;
+  ok.committed = true;
+  ok.status = st.status;
+  ok.usage = st.usage;
+  ok.remaining_exhausted = catalog::remaining_exhausted(st.head_headers);
+  if (auto until = catalog::cooldown_from_hints(st.head_headers, {},
+                                                std::chrono::system_clock::now())) {
+    ok.cooldown_until_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch()).count();
+  }
+  end_attempt(std::move(ok));
+}
+
+void stream_relay::end_attempt(stream_outcome outcome) {
+  if (!attempt_open_) {
+    return;
+  }
+  attempt_open_ = false;
+  if (parse_) {
+    parse_->ended = true;
+  }
+  outcome.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::steady_clock::now() - attempt_started_);
+  if (settings_.on_attempt_end) {
+    settings_.on_attempt_end(index_, std::move(outcome));
+  }
+}
+
+void stream_relay::write(std::string bytes, std::function<void()> then) {
+  if (bytes.empty()) {
+    then();
+    return;
+  }
+  auto self = shared_from_this();
+  client_->write_chunk(std::move(bytes), [self, then = std::move(then)](bool ok) {
+    if (!ok) {
+      self->client_gone();
+      return;
+    }
+    then();
+  });
+}
+
+std::string stream_relay::usage_json() const {
+  const auto& u = parse_->usage;
+  return "{\"prompt_tokens\":" + std::to_string(u.prompt_tokens)
+         + ",\"completion_tokens\":" + std::to_string(u.completion_tokens)
+         + ",\"total_tokens\":" + std::to_string(u.total_tokens) + "}";
+}
+
+void stream_relay::route_event(std::string_view type, const candidate& route,
+                               std::string_view reason) {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  if (settings_.format != stream_format::stream_route || finished_ || client_gone_) {
+    return;
+  }
+  write(openai::route_event(type, route.provider_name, route.model_id, route.route_id, reason),
+        [] {});
+}
+
+void stream_relay::start_stream_route() {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  client_->start_stream(200, "text/event-stream",
+                        {{"Cache-Control", "no-cache"},
+                         {"X-Accel-Buffering", "no"},
+                         {"X-Gateway-Request-Id", request_id_}});
+  stream_started_ = true;
+}
+
+void stream_relay::answer_without_stream(chat_reply reply, std::string_view stream_route_message) {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  if (finished_) {
+    return;
+  }
+  finished_ = true;
+  if (stream_started_) {
+    write(openai::error_event(stream_route_message), [] {});
+    client_->end_stream(false);
+    return;
+  }
+  server::server_response res;
+  res.status = reply.status;
+  res.body = std::move(reply.body);
+  res.headers = std::move(reply.headers);
+  res.headers.emplace_back("X-Gateway-Request-Id", request_id_);
+  client_->respond(std::move(res));
+}
+
+void stream_relay::client_gone() {
+  std::lock_guard<std::recursive_mutex> guard(mutex_);
+  if (client_gone_) {
+    return;
+  }
+  client_gone_ = true;
+  if (!body_) {
+    return; // waiting for a head (on_head ends the attempt) or between attempts (the router)
+  }
+  body_->cancel(); // a pending read completes with `cancelled` and ends the attempt
+  if (attempt_open_ && !read_pending_) {
+    stream_outcome gone;
+    gone.committed = committed_;
+    gone.client_gone = true;
+    gone.kind = committed_ ? outcome_kind::success : outcome_kind::transport_error;
+    gone.reason = "client_closed";
+    gone.usage = parse_->usage;
+    end_attempt(std::move(gone));
+  }
+}
+
+} // namespace gw::actors

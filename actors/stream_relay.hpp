@@ -1,0 +1,140 @@
+// The byte path of one streaming request. The router decides which route to try; the relay
+// pulls that route's upstream SSE body, applies the commit rule, and writes to the client.
+// Tokens never pass through a mailbox: the relay reports to the router only when an attempt
+// ends (failed before commit, or the stream finished / broke after commit).
+//
+//   router --open_stream(req, relay)--> provider --> transport.open_stream
+//   transport --on_head(head, body)--> relay: read_some -> parse SSE -> commit rule
+//        before commit: buffer; a failure -> stream_done(committed=false) -> next route
+//        on commit:     200 + X-Gateway-* headers, flush buffer, then relay chunk by chunk
+//                       (the next upstream read starts once the client took the last chunk)
+//        after commit:  a cut/stall/error -> SSE error event "stream_interrupted", no [DONE]
+#pragma once
+
+#include "actors/chat_job.hpp"
+#include "catalog/failure_classifier.hpp"
+#include "http/server/http_types.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace gw::upstream {
+class upstream_stream;
+} // namespace gw::upstream
+
+namespace gw::actors {
+
+/// How one streamed attempt ended (relay -> router).
+struct stream_outcome {
+  /// The route committed: bytes reached the client, no other route may be tried.
+  bool committed = false;
+  /// success, or the failure that ended the attempt (before or after commit).
+  catalog::outcome_kind kind = catalog::outcome_kind::success;
+  /// Attempt reason ("empty_stream", "provider_stream_error", "stream_interrupted", ...).
+  std::string reason;
+  int status = 0;
+  bool reached_provider = true;
+  /// The client went away: nothing more to answer.
+  bool client_gone = false;
+  /// The upstream answered a caller error before any byte: its body (for the error reply).
+  std::string error_body;
+  catalog::usage_counts usage;
+  int64_t cooldown_until_ms = 0;
+  bool remaining_exhausted = false;
+  std::chrono::microseconds elapsed{0};
+};
+
+/// What the client sees: OpenAI SSE chunks, or the chat page's stream-route events (§9).
+enum class stream_format : uint8_t { openai, stream_route };
+
+class stream_relay : public std::enable_shared_from_this<stream_relay> {
+public:
+  struct settings {
+    stream_format format = stream_format::openai;
+    /// Web-search mode: only a chunk with non-blank text (or a tool call) commits.
+    bool require_substantive = false;
+    /// The client asked for stream_options.include_usage (else usage chunks are not forwarded).
+    bool client_wants_usage = false;
+    /// STREAM_FIRST_TOKEN_TIMEOUT_SECONDS: an attempt that has not committed by then fails over.
+    std::chrono::milliseconds first_token_timeout{60'000};
+    /// Runs once when a route commits (releases the limiter slot early, per settings).
+    std::function<void()> on_commit;
+    /// Reports an attempt's end to the router (sends stream_done).
+    std::function<void(size_t index, stream_outcome)> on_attempt_end;
+  };
+
+  stream_relay(server::exchange_ptr client, std::string request_id, settings s);
+  ~stream_relay();
+  stream_relay(const stream_relay&) = delete;
+  stream_relay& operator=(const stream_relay&) = delete;
+
+  /// Sets settings::on_attempt_end after construction (it needs the job the relay belongs to).
+  void set_attempt_end_handler(std::function<void(size_t index, stream_outcome)> handler);
+
+  /// Starts attempt `index` on `route`; the provider will call on_head() for it.
+  void begin_attempt(size_t index, candidate route, int upstream_calls);
+
+  /// The provider's transport answered the head of the current attempt (any io thread).
+  void on_head(upstream::upstream_result head, std::shared_ptr<upstream::upstream_stream> body);
+
+  /// A route event of the waterfall (skip, trying, fail, flagged): written to stream-route
+  /// clients as it happens; ignored for OpenAI clients.
+  void route_event(std::string_view type, const candidate& route, std::string_view reason);
+
+  /// The waterfall ended without a committed route: the JSON reply for OpenAI clients (503,
+  /// 504, a caller error), an `error` event for stream-route clients.
+  void answer_without_stream(chat_reply reply, std::string_view stream_route_message);
+
+  /// Stream-route clients get the 200 at once (routing progress is part of the stream).
+  void start_stream_route();
+
+  /// The client disconnected: cancel the upstream body; the attempt ends as client_gone.
+  void client_gone();
+
+  bool committed() const;
+
+private:
+  void read_next();
+  void on_data(std::string_view data, bool done, upstream::transport_failure failure);
+  void handle_event(std::string data, std::string raw);
+  void commit();
+  void fail_before_commit(catalog::outcome_kind kind, std::string reason, int status = 0);
+  void interrupt(catalog::outcome_kind kind, std::string message);
+  void finish_success();
+  void end_attempt(stream_outcome outcome);
+  void write(std::string bytes, std::function<void()> then);
+  std::string usage_json() const;
+
+  server::exchange_ptr client_;
+  std::string request_id_;
+  settings settings_;
+  /// Recursive: a transport may complete a read synchronously inside read_next().
+  std::recursive_mutex mutex_;
+
+  // -- the current attempt ------------------------------------------------------------------
+  size_t index_ = 0;
+  candidate route_;
+  int upstream_calls_ = 0;
+  std::chrono::steady_clock::time_point attempt_started_;
+  std::shared_ptr<upstream::upstream_stream> body_;
+  std::unique_ptr<struct relay_parse_state> parse_;
+  bool attempt_open_ = false;
+  /// A read_some is outstanding (its callback will end the attempt on cancel).
+  bool read_pending_ = false;
+
+  // -- the client side ----------------------------------------------------------------------
+  bool stream_started_ = false;
+  /// Read from other threads (the job's reply sink), hence atomic.
+  std::atomic<bool> committed_{false};
+  bool client_gone_ = false;
+  bool finished_ = false;
+};
+
+using stream_relay_ptr = std::shared_ptr<stream_relay>;
+
+} // namespace gw::actors
