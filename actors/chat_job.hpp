@@ -60,6 +60,9 @@ public:
   /// Handed to every upstream call of this job, so that cancel() can abandon it.
   const std::shared_ptr<upstream::cancel_token> upstream_cancel =
     std::make_shared<upstream::cancel_token>();
+  /// Observes the waterfall's route events (live traffic monitor); may be empty.
+  std::function<void(std::string_view type, const candidate& route, std::string_view reason)>
+    on_route_event;
   /// Streaming requests: the byte path to the client (null for JSON answers).
   std::shared_ptr<stream_relay> relay;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -103,33 +103,39 @@ int64_t limit_or(const std::optional<int64_t>& limit) {
 quota_bucket_actor::behavior_type
 quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
              const catalog::provider_spec& spec, catalog::day_clock day, persistence_actor store,
-             std::optional<quota_record> restored, wall_clock now,
+             std::optional<quota_record> restored, wall_clock clock,
              metrics::provider_metrics series) {
-  auto& st = self->state;
-  st.series = std::move(series);
-  st.key = spec.name;
-  st.scope = spec.scope;
-  st.ledger = std::make_unique<catalog::quota_ledger>(spec.quota, std::move(day));
-  st.persistence = std::move(store);
-  st.now = std::move(now);
+  auto& init = self->state;
+  init.series = std::move(series);
+  init.key = spec.name;
+  init.scope = spec.scope;
+  init.ledger = std::make_unique<catalog::quota_ledger>(spec.quota, std::move(day));
+  init.persistence = std::move(store);
+  init.now = std::move(clock);
   if (restored) {
-    st.ledger->restore(to_snapshot(*restored), st.now());
+    init.ledger->restore(to_snapshot(*restored), init.now());
     // A restart is how keys change: give a previously failing key one fresh chance.
-    st.ledger->set_key_failing(false);
+    init.ledger->set_key_failing(false);
   }
   return {
     [self](atom::reserve, int64_t tokens) -> caf::result<route_ticket> {
       auto& st = self->state;
       auto now = st.now();
       bool probing_key = false;
-      if (st.ledger->key_failing() && now >= st.key_retry_at_ms) {
-        // One probe of a failing key; a new 401/403 sets it again.
+      if (st.ledger->key_failing() && now >= st.key_retry_at_ms
+          && st.key_probe_reservation == 0) {
+        // One probe of a failing key: the key stays marked failing for every other request
+        // until the probe's outcome arrives (reconcile).
         st.ledger->set_key_failing(false);
         probing_key = true;
       }
       auto decision = st.ledger->reserve(now, tokens);
       if (probing_key) {
-        st.key_retry_at_ms = now + key_failure_backoff_ms;
+        st.ledger->set_key_failing(true);
+        if (decision.granted) {
+          st.key_probe_reservation = decision.reservation_id;
+          st.key_retry_at_ms = now + key_failure_backoff_ms;
+        }
       }
       if (!decision.granted) {
         if (decision.reason == "auth_failed" && decision.retry_at_ms == 0) {
@@ -185,11 +191,19 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       if (report.remaining_exhausted) {
         ledger.cool_down_until(hinted_or_default);
       }
+      bool key_probe = report.reservation_id != 0
+                       && report.reservation_id == st.key_probe_reservation;
+      if (key_probe) {
+        st.key_probe_reservation = 0;
+      }
       if (report.kind == outcome_kind::auth_error) {
         ledger.set_key_failing(true);
         st.key_retry_at_ms = now + key_failure_backoff_ms;
       } else if (report.kind == outcome_kind::success) {
         ledger.set_key_failing(false);
+      } else if (key_probe) {
+        // The probe proved nothing about the key (timeout, 5xx...): the next request probes.
+        st.key_retry_at_ms = now;
       }
       export_state(self, now);
       if (st.series.enabled() && st.ledger->limits().unlimited()) {

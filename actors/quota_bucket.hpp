@@ -24,6 +24,8 @@ struct quota_bucket_state {
   wall_clock now;
   /// A failing key is re-tried (one probe) after this instant.
   int64_t key_retry_at_ms = 0;
+  /// The reservation that probes a failing key (0 = none in flight).
+  uint64_t key_probe_reservation = 0;
   /// A deferred snapshot write is scheduled (unlimited buckets, reconciles, cooldowns).
   bool write_scheduled = false;
   metrics::provider_metrics series;
@@ -36,7 +38,7 @@ struct quota_bucket_state {
 quota_bucket_actor::behavior_type
 quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
              const catalog::provider_spec& spec, catalog::day_clock day, persistence_actor store,
-             std::optional<quota_record> restored, wall_clock now,
+             std::optional<quota_record> restored, wall_clock clock,
              metrics::provider_metrics series = {});
 
 /// How long a failing key (401/403) keeps its provider out before one probe.

@@ -99,20 +99,20 @@ catalog::route_health from_health_record(const health_record& record) {
 }
 
 route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self,
-                                 catalog::route config, route_wiring wiring) {
-  auto& st = self->state;
-  st.route = std::move(config);
-  st.spec = std::move(wiring.spec);
-  st.bucket = std::move(wiring.bucket);
-  st.persistence = std::move(wiring.persistence);
-  st.now = wiring.now ? std::move(wiring.now) : system_wall_clock();
-  st.metrics = wiring.metrics;
+                                 catalog::route entry, route_wiring wiring) {
+  auto& init = self->state;
+  init.route = std::move(entry);
+  init.spec = std::move(wiring.spec);
+  init.bucket = std::move(wiring.bucket);
+  init.persistence = std::move(wiring.persistence);
+  init.now = wiring.now ? std::move(wiring.now) : system_wall_clock();
+  init.metrics = wiring.metrics;
   if (wiring.restored) {
-    st.health = from_health_record(*wiring.restored);
+    init.health = from_health_record(*wiring.restored);
   }
-  if (st.metrics != nullptr) {
-    st.metrics->set_route_health(st.route.provider_name, st.route.route_id,
-                                 catalog::to_string(st.health.status));
+  if (init.metrics != nullptr) {
+    init.metrics->set_route_health(init.route.provider_name, init.route.route_id,
+                                 catalog::to_string(init.health.status));
   }
   return {
     [self](atom::acquire, const attempt_request& req) -> caf::result<route_ticket> {

@@ -80,6 +80,17 @@ void record(chat_job& job, const candidate& c, std::string status, std::string r
 
 void try_route(router_ptr self, const chat_job_ptr& job, size_t index);
 
+/// Route progress for the observers of a job: the stream-route client and the live monitor.
+void notify(const chat_job_ptr& job, std::string_view type, const candidate& cand,
+            std::string_view reason) {
+  if (job->relay) {
+    job->relay->route_event(type, cand, reason);
+  }
+  if (job->on_route_event) {
+    job->on_route_event(type, cand, reason);
+  }
+}
+
 /// Tells the quota bucket and the route how an attempt ended. The reconcile goes straight to
 /// the bucket, before the router asks the next route: a provider-wide cooldown or a failing
 /// key from this answer then reaches the bucket before any later reservation of this request.
@@ -154,6 +165,7 @@ void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
   }
   auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
   record(*job, cand, status, outcome.reason, result.ok() ? result.status : 0);
+  notify(job, "route_fail", cand, outcome.reason);
   try_route(self, job, index + 1);
 }
 
@@ -177,6 +189,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
                            : st.settings.attempt_timeout;
   req.timeout = std::min(attempt_timeout, remaining(*job));
   ++job->upstream_calls;
+  notify(job, "route_trying", cand, {});
   // The transport enforces req.timeout; the actor timeout is only a safety net.
   self->request(provider->second, req.timeout + std::chrono::seconds(5), atom::call_v, std::move(req))
     .then(
@@ -232,7 +245,7 @@ void on_stream_result(router_ptr self, const chat_job_ptr& job, size_t index,
   }
   auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
   record(*job, cand, status, outcome.reason, outcome.status);
-  job->relay->route_event("route_fail", cand, outcome.reason);
+  notify(job, "route_fail", cand, outcome.reason);
   try_route(self, job, index + 1);
 }
 
@@ -255,7 +268,7 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   job->stream_reservation_id = ticket.reservation_id;
   job->stream_reserved_tokens = ticket.reserved_tokens;
   job->stream_probe = ticket.probe;
-  job->relay->route_event("route_trying", cand, {});
+  notify(job, "route_trying", cand, {});
   job->relay->begin_attempt(index, cand, job->upstream_calls);
   st.active_streams[job.get()] = job;
   self->send(provider->second, atom::open_stream_v, std::move(req), job->relay);
@@ -294,9 +307,7 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
           const auto& c = job->candidates[index];
           self->state.counters.count_skip(c.provider_name, c.route_id, ticket.skip_reason);
           record(*job, c, "skipped", ticket.skip_reason, 0);
-          if (job->relay) {
-            job->relay->route_event("route_skip", c, ticket.skip_reason);
-          }
+          notify(job, "route_skip", c, ticket.skip_reason);
           if (ticket.retry_at_ms > 0
               && (job->earliest_retry_ms == 0 || ticket.retry_at_ms < job->earliest_retry_ms)) {
             job->earliest_retry_ms = ticket.retry_at_ms;

@@ -6,6 +6,7 @@
 #include "core/config.hpp"
 #include "http/server/endpoints.hpp"
 #include "http/server/http_server.hpp"
+#include "http/server/live_feed.hpp"
 #include "http/server/request_limiter.hpp"
 #include "metrics/gateway_metrics.hpp"
 
@@ -175,6 +176,8 @@ int main(int argc, char** argv) {
     }
     std::cerr << "freerouter: shutting down\n";
     (*server)->stop_accepting();
+    // Live feeds would otherwise hold the drain until their timeout.
+    gw::server::close_live_feeds(sys);
     drain_then_stop(ioc, **server, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 

@@ -8,7 +8,9 @@
 #include "http/openai/chat_payload.hpp"
 #include "http/openai/stream_route_events.hpp"
 #include "http/openai/web_search.hpp"
+#include "actors/waterfall_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
+#include "http/server/live_publish.hpp"
 #include "metrics/gateway_metrics.hpp"
 
 #include <caf/send.hpp>
@@ -61,6 +63,59 @@ std::string error_message_of(const std::string& body) {
   return "The request failed";
 }
 
+const std::string* header_of(const actors::chat_reply& reply, std::string_view name) {
+  return upstream::find_header(reply.headers, name);
+}
+
+/// Publishes how a request ended to the live monitor (reference §12).
+void publish_outcome(openai::live_ring& ring, const actors::chat_job& job,
+                     const actors::chat_reply& reply, bool stream) {
+  auto latency = live_latency_ms(job.started);
+  const auto* provider = header_of(reply, "X-Gateway-Provider");
+  const auto* route_id = header_of(reply, "X-Gateway-Route");
+  const auto* model = header_of(reply, "X-Gateway-Model");
+  if (reply.status == 200 && stream) {
+    const auto& last = job.attempts.back();
+    publish_stream_completed(ring, job.request_id, 200,
+                             {last.provider_name, last.route_id, last.model_id}, latency);
+    return;
+  }
+  if (reply.status == 200 && provider && route_id && model) {
+    publish_request_completed(ring, job.request_id, {*provider, *route_id, *model},
+                              actors::attempts_json(job.attempts), reply.body, latency);
+    return;
+  }
+  if (reply.status == 503) {
+    publish_waterfall_exhausted(ring, job.request_id, actors::attempts_json(job.attempts), latency);
+    return;
+  }
+  if (provider != nullptr) {
+    publish_provider_error(ring, job.request_id, reply.status, error_message_of(reply.body),
+                           reply.body, latency);
+    return;
+  }
+  live_failure failure;
+  failure.status_code = reply.status;
+  failure.reason = reply.status == 504 ? "request_deadline_exceeded" : "gateway_error";
+  failure.latency_ms = latency;
+  publish_request_failed(ring, job.request_id, failure);
+}
+
+/// Route events of the waterfall go to the live monitor as they happen.
+void observe_routes(const gateway_context& ctx, actors::chat_job& job) {
+  auto live = ctx.live;
+  if (!live) {
+    return;
+  }
+  job.on_route_event = [live, id = job.request_id](std::string_view type,
+                                                   const actors::candidate& route,
+                                                   std::string_view reason) {
+    publish_route_attempt(*live, id, type, {route.provider_name, route.route_id, route.model_id},
+                          type == "route_trying" ? std::nullopt
+                                                 : std::optional<std::string_view>(reason));
+  };
+}
+
 actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::string& request_id,
                                      openai::chat_request chat, const exchange_ptr& ex,
                                      const slot_ptr& slot, chat_mode mode) {
@@ -83,9 +138,14 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
     }
   };
   auto relay = std::make_shared<actors::stream_relay>(ex, request_id, std::move(s));
+  auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
+  auto live = ctx.live;
   auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat), [relay, slot](actors::chat_reply reply) {
+    request_id, std::move(chat), [relay, slot, job_slot, live](actors::chat_reply reply) {
       slot->release();
+      if (auto j = job_slot->lock(); j && live) {
+        publish_outcome(*live, *j, reply, relay->committed());
+      }
       if (relay->committed()) {
         return; // the stream itself was the answer
       }
@@ -93,6 +153,7 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
                                          : error_message_of(reply.body);
       relay->answer_without_stream(std::move(reply), message);
     });
+  *job_slot = job;
   job->relay = relay;
   // The relay reports each attempt's end to the router; it must not keep the job alive.
   std::weak_ptr<actors::chat_job> weak = job;
@@ -109,19 +170,26 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   return job;
 }
 
-void dispatch_chat(const gateway_context& ctx, openai::chat_request chat, const exchange_ptr& ex,
-                   slot_ptr slot, chat_mode mode) {
-  auto request_id = ctx.next_request_id();
+void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::chat_request chat,
+                   const exchange_ptr& ex, slot_ptr slot, chat_mode mode) {
   actors::chat_job_ptr job;
   if (chat.stream || mode.stream_route) {
     job = make_stream_job(ctx, request_id, std::move(chat), ex, slot, mode);
   } else {
+    auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
+    auto live = ctx.live;
     job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat), [ex, request_id, slot](actors::chat_reply reply) {
+      request_id, std::move(chat),
+      [ex, request_id, slot, job_slot, live](actors::chat_reply reply) {
         slot->release();
+        if (auto j = job_slot->lock(); j && live) {
+          publish_outcome(*live, *j, reply, false);
+        }
         ex->respond(to_response(std::move(reply), request_id));
       });
+    *job_slot = job;
   }
+  observe_routes(ctx, *job);
   if (mode.web_search) {
     job->required_tag = "web-search";
     job->require_content = true;
@@ -143,9 +211,15 @@ void dispatch_chat(const gateway_context& ctx, openai::chat_request chat, const 
 
 /// Validation, then admission: the request waits in the limiter's queue, not in a mailbox.
 void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view body,
-           chat_mode mode) {
+           chat_mode mode, const server_request& req) {
+  auto started = std::chrono::steady_clock::now();
+  auto request_id = ctx.next_request_id();
   auto parsed = openai::parse_chat_request(body);
   if (auto* bad = std::get_if<openai::request_error>(&parsed)) {
+    if (ctx.live) {
+      publish_validation_failed(*ctx.live, request_id, bad->message, mode.stream_route,
+                                live_latency_ms(started));
+    }
     if (mode.stream_route) {
       // The chat page's protocol reports even validation errors as an event (reference §9).
       ex->start_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}});
@@ -161,13 +235,20 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
   if (mode.stream_route) {
     pending->stream = true;
   }
+  if (ctx.live) {
+    publish_request_started(*ctx.live, request_id, req.path, pending->stream, req.client_ip,
+                            *pending->document);
+  }
   const gateway_context* context = &ctx;
-  ctx.limiter->acquire([context, pending, ex, mode](slot_ptr slot) {
+  ctx.limiter->acquire([context, pending, ex, mode, request_id](slot_ptr slot) {
     if (!slot) {
+      if (context->live) {
+        publish_request_rejected(*context->live, request_id);
+      }
       ex->respond(queue_rejection());
       return;
     }
-    dispatch_chat(*context, std::move(*pending), ex, std::move(slot), mode);
+    dispatch_chat(*context, request_id, std::move(*pending), ex, std::move(slot), mode);
   });
 }
 
@@ -175,7 +256,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
 
 void handle_chat_completions(const gateway_context& ctx, server_request& req,
                              const exchange_ptr& ex, const path_params&) {
-  admit(ctx, ex, req.body, chat_mode{});
+  admit(ctx, ex, req.body, chat_mode{}, req);
 }
 
 void handle_web_search(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
@@ -184,19 +265,20 @@ void handle_web_search(const gateway_context& ctx, server_request& req, const ex
   doc.Parse<rapidjson::kParseIterativeFlag>(req.body.data(), req.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     // parse_chat_request words the error (invalid JSON or not an object).
-    admit(ctx, ex, req.body, chat_mode{true, false});
+    admit(ctx, ex, req.body, chat_mode{true, false}, req);
     return;
   }
   openai::prepare_web_search_payload(doc);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   doc.Accept(writer);
-  admit(ctx, ex, std::string_view(buffer.GetString(), buffer.GetSize()), chat_mode{true, false});
+  admit(ctx, ex, std::string_view(buffer.GetString(), buffer.GetSize()), chat_mode{true, false},
+        req);
 }
 
 void handle_stream_route(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
                          const path_params&) {
-  admit(ctx, ex, req.body, chat_mode{false, true});
+  admit(ctx, ex, req.body, chat_mode{false, true}, req);
 }
 
 } // namespace gw::server
