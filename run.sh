@@ -29,7 +29,8 @@ packages=(g++ make cmake ninja-build ccache pkg-config
   libcaf-dev libboost-dev libboost-system-dev libssl-dev libsqlite3-dev rapidjson-dev prometheus-cpp-dev
   openssl curl ca-certificates nodejs npm)
 if [[ $mode == test ]]; then
-  packages+=(prometheus chromium)
+  # promtool and a real Prometheus for the metrics tests; wrk/nginx only for bench/.
+  packages+=(prometheus tzdata)
 fi
 
 install_packages() {

@@ -27,11 +27,9 @@ std::string route_view_json(const catalog::route& route, const health_record& he
 std::string providers_status_json(const std::vector<catalog::provider_spec>& providers,
                                   const quota_map& quotas,
                                   const std::vector<catalog::route>& routes,
-                                  const health_map& health, const usage_map& usage,
-                                  int64_t now_ms);
+                                  const health_map& health, const usage_map& usage, int64_t now_ms);
 
 /// Counts for /v1/gateway/health.json: "routes":{"total","enabled","healthy"}.
-std::string route_summary_json(const std::vector<catalog::route>& routes,
-                               const health_map& health);
+std::string route_summary_json(const std::vector<catalog::route>& routes, const health_map& health);
 
 } // namespace gw::actors

@@ -49,8 +49,7 @@ public:
   using sink = std::function<void(chat_reply)>;
 
   chat_job(std::string id, openai::chat_request chat, sink on_reply)
-    : request_id(std::move(id)), request(std::move(chat)), sink_(std::move(on_reply)) {
-  }
+      : request_id(std::move(id)), request(std::move(chat)), sink_(std::move(on_reply)) {}
 
   const std::string request_id;
   const openai::chat_request request;

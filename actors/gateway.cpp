@@ -57,8 +57,8 @@ gw::expected<gateway_actors> spawn_gateway(caf::actor_system& sys, gateway_input
     wiring.providers.emplace(spec->name, p);
     wiring.buckets.emplace(spec->name, bucket);
   }
-  out.router = sys.spawn(router, std::move(inputs.catalog), std::move(wiring),
-                         std::move(inputs.settings));
+  out.router =
+    sys.spawn(router, std::move(inputs.catalog), std::move(wiring), std::move(inputs.settings));
   return out;
 }
 

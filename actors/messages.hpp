@@ -94,7 +94,8 @@ struct usage_event {
   std::string route_id;
   std::string provider_name;
   std::string model_id;
-  /// "success", "rate_limited", "timeout", "model_not_found", "provider_5xx", ... (outcome_kind name).
+  /// "success", "rate_limited", "timeout", "model_not_found", "provider_5xx", ... (outcome_kind
+  /// name).
   std::string outcome;
   int status_code = 0;
   int64_t prompt_tokens = 0;
@@ -154,23 +155,23 @@ typename Inspector::result_type inspect(Inspector& f, quota_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, health_record& x) {
-  return f(caf::meta::type_name("health_record"), x.route_id, x.provider_name, x.model_id,
-           x.status, x.reason, x.consecutive_failures, x.rate_limited_until_ms,
-           x.next_probe_at_ms, x.updated_ms);
+  return f(caf::meta::type_name("health_record"), x.route_id, x.provider_name, x.model_id, x.status,
+           x.reason, x.consecutive_failures, x.rate_limited_until_ms, x.next_probe_at_ms,
+           x.updated_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, usage_event& x) {
-  return f(caf::meta::type_name("usage_event"), x.route_id, x.provider_name, x.model_id,
-           x.outcome, x.status_code, x.prompt_tokens, x.completion_tokens, x.total_tokens,
-           x.latency_ms, x.at_ms);
+  return f(caf::meta::type_name("usage_event"), x.route_id, x.provider_name, x.model_id, x.outcome,
+           x.status_code, x.prompt_tokens, x.completion_tokens, x.total_tokens, x.latency_ms,
+           x.at_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, route_usage& x) {
-  return f(caf::meta::type_name("route_usage"), x.route_id, x.total_events, x.successes,
-           x.failures, x.rate_limits, x.timeouts, x.not_found, x.prompt_tokens,
-           x.completion_tokens, x.total_tokens, x.last_used_at_ms, x.last_status_code);
+  return f(caf::meta::type_name("route_usage"), x.route_id, x.total_events, x.successes, x.failures,
+           x.rate_limits, x.timeouts, x.not_found, x.prompt_tokens, x.completion_tokens,
+           x.total_tokens, x.last_used_at_ms, x.last_status_code);
 }
 
 template <class Inspector>
@@ -201,8 +202,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attempt_report& x) {
   auto kind = static_cast<uint8_t>(x.kind);
   return f(caf::meta::type_name("attempt_report"), kind, x.status, x.reached_provider, x.probe,
-           x.reserved_tokens, x.reservation_id, x.prompt_tokens, x.completion_tokens, x.total_tokens,
-           x.cooldown_until_ms, x.remaining_exhausted, x.latency_ms);
+           x.reserved_tokens, x.reservation_id, x.prompt_tokens, x.completion_tokens,
+           x.total_tokens, x.cooldown_until_ms, x.remaining_exhausted, x.latency_ms);
 }
 
 } // namespace gw::actors

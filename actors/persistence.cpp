@@ -40,9 +40,9 @@ bool commit_pending(persistence::state_store& store, pending_writes& pending,
   bool ok = true;
   if (pending.size() > 0) {
     if (settings != nullptr && settings->on_batch) {
-      auto lag = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                               - pending.first_queued)
-                   .count();
+      auto lag =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - pending.first_queued)
+          .count();
       settings->on_batch(pending.size(), lag);
     }
     pending.first_queued = {};

@@ -14,14 +14,22 @@
 //      |               |------------------------------------------------------------>| Beast I/O
 //      |               |                                   upstream_result          |
 //      |               |<------------------------------------------------------------|
-//      |               | report(outcome)      |                   |                |
-//      |               |--------------------->| reconcile         |                |
-//      |               |                      |------------------>|                |
+//      |               | reconcile(outcome) (before the next route is asked)      |
+//      |               |----------------------------------------->|                |
+//      |               | report(outcome): health, usage           |                |
+//      |               |--------------------->|                   |                |
 //      |  job.finish() |  success / caller error -> answer; retryable -> next route |
 //      |<--------------|                      |                   |                |
 //
 // The frontend never blocks on an actor: it sends `dispatch` and the router answers
 // through chat_job::finish, which posts onto the connection's strand.
+//
+// Streams (stream_relay.hpp) take the same path up to the provider; then the provider opens
+// the upstream stream and hands its body to the job's relay, which relays bytes on the I/O
+// side and sends the router one `stream_done` per attempt. Tokens never enter a mailbox.
+//
+// Limited quota buckets write each reservation to the persistence actor (SQLite) before
+// granting it, so a crash never forgets a granted request.
 #pragma once
 
 #include "actors/messages.hpp"

@@ -9,8 +9,7 @@ namespace gw::actors {
 
 provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider_state> self,
                                        std::shared_ptr<const catalog::provider_spec> spec,
-                                       transport_ptr transport,
-                                       metrics::provider_metrics series) {
+                                       transport_ptr transport, metrics::provider_metrics series) {
   self->state.spec = std::move(spec);
   self->state.transport = std::move(transport);
   self->state.series = std::move(series);
@@ -42,11 +41,11 @@ provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider
         req.headers.push_back(header);
       }
       // The body never comes back through this actor: the relay pulls it on the I/O side.
-      st.transport->open_stream(std::move(req),
-                                [relay](upstream::upstream_result head,
-                                        std::shared_ptr<upstream::upstream_stream> body) {
-                                  relay->on_head(std::move(head), std::move(body));
-                                });
+      st.transport->open_stream(
+        std::move(req),
+        [relay](upstream::upstream_result head, std::shared_ptr<upstream::upstream_stream> body) {
+          relay->on_head(std::move(head), std::move(body));
+        });
     },
     [self](atom::call_done, uint64_t id, upstream::upstream_result& result) {
       auto& pending = self->state.pending;

@@ -58,8 +58,9 @@ void persist_now(bucket_ptr self) {
     return;
   }
   auto now = st.now();
-  self->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
-                to_record(st, st.ledger->snapshot(now), now))
+  self
+    ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
+              to_record(st, st.ledger->snapshot(now), now))
     .then([](bool) {}, [](caf::error&) {});
 }
 
@@ -122,8 +123,7 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       auto& st = self->state;
       auto now = st.now();
       bool probing_key = false;
-      if (st.ledger->key_failing() && now >= st.key_retry_at_ms
-          && st.key_probe_reservation == 0) {
+      if (st.ledger->key_failing() && now >= st.key_retry_at_ms && st.key_probe_reservation == 0) {
         // One probe of a failing key: the key stays marked failing for every other request
         // until the probe's outcome arrives (reconcile).
         st.ledger->set_key_failing(false);
@@ -143,8 +143,8 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
         }
         return route_ticket{false, decision.reason, decision.retry_at_ms, false, 0, 0};
       }
-      route_ticket granted{true, {}, 0, false, std::max<int64_t>(tokens, 0),
-                           decision.reservation_id};
+      route_ticket granted{
+        true, {}, 0, false, std::max<int64_t>(tokens, 0), decision.reservation_id};
       export_state(self, now);
       if (!st.persistence) {
         return granted;
@@ -182,8 +182,8 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
                       report.reached_provider);
       }
       using catalog::outcome_kind;
-      auto hinted_or_default = report.cooldown_until_ms > now ? report.cooldown_until_ms
-                                                              : now + default_cooldown_ms;
+      auto hinted_or_default =
+        report.cooldown_until_ms > now ? report.cooldown_until_ms : now + default_cooldown_ms;
       if (report.kind == outcome_kind::rate_limited
           && st.scope == catalog::rate_limit_scope::provider) {
         ledger.cool_down_until(hinted_or_default);
@@ -191,8 +191,8 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       if (report.remaining_exhausted) {
         ledger.cool_down_until(hinted_or_default);
       }
-      bool key_probe = report.reservation_id != 0
-                       && report.reservation_id == st.key_probe_reservation;
+      bool key_probe =
+        report.reservation_id != 0 && report.reservation_id == st.key_probe_reservation;
       if (key_probe) {
         st.key_probe_reservation = 0;
       }

@@ -20,9 +20,9 @@ void persist_health(route_ptr self) {
   if (st.metrics != nullptr) {
     st.metrics->set_route_health(st.route.provider_name, st.route.route_id,
                                  catalog::to_string(st.health.status));
-    st.metrics->set_route_cooldown_until(
-      st.route.provider_name, st.route.route_id,
-      static_cast<double>(st.health.rate_limited_until_ms) / 1000.0);
+    st.metrics->set_route_cooldown_until(st.route.provider_name, st.route.route_id,
+                                         static_cast<double>(st.health.rate_limited_until_ms)
+                                           / 1000.0);
   }
   if (st.persistence) {
     self->send(st.persistence, atom::persist_v, to_health_record(st.route, st.health));
@@ -34,25 +34,25 @@ void apply_outcome(catalog::route_health& health, const std::string& route_id,
                    const attempt_report& report, int64_t now) {
   using catalog::outcome_kind;
   switch (report.kind) {
-    case outcome_kind::success:
-      catalog::on_success(health, now);
-      return;
-    case outcome_kind::rate_limited:
-      catalog::on_rate_limited(health, route_id, now, report.cooldown_until_ms, report.status);
-      return;
-    case outcome_kind::timeout:
-      catalog::on_timeout(health, route_id, now);
-      return;
-    case outcome_kind::model_not_found:
-      catalog::on_model_not_found(health, now, report.status);
-      return;
-    default:
-      if (!report.reached_provider && report.probe) {
-        catalog::on_probe_abandoned(health, now);
-      } else {
-        catalog::on_other_failure(health, route_id, now);
-      }
-      return;
+  case outcome_kind::success:
+    catalog::on_success(health, now);
+    return;
+  case outcome_kind::rate_limited:
+    catalog::on_rate_limited(health, route_id, now, report.cooldown_until_ms, report.status);
+    return;
+  case outcome_kind::timeout:
+    catalog::on_timeout(health, route_id, now);
+    return;
+  case outcome_kind::model_not_found:
+    catalog::on_model_not_found(health, now, report.status);
+    return;
+  default:
+    if (!report.reached_provider && report.probe) {
+      catalog::on_probe_abandoned(health, now);
+    } else {
+      catalog::on_other_failure(health, route_id, now);
+    }
+    return;
   }
 }
 
@@ -112,7 +112,7 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
   }
   if (init.metrics != nullptr) {
     init.metrics->set_route_health(init.route.provider_name, init.route.route_id,
-                                 catalog::to_string(init.health.status));
+                                   catalog::to_string(init.health.status));
   }
   return {
     [self](atom::acquire, const attempt_request& req) -> caf::result<route_ticket> {
@@ -184,9 +184,7 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
       persist_health(self);
       return to_health_record(st.route, st.health);
     },
-    [self](atom::update, catalog::route& config) {
-      self->state.route = std::move(config);
-    },
+    [self](atom::update, catalog::route& config) { self->state.route = std::move(config); },
   };
 }
 

@@ -6,8 +6,8 @@
 #include "catalog/failure_classifier.hpp"
 #include "catalog/rate_limit_hints.hpp"
 #include "catalog/usage.hpp"
-#include "metrics/gateway_metrics.hpp"
 #include "http/openai/chat_payload.hpp"
+#include "metrics/gateway_metrics.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -143,8 +143,7 @@ void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
     report.total_tokens = usage.total_tokens;
     if (auto until = catalog::cooldown_from_hints(result.headers, result.body,
                                                   std::chrono::system_clock::now())) {
-      report.cooldown_until_ms =
-        duration_cast<milliseconds>(until->time_since_epoch()).count();
+      report.cooldown_until_ms = duration_cast<milliseconds>(until->time_since_epoch()).count();
     }
     report.remaining_exhausted = catalog::remaining_exhausted(result.headers);
   }
@@ -184,14 +183,16 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, false);
   req.cancel = job->upstream_cancel;
-  auto attempt_timeout = spec->second->timeout_seconds
-                           ? milliseconds{static_cast<int64_t>(*spec->second->timeout_seconds * 1000)}
-                           : st.settings.attempt_timeout;
+  auto attempt_timeout =
+    spec->second->timeout_seconds
+      ? milliseconds{static_cast<int64_t>(*spec->second->timeout_seconds * 1000)}
+      : st.settings.attempt_timeout;
   req.timeout = std::min(attempt_timeout, remaining(*job));
   ++job->upstream_calls;
   notify(job, "route_trying", cand, {});
   // The transport enforces req.timeout; the actor timeout is only a safety net.
-  self->request(provider->second, req.timeout + std::chrono::seconds(5), atom::call_v, std::move(req))
+  self
+    ->request(provider->second, req.timeout + std::chrono::seconds(5), atom::call_v, std::move(req))
     .then(
       [self, job, index, ticket](upstream::upstream_result& result) {
         on_upstream_result(self, job, index, ticket, result);
@@ -212,7 +213,8 @@ void on_stream_result(router_ptr self, const chat_job_ptr& job, size_t index,
   report.kind = outcome.kind;
   report.status = outcome.status;
   // A client that left before commit: release the quota and the probe.
-  report.reached_provider = outcome.reached_provider && !(outcome.client_gone && !outcome.committed);
+  report.reached_provider =
+    outcome.reached_provider && !(outcome.client_gone && !outcome.committed);
   report.probe = job->stream_probe;
   report.reserved_tokens = job->stream_reserved_tokens;
   report.reservation_id = job->stream_reservation_id;

@@ -204,9 +204,9 @@ caf::result<admin_reply> providers_status(router_ptr self) {
     collect_quotas(self, [self, promise, health = std::move(health)](quota_map quotas) mutable {
       auto finish = [self, promise, health, quotas](usage_map usage) mutable {
         auto& st = self->state;
-        promise.deliver(admin_reply{200, providers_status_json(st.wiring.provider_list, quotas,
-                                                                st.catalog->all(), health, usage,
-                                                                st.wiring.now())});
+        promise.deliver(
+          admin_reply{200, providers_status_json(st.wiring.provider_list, quotas, st.catalog->all(),
+                                                 health, usage, st.wiring.now())});
       };
       auto& persistence = self->state.wiring.persistence;
       if (!persistence) {

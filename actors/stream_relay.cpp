@@ -32,8 +32,7 @@ using catalog::outcome_kind;
 } // namespace
 
 stream_relay::stream_relay(server::exchange_ptr client, std::string request_id, settings s)
-  : client_(std::move(client)), request_id_(std::move(request_id)), settings_(std::move(s)) {
-}
+    : client_(std::move(client)), request_id_(std::move(request_id)), settings_(std::move(s)) {}
 
 stream_relay::~stream_relay() = default;
 
@@ -89,13 +88,11 @@ void stream_relay::on_head(upstream::upstream_result head,
     failed.kind = outcome.kind;
     failed.reason = outcome.reason;
     failed.status = head.status;
-    failed.reached_provider =
-      head.ok() || head.failure == upstream::transport_failure::timeout;
-    if (auto until = catalog::cooldown_from_hints(head.headers, head.body,
-                                                  std::chrono::system_clock::now())) {
+    failed.reached_provider = head.ok() || head.failure == upstream::transport_failure::timeout;
+    if (auto until =
+          catalog::cooldown_from_hints(head.headers, head.body, std::chrono::system_clock::now())) {
       failed.cooldown_until_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch())
-          .count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch()).count();
     }
     if (!outcome.fall_through) {
       failed.error_body = head.body;
@@ -154,7 +151,8 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
     auto kind = failure == upstream::transport_failure::timeout ? outcome_kind::timeout
                                                                 : outcome_kind::transport_error;
     if (committed_) {
-      interrupt(kind, std::string("the upstream stream broke off: ") + upstream::to_string(failure));
+      interrupt(kind,
+                std::string("the upstream stream broke off: ") + upstream::to_string(failure));
     } else {
       fail_before_commit(kind, upstream::to_string(failure));
     }
@@ -196,30 +194,31 @@ void stream_relay::handle_event(std::string data, std::string raw) {
   }
   bool openai_format = settings_.format == stream_format::openai;
   switch (verdict.kind) {
-    case openai::chunk_kind::done:
-      st.saw_done = true;
-      if (committed_ && openai_format) {
-        st.out += done_line;
-      }
-      return;
-    case openai::chunk_kind::error:
-      if (committed_) {
-        interrupt(outcome_kind::provider_5xx, "the upstream reported an error: " + verdict.error_message);
-      } else {
-        fail_before_commit(outcome_kind::malformed_response, "provider_stream_error");
-      }
-      return;
-    case openai::chunk_kind::commit:
-      if (!committed_) {
-        commit();
-      }
-      break;
-    case openai::chunk_kind::noise:
-    case openai::chunk_kind::invalid_json:
-      if (verdict.has_usage && verdict.visible_text.empty() && !settings_.client_wants_usage) {
-        return; // the gateway asked for usage for its own accounting, not the client
-      }
-      break;
+  case openai::chunk_kind::done:
+    st.saw_done = true;
+    if (committed_ && openai_format) {
+      st.out += done_line;
+    }
+    return;
+  case openai::chunk_kind::error:
+    if (committed_) {
+      interrupt(outcome_kind::provider_5xx,
+                "the upstream reported an error: " + verdict.error_message);
+    } else {
+      fail_before_commit(outcome_kind::malformed_response, "provider_stream_error");
+    }
+    return;
+  case openai::chunk_kind::commit:
+    if (!committed_) {
+      commit();
+    }
+    break;
+  case openai::chunk_kind::noise:
+  case openai::chunk_kind::invalid_json:
+    if (verdict.has_usage && verdict.visible_text.empty() && !settings_.client_wants_usage) {
+      return; // the gateway asked for usage for its own accounting, not the client
+    }
+    break;
   }
   if (openai_format) {
     st.out += raw;
@@ -304,8 +303,8 @@ void stream_relay::finish_success() {
   ok.status = st.status;
   ok.usage = st.usage;
   ok.remaining_exhausted = catalog::remaining_exhausted(st.head_headers);
-  if (auto until = catalog::cooldown_from_hints(st.head_headers, {},
-                                                std::chrono::system_clock::now())) {
+  if (auto until =
+        catalog::cooldown_from_hints(st.head_headers, {}, std::chrono::system_clock::now())) {
     ok.cooldown_until_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch()).count();
   }

@@ -109,9 +109,9 @@ chat_reply success_reply(const chat_job& job, const candidate& winner, std::stri
 chat_reply exhausted_reply(const chat_job& job, int64_t now_ms) {
   chat_reply reply;
   reply.status = 503;
-  reply.body = openai::error_json("No configured provider is currently available",
-                                  "provider_unavailable", "waterfall_exhausted", {},
-                                  "\"attempts\":" + attempts_json(job.attempts));
+  reply.body =
+    openai::error_json("No configured provider is currently available", "provider_unavailable",
+                       "waterfall_exhausted", {}, "\"attempts\":" + attempts_json(job.attempts));
   if (job.earliest_retry_ms > now_ms) {
     auto seconds = (job.earliest_retry_ms - now_ms + 999) / 1000;
     reply.headers.emplace_back("Retry-After", std::to_string(seconds));

@@ -10,13 +10,13 @@
 #include "http/server/request_limiter.hpp"
 #include "metrics/gateway_metrics.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -143,8 +143,8 @@ int main(int argc, char** argv) {
   ctx->router = actors.router;
   gw::server::request_limiter::settings limits;
   limits.slots = static_cast<size_t>(cfg->max_concurrent_requests);
-  limits.queue_timeout = std::chrono::milliseconds(
-    static_cast<int64_t>(cfg->request_queue_timeout_seconds * 1000));
+  limits.queue_timeout =
+    std::chrono::milliseconds(static_cast<int64_t>(cfg->request_queue_timeout_seconds * 1000));
   limits.max_waiting = static_cast<size_t>(cfg->request_queue_max_waiting_requests);
   ctx->limiter = std::make_shared<gw::server::request_limiter>(ioc, limits, &metrics);
   ctx->metrics = &metrics;

@@ -13,14 +13,13 @@
 
 #include <chrono>
 #include <iostream>
-
 #include <set>
 
 namespace gw::app {
 
 gw::expected<prepared> prepare(const config::gateway_config& cfg) {
-  auto providers = catalog::resolve_providers(cfg.environment, cfg.providers_path,
-                                              cfg.providers_path_explicit);
+  auto providers =
+    catalog::resolve_providers(cfg.environment, cfg.providers_path, cfg.providers_path_explicit);
   if (!providers) {
     return providers.error();
   }
@@ -41,15 +40,14 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
   }
   for (const auto& r : *routes) {
     if (known.count(r.provider_name) == 0) {
-      return gw::make_error(errc::config_error,
-                            cfg.model_catalog_path + ": route '" + r.route_id
-                              + "' names unknown provider '" + r.provider_name + "'");
+      return gw::make_error(errc::config_error, cfg.model_catalog_path + ": route '" + r.route_id
+                                                  + "' names unknown provider '" + r.provider_name
+                                                  + "'");
     }
   }
   auto store = persistence::state_store::open(cfg.database_path, cfg.sqlite_busy_timeout_ms);
   if (!store) {
-    return gw::make_error(errc::config_error,
-                          cfg.database_path + ": " + store.error().message);
+    return gw::make_error(errc::config_error, cfg.database_path + ": " + store.error().message);
   }
   auto quotas = (*store)->load_quotas();
   auto health = (*store)->load_health();

@@ -25,7 +25,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; }
 trap cleanup EXIT
 
-fake_port=21401; nginx_port=21402; gw_port=21403; gw429_port=21404
+fake_port=21401; nginx_port=21402; gw_port=21403; gw429_port=21404; gwq_port=21405
 "$build/tests/support/fake-provider" --port $fake_port --threads 1 >/dev/null 2>"$work/fake.log" & pids+=($!)
 fake_pid=$!
 
@@ -52,24 +52,32 @@ nginx -c "$work/nginx.conf" -p "$work"
 started_pid=""
 start_gateway() { # port catalog-json; sets started_pid
   local dir="$work/gw-$1"; mkdir -p "$dir"
+  # p1 unlimited, p2 unlimited (429 routes), p3 with quotas large enough never to bind, so that
+  # every grant goes through the persist-before-grant path.
   echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"},
-         {\"name\":\"p2\",\"base_url\":\"http://127.0.0.1:$fake_port/p2/v1\",\"api_key_env\":\"P2_API_KEY\"}]" > "$dir/providers.json"
+         {\"name\":\"p2\",\"base_url\":\"http://127.0.0.1:$fake_port/p2/v1\",\"api_key_env\":\"P2_API_KEY\"},
+         {\"name\":\"p3\",\"base_url\":\"http://127.0.0.1:$fake_port/p3/v1\",\"api_key_env\":\"P3_API_KEY\",
+          \"requests_per_minute\":100000000,\"requests_per_day\":1000000000,\"tokens_per_day\":1000000000000}]" > "$dir/providers.json"
   echo "$2" > "$dir/model_catalog.json"
   : > "$dir/bench.env"
-  P1_API_KEY=bench P2_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=1024 \
+  P1_API_KEY=bench P2_API_KEY=bench P3_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=2048 \
     REQUEST_QUEUE_MAX_WAITING_REQUESTS=4096 \
     "$build/freerouter" --port "$1" --data-dir "$dir" --env-file "$dir/bench.env" >/dev/null 2>"$dir/stderr.log" &
   started_pid=$!
   pids+=("$started_pid")
 }
-one_route='[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1}]'
+one_route='[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
+            {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2},
+            {"route_id":"slow-stream","provider_name":"p1","model_id":"stream;chunks=50;interval_ms=100","rank":3}]'
+quota_route='[{"route_id":"q1","provider_name":"p3","model_id":"ok","rank":1}]'
 three_429='[{"route_id":"a","provider_name":"p2","model_id":"status;code=429","rank":1},
             {"route_id":"b","provider_name":"p2","model_id":"status;code=429;x=1","rank":2},
             {"route_id":"c","provider_name":"p2","model_id":"status;code=429;x=2","rank":3},
             {"route_id":"r1","provider_name":"p1","model_id":"ok","rank":4}]'
 start_gateway $gw_port "$one_route"; gw_pid=$started_pid
 start_gateway $gw429_port "$three_429"; gw429_pid=$started_pid
-for port in $gw_port $gw429_port; do
+start_gateway $gwq_port "$quota_route"; gwq_pid=$started_pid
+for port in $gw_port $gw429_port $gwq_port; do
   for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 done
 
@@ -105,7 +113,14 @@ run_case() { # name url pid conns [lua script]
     run_case "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_direct.lua
     run_case "freerouter, 1 route" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c"
     run_case "freerouter, 3×429 then ok" "http://127.0.0.1:$gw429_port/v1/chat/completions" "$gw429_pid" "$c"
+    run_case "freerouter, 1 route, quota-limited" "http://127.0.0.1:$gwq_port/v1/chat/completions" "$gwq_pid" "$c"
+    run_case "stream (20 chunks), fake direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_stream_direct.lua
+    run_case "stream (20 chunks), freerouter" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c" bench/post_stream.lua
   done
+  if command -v node >/dev/null; then
+    echo
+    node bench/open_streams.mjs "http://127.0.0.1:$gw_port" "$gw_pid" 1000
+  fi
 } | tee "$work/table.md"
 mkdir -p bench/results
 cp "$work/table.md" "bench/results/$(date -u +%Y%m%dT%H%M%S).md"

@@ -38,11 +38,11 @@ struct route {
 };
 
 inline bool operator==(const route& a, const route& b) {
-  return a.route_id == b.route_id && a.provider_name == b.provider_name
-         && a.model_id == b.model_id && a.display_name == b.display_name && a.rank == b.rank
-         && a.enabled == b.enabled && a.context_window == b.context_window
-         && a.quality == b.quality && a.speed == b.speed && a.cost == b.cost && a.tags == b.tags
-         && a.notes == b.notes && a.source_url == b.source_url && a.rank_score == b.rank_score
+  return a.route_id == b.route_id && a.provider_name == b.provider_name && a.model_id == b.model_id
+         && a.display_name == b.display_name && a.rank == b.rank && a.enabled == b.enabled
+         && a.context_window == b.context_window && a.quality == b.quality && a.speed == b.speed
+         && a.cost == b.cost && a.tags == b.tags && a.notes == b.notes
+         && a.source_url == b.source_url && a.rank_score == b.rank_score
          && a.rank_reason == b.rank_reason && a.rank_source == b.rank_source;
 }
 

@@ -72,7 +72,8 @@ bool match(std::string_view pattern, std::string_view path, path_params& params)
     } else if (want != got) {
       return false;
     }
-    pattern = pattern_end == std::string_view::npos ? std::string_view{} : pattern.substr(pattern_end);
+    pattern =
+      pattern_end == std::string_view::npos ? std::string_view{} : pattern.substr(pattern_end);
     path = path_end == std::string_view::npos ? std::string_view{} : path.substr(path_end);
   }
   return true;
@@ -100,15 +101,15 @@ bool bearer_matches(const server_request& req, const std::vector<std::string>& k
 bool allowed(const gateway_context& ctx, const server_request& req, access who) {
   const auto& cfg = *ctx.config;
   switch (who) {
-    case access::open:
-      return true;
-    case access::api:
-      return cfg.gateway_api_keys.empty() || bearer_matches(req, cfg.gateway_api_keys);
-    case access::admin:
-      if (!cfg.gateway_admin_key.empty()) {
-        return bearer_matches(req, {cfg.gateway_admin_key});
-      }
-      return cfg.gateway_api_keys.empty() || bearer_matches(req, cfg.gateway_api_keys);
+  case access::open:
+    return true;
+  case access::api:
+    return cfg.gateway_api_keys.empty() || bearer_matches(req, cfg.gateway_api_keys);
+  case access::admin:
+    if (!cfg.gateway_admin_key.empty()) {
+      return bearer_matches(req, {cfg.gateway_admin_key});
+    }
+    return cfg.gateway_api_keys.empty() || bearer_matches(req, cfg.gateway_api_keys);
   }
   return false;
 }
@@ -117,8 +118,7 @@ bool allowed(const gateway_context& ctx, const server_request& req, access who) 
 class counted_exchange final : public exchange {
 public:
   counted_exchange(exchange_ptr inner, metrics::http_endpoint_counters& counters)
-    : inner_(std::move(inner)), counters_(counters) {
-  }
+      : inner_(std::move(inner)), counters_(counters) {}
   void respond(server_response response) override {
     counters_.count(response.status);
     inner_->respond(std::move(response));
@@ -178,16 +178,16 @@ public:
       return;
     }
     if (path_known) {
-      ex->respond(error_response(405, "Method " + request.method + " is not allowed on "
-                                        + request.path,
+      ex->respond(error_response(405,
+                                 "Method " + request.method + " is not allowed on " + request.path,
                                  "invalid_request_error", "method_not_allowed"));
       return;
     }
     if (unmatched_ != nullptr) {
       unmatched_->count(404);
     }
-    ex->respond(error_response(404, "Unknown path: " + request.path, "invalid_request_error",
-                               "not_found"));
+    ex->respond(
+      error_response(404, "Unknown path: " + request.path, "invalid_request_error", "not_found"));
   }
 
 private:

@@ -39,8 +39,7 @@ class session;
 /// The exchange handed to handlers: forwards every call onto the session's strand.
 class session_exchange final : public exchange {
 public:
-  explicit session_exchange(std::shared_ptr<session> owner) : owner_(std::move(owner)) {
-  }
+  explicit session_exchange(std::shared_ptr<session> owner) : owner_(std::move(owner)) {}
   void respond(server_response response) override;
   void start_stream(int status, std::string content_type, header_list headers) override;
   void write_chunk(std::string data, std::function<void(bool)> on_written) override;
@@ -55,9 +54,8 @@ class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket&& socket, const server_options& options,
           std::shared_ptr<request_handler> handler, std::shared_ptr<server_stats> stats)
-    : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
-      stats_(std::move(stats)) {
-  }
+      : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
+        stats_(std::move(stats)) {}
 
   net::any_io_executor executor() {
     return stream_.get_executor();
@@ -96,8 +94,8 @@ public:
       return;
     }
     state_ = exchange_state::streaming;
-    stream_response_ = std::make_shared<http::response<http::empty_body>>(
-      static_cast<http::status>(status), 11);
+    stream_response_ =
+      std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status), 11);
     stream_response_->set(http::field::content_type, content_type);
     for (auto& [name, value] : headers) {
       stream_response_->set(name, value);
@@ -172,16 +170,15 @@ private:
   }
 
   void on_read(beast::error_code ec, size_t) {
-    if (ec == http::error::end_of_stream || ec == net::error::eof
-        || ec == beast::error::timeout || ec == net::error::connection_reset
-        || ec == net::error::operation_aborted) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout
+        || ec == net::error::connection_reset || ec == net::error::operation_aborted) {
       close();
       return;
     }
     if (ec == http::error::body_limit) {
-      reply_and_close(413, "Request body exceeds the limit of "
-                             + std::to_string(options_.body_limit) + " bytes",
-                      "request_too_large");
+      reply_and_close(
+        413, "Request body exceeds the limit of " + std::to_string(options_.body_limit) + " bytes",
+        "request_too_large");
       return;
     }
     if (ec == http::error::header_limit) {
@@ -247,11 +244,10 @@ private:
         finish_exchange({}, false);
         return;
       }
-      net::async_write(stream_, net::buffer(last_chunk_),
-                        [self](beast::error_code ec, size_t) {
-                          self->writing_ = false;
-                          self->finish_exchange(ec, self->keep_alive_);
-                        });
+      net::async_write(stream_, net::buffer(last_chunk_), [self](beast::error_code ec, size_t) {
+        self->writing_ = false;
+        self->finish_exchange(ec, self->keep_alive_);
+      });
       return;
     }
     if (item->data.empty()) {
@@ -301,8 +297,7 @@ private:
           return;
         }
         char probe = 0;
-        auto n = ::recv(self->stream_.socket().native_handle(), &probe, 1,
-                        MSG_PEEK | MSG_DONTWAIT);
+        auto n = ::recv(self->stream_.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
         if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
           self->watching_ = false;
           self->mark_client_gone();
@@ -376,9 +371,8 @@ private:
 };
 
 void session_exchange::respond(server_response response) {
-  net::post(owner_->executor(), [owner = owner_, r = std::move(response)]() mutable {
-    owner->respond(std::move(r));
-  });
+  net::post(owner_->executor(),
+            [owner = owner_, r = std::move(response)]() mutable { owner->respond(std::move(r)); });
 }
 
 void session_exchange::start_stream(int status, std::string content_type, header_list headers) {
@@ -408,9 +402,8 @@ void session_exchange::on_client_gone(std::function<void()> callback) {
 class listener final : public http_server {
 public:
   listener(net::io_context& ioc, server_options options, std::shared_ptr<request_handler> handler)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), options_(std::move(options)),
-      handler_(std::move(handler)), stats_(std::make_shared<server_stats>()) {
-  }
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), options_(std::move(options)),
+        handler_(std::move(handler)), stats_(std::make_shared<server_stats>()) {}
 
   std::optional<std::string> open() {
     beast::error_code ec;

@@ -33,9 +33,9 @@ class http_server {
 public:
   virtual ~http_server() = default;
   /// Binds and starts accepting. Errors name the address ("127.0.0.1:8000: address in use").
-  static gw::expected<std::unique_ptr<http_server>>
-  start(boost::asio::io_context& ioc, server_options options,
-        std::shared_ptr<request_handler> handler);
+  static gw::expected<std::unique_ptr<http_server>> start(boost::asio::io_context& ioc,
+                                                          server_options options,
+                                                          std::shared_ptr<request_handler> handler);
   /// The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
   /// Stops accepting new connections; open ones finish their current exchange.

@@ -22,8 +22,7 @@ struct request_limiter::impl : std::enable_shared_from_this<impl> {
 
   class held_slot final : public limiter_slot {
   public:
-    explicit held_slot(std::shared_ptr<impl> owner) : owner_(std::move(owner)) {
-    }
+    explicit held_slot(std::shared_ptr<impl> owner) : owner_(std::move(owner)) {}
     ~held_slot() override {
       release();
     }
@@ -38,8 +37,7 @@ struct request_limiter::impl : std::enable_shared_from_this<impl> {
   };
 
   impl(net::io_context& io, settings s, metrics::gateway_metrics* m)
-    : ioc(io), config(s), metrics(m) {
-  }
+      : ioc(io), config(s), metrics(m) {}
 
   net::io_context& ioc;
   settings config;
@@ -107,7 +105,7 @@ struct request_limiter::impl : std::enable_shared_from_this<impl> {
 
 request_limiter::request_limiter(net::io_context& ioc, settings s,
                                  metrics::gateway_metrics* metrics)
-  : impl_(std::make_shared<impl>(ioc, s, metrics)) {
+    : impl_(std::make_shared<impl>(ioc, s, metrics)) {
   if (impl_->config.slots == 0) {
     impl_->config.slots = 1;
   }

@@ -276,8 +276,8 @@ public:
   exchange(std::shared_ptr<client_core> core, upstream_request req,
            upstream_client::done_handler on_done, upstream_client::head_handler on_head)
       : core_(std::move(core)), body_(std::move(req.body)), timeout_(req.timeout),
-        cancel_(std::move(req.cancel)),
-        started_(clock_type::now()), head_only_(req.method == "HEAD"), on_done_(std::move(on_done)),
+        cancel_(std::move(req.cancel)), started_(clock_type::now()),
+        head_only_(req.method == "HEAD"), on_done_(std::move(on_done)),
         on_head_(std::move(on_head)) {
     build_head(req);
   }

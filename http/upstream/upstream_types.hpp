@@ -22,7 +22,9 @@ inline const std::string* find_header(const header_list& headers, std::string_vi
     if (key.size() == name.size()) {
       bool same = true;
       for (size_t i = 0; i < key.size() && same; ++i) {
-        auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
+        auto lower = [](char c) {
+          return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+        };
         same = lower(key[i]) == lower(name[i]);
       }
       if (same) {
@@ -107,20 +109,20 @@ enum class transport_failure : uint8_t {
 /// Stable name, also used as the attempt reason (e.g. "connect_error").
 inline const char* to_string(transport_failure failure) {
   switch (failure) {
-    case transport_failure::none:
-      return "none";
-    case transport_failure::connect_error:
-      return "connect_error";
-    case transport_failure::tls_error:
-      return "tls_error";
-    case transport_failure::timeout:
-      return "timeout";
-    case transport_failure::connection_reset:
-      return "connection_reset";
-    case transport_failure::protocol_error:
-      return "protocol_error";
-    case transport_failure::cancelled:
-      return "cancelled";
+  case transport_failure::none:
+    return "none";
+  case transport_failure::connect_error:
+    return "connect_error";
+  case transport_failure::tls_error:
+    return "tls_error";
+  case transport_failure::timeout:
+    return "timeout";
+  case transport_failure::connection_reset:
+    return "connection_reset";
+  case transport_failure::protocol_error:
+    return "protocol_error";
+  case transport_failure::cancelled:
+    return "cancelled";
   }
   return "none";
 }

@@ -3,6 +3,6 @@
 #pragma once
 
 #ifndef FAIL
-#  define FAIL(msg) CAF_FAIL(msg)
+#define FAIL(msg) CAF_FAIL(msg)
 #endif
 #include <caf/test/dsl.hpp>

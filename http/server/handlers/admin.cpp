@@ -33,8 +33,8 @@ void handle_disable_route(const gateway_context& ctx, server_request&, const exc
   ask_router(ctx, ex, atom::enable_v, params.at(0), false);
 }
 
-void handle_reset_route_health(const gateway_context& ctx, server_request&,
-                               const exchange_ptr& ex, const path_params& params) {
+void handle_reset_route_health(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
+                               const path_params& params) {
   ask_router(ctx, ex, atom::clear_v, atom::health_v, params.at(0));
 }
 

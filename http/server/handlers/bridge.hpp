@@ -17,13 +17,14 @@ template <class... Ts>
 void ask_router(const gateway_context& ctx, const exchange_ptr& ex, Ts... xs) {
   ctx.system->spawn([router = ctx.router, ex, xs...](caf::event_based_actor* self) {
     self->request(router, std::chrono::seconds(30), xs...)
-      .then([ex](actors::admin_reply& reply) {
-              ex->respond(json_response(reply.status, std::move(reply.body)));
-            },
-            [ex](caf::error&) {
-              ex->respond(error_response(503, "The router did not answer in time",
-                                         "server_error", "router_unavailable"));
-            });
+      .then(
+        [ex](actors::admin_reply& reply) {
+          ex->respond(json_response(reply.status, std::move(reply.body)));
+        },
+        [ex](caf::error&) {
+          ex->respond(error_response(503, "The router did not answer in time", "server_error",
+                                     "router_unavailable"));
+        });
   });
 }
 

@@ -5,16 +5,15 @@
 #include "actors/chat_job.hpp"
 #include "actors/protocol.hpp"
 #include "actors/stream_relay.hpp"
+#include "actors/waterfall_replies.hpp"
 #include "http/openai/chat_payload.hpp"
 #include "http/openai/stream_route_events.hpp"
 #include "http/openai/web_search.hpp"
-#include "actors/waterfall_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "http/server/live_publish.hpp"
 #include "metrics/gateway_metrics.hpp"
 
 #include <caf/send.hpp>
-
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -120,7 +119,8 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
                                      openai::chat_request chat, const exchange_ptr& ex,
                                      const slot_ptr& slot, chat_mode mode) {
   actors::stream_relay::settings s;
-  s.format = mode.stream_route ? actors::stream_format::stream_route : actors::stream_format::openai;
+  s.format =
+    mode.stream_route ? actors::stream_format::stream_route : actors::stream_format::openai;
   s.require_substantive = mode.web_search;
   s.client_wants_usage = chat.include_usage;
   s.first_token_timeout = std::chrono::milliseconds(
@@ -149,8 +149,8 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
       if (relay->committed()) {
         return; // the stream itself was the answer
       }
-      auto message = reply.status == 503 ? std::string(exhausted_message)
-                                         : error_message_of(reply.body);
+      auto message =
+        reply.status == 503 ? std::string(exhausted_message) : error_message_of(reply.body);
       relay->answer_without_stream(std::move(reply), message);
     });
   *job_slot = job;
@@ -194,8 +194,9 @@ void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::c
     job->required_tag = "web-search";
     job->require_content = true;
   }
-  job->deadline = job->started + std::chrono::milliseconds(static_cast<int64_t>(
-                                   ctx.config->request_deadline_seconds * 1000));
+  job->deadline =
+    job->started
+    + std::chrono::milliseconds(static_cast<int64_t>(ctx.config->request_deadline_seconds * 1000));
   std::weak_ptr<actors::chat_job> weak = job;
   ex->on_client_gone([weak, slot] {
     slot->release();
@@ -227,11 +228,12 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
       ex->end_stream(false);
       return;
     }
-    ex->respond(error_response(400, bad->message, "invalid_request_error", "invalid_request",
-                               bad->param));
+    ex->respond(
+      error_response(400, bad->message, "invalid_request_error", "invalid_request", bad->param));
     return;
   }
-  auto pending = std::make_shared<openai::chat_request>(std::get<openai::chat_request>(std::move(parsed)));
+  auto pending =
+    std::make_shared<openai::chat_request>(std::get<openai::chat_request>(std::move(parsed)));
   if (mode.stream_route) {
     pending->stream = true;
   }

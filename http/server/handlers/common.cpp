@@ -24,8 +24,7 @@ std::string gateway_context::next_request_id() const {
   static_assert(sizeof(uint64_t) == 8);
   auto n = request_counter.fetch_add(1, std::memory_order_relaxed);
   char out[16];
-  std::snprintf(out, sizeof out, "%012llx",
-                static_cast<unsigned long long>(n & 0xffffffffffffULL));
+  std::snprintf(out, sizeof out, "%012llx", static_cast<unsigned long long>(n & 0xffffffffffffULL));
   return out;
 }
 

@@ -13,8 +13,8 @@ namespace gw::server {
 /// Path segments captured by `{name}` placeholders of the endpoint's pattern, in order.
 using path_params = std::vector<std::string>;
 
-using handler_fn = void (*)(const gateway_context& ctx, server_request& req,
-                            const exchange_ptr& ex, const path_params& params);
+using handler_fn = void (*)(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
+                            const path_params& params);
 
 /// Small helpers shared by handlers.
 server_response json_response(int status, std::string body);

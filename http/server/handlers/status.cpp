@@ -43,7 +43,8 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
         [context, ex](actors::admin_reply& routes) {
           using namespace std::chrono;
           const auto& c = *context;
-          std::string body = "{\"status\":\"ok\",\"version\":\"" GW_VERSION "\",\"uptime_seconds\":";
+          std::string body =
+            "{\"status\":\"ok\",\"version\":\"" GW_VERSION "\",\"uptime_seconds\":";
           body += std::to_string(duration_cast<seconds>(steady_clock::now() - c.started).count());
           body += ",\"providers\":{\"configured\":" + std::to_string(c.providers_configured)
                   + ",\"usable\":" + std::to_string(c.providers_configured)
@@ -55,8 +56,8 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
           ex->respond(json_response(200, std::move(body)));
         },
         [ex](caf::error&) {
-          ex->respond(error_response(503, "The router did not answer", "server_error",
-                                     "router_unavailable"));
+          ex->respond(
+            error_response(503, "The router did not answer", "server_error", "router_unavailable"));
         });
   });
 }

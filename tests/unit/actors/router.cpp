@@ -1,9 +1,9 @@
 #define CAF_SUITE actors.router
 
-#include "actors/gateway.hpp"
 #include "actors/router.hpp"
-#include "tests/unit/actors/scripted_transport.hpp"
 
+#include "actors/gateway.hpp"
+#include "tests/unit/actors/scripted_transport.hpp"
 #include "tests/unit/caf_dsl.hpp"
 
 #include <rapidjson/document.h>
@@ -35,7 +35,8 @@ catalog::route make_route(std::string id, std::string provider, std::string mode
   return r;
 }
 
-openai::chat_request chat(std::string body = R"({"model":"auto","messages":[{"role":"user","content":"hello"}]})") {
+openai::chat_request
+chat(std::string body = R"({"model":"auto","messages":[{"role":"user","content":"hello"}]})") {
   auto parsed = openai::parse_chat_request(body);
   return std::get<openai::chat_request>(std::move(parsed));
 }
@@ -60,8 +61,8 @@ struct fixture : test_coordinator_fixture<> {
   /// Sends one request through the router and runs the system until it is answered.
   const actors::chat_reply& ask(openai::chat_request req = chat()) {
     reply.reset();
-    job = std::make_shared<actors::chat_job>("req-1", std::move(req),
-                                             [this](actors::chat_reply r) { reply = std::move(r); });
+    job = std::make_shared<actors::chat_job>(
+      "req-1", std::move(req), [this](actors::chat_reply r) { reply = std::move(r); });
     self->send(gw.router, atom::dispatch_v, job);
     run();
     CAF_REQUIRE(reply.has_value());
@@ -84,7 +85,8 @@ struct fixture : test_coordinator_fixture<> {
 CAF_TEST_FIXTURE_SCOPE(router_tests, fixture)
 
 CAF_TEST(the best ranked route answers first) {
-  start({spec("p1"), spec("p2")}, {make_route("second", "p2", "m2", 2), make_route("first", "p1", "m1", 1)});
+  start({spec("p1"), spec("p2")},
+        {make_route("second", "p2", "m2", 2), make_route("first", "p1", "m1", 1)});
   auto& r = ask();
   CAF_CHECK_EQUAL(r.status, 200);
   CAF_CHECK_EQUAL(header("X-Gateway-Route"), "first");
@@ -113,7 +115,8 @@ CAF_TEST(the provider actor adds the key and the extra headers) {
 
 CAF_TEST(the waterfall asks the route before calling the provider) {
   start({spec("p1")}, {make_route("r", "p1", "m1", 1)});
-  job = std::make_shared<actors::chat_job>("req-2", chat(), [this](actors::chat_reply r) { reply = std::move(r); });
+  job = std::make_shared<actors::chat_job>("req-2", chat(),
+                                           [this](actors::chat_reply r) { reply = std::move(r); });
   self->send(gw.router, atom::dispatch_v, job);
   expect((atom::dispatch, actors::chat_job_ptr), from(self).to(gw.router));
   auto& state = deref<actors::router_actor::stateful_base<actors::router_state>>(gw.router).state;
@@ -136,7 +139,8 @@ CAF_TEST(static skip reasons are recorded in rank order) {
   start({spec("nokey", ""), small, spec("good")},
         {make_route("ghost", "missing", "mg", 1), make_route("unkeyed", "nokey", "mk", 2), tiny,
          make_route("fine", "good", "mf", 4)});
-  auto& r = ask(chat(R"({"messages":[{"role":"user","content":"a long enough prompt for five tokens"}]})"));
+  auto& r =
+    ask(chat(R"({"messages":[{"role":"user","content":"a long enough prompt for five tokens"}]})"));
   CAF_CHECK_EQUAL(r.status, 200);
   CAF_CHECK_EQUAL(header("X-Gateway-Route"), "fine");
   CAF_CHECK_EQUAL(header("X-Gateway-Attempts"), "1");
@@ -178,7 +182,8 @@ CAF_TEST(every retryable failure class falls through to the next route) {
 }
 
 CAF_TEST(a caller error stops the waterfall with the upstream status) {
-  start({spec("p1"), spec("p2")}, {make_route("bad", "p1", "mbad", 1), make_route("good", "p2", "mgood", 2)});
+  start({spec("p1"), spec("p2")},
+        {make_route("bad", "p1", "mbad", 1), make_route("good", "p2", "mgood", 2)});
   transport->script["mbad"] = scripted_transport::status_result(
     400, R"({"error":{"message":"temperature too high","type":"invalid_request_error"}})");
   auto& r = ask();
@@ -198,7 +203,8 @@ CAF_TEST(a requested model is tried first and an unknown one is only a preferenc
 }
 
 CAF_TEST(exhaustion answers 503 with every attempt) {
-  start({spec("p1"), spec("p2", "")}, {make_route("a", "p1", "ma", 1), make_route("b", "p2", "mb", 2)});
+  start({spec("p1"), spec("p2", "")},
+        {make_route("a", "p1", "ma", 1), make_route("b", "p2", "mb", 2)});
   transport->script["ma"] = scripted_transport::status_result(503);
   auto& r = ask();
   CAF_CHECK_EQUAL(r.status, 503);
@@ -209,14 +215,16 @@ CAF_TEST(exhaustion answers 503 with every attempt) {
   CAF_REQUIRE_EQUAL(doc["error"]["attempts"].Size(), 2u);
   CAF_CHECK_EQUAL(std::string(doc["error"]["attempts"][0]["reason"].GetString()), "provider_5xx");
   CAF_CHECK_EQUAL(doc["error"]["attempts"][0]["status_code"].GetInt(), 503);
-  CAF_CHECK_EQUAL(std::string(doc["error"]["attempts"][1]["reason"].GetString()), "missing_api_key");
+  CAF_CHECK_EQUAL(std::string(doc["error"]["attempts"][1]["reason"].GetString()),
+                  "missing_api_key");
   CAF_CHECK(doc["error"]["attempts"][1]["status_code"].IsNull());
 }
 
 CAF_TEST(a request past its deadline is answered 504 without calling upstream) {
   start({spec("p1")}, {make_route("a", "p1", "ma", 1)});
   reply.reset();
-  job = std::make_shared<actors::chat_job>("late", chat(), [this](actors::chat_reply r) { reply = std::move(r); });
+  job = std::make_shared<actors::chat_job>("late", chat(),
+                                           [this](actors::chat_reply r) { reply = std::move(r); });
   job->deadline = job->started - std::chrono::seconds(1);
   self->send(gw.router, atom::dispatch_v, job);
   run();
@@ -228,7 +236,8 @@ CAF_TEST(a request past its deadline is answered 504 without calling upstream) {
 CAF_TEST(a cancelled request stops before its next step) {
   start({spec("p1")}, {make_route("a", "p1", "ma", 1)});
   reply.reset();
-  job = std::make_shared<actors::chat_job>("gone", chat(), [this](actors::chat_reply r) { reply = std::move(r); });
+  job = std::make_shared<actors::chat_job>("gone", chat(),
+                                           [this](actors::chat_reply r) { reply = std::move(r); });
   job->cancel();
   self->send(gw.router, atom::dispatch_v, job);
   run();

@@ -21,8 +21,8 @@ public:
   upstream::transport_failure ending = upstream::transport_failure::none;
   bool cancelled = false;
 
-  void read_some(std::function<void(std::string_view, bool, upstream::transport_failure)> cb)
-    override {
+  void
+  read_some(std::function<void(std::string_view, bool, upstream::transport_failure)> cb) override {
     if (cancelled) {
       cb({}, false, upstream::transport_failure::cancelled);
       return;
@@ -49,10 +49,10 @@ public:
   /// How a scripted stream ends (default: cleanly).
   std::map<std::string, upstream::transport_failure> stream_endings;
 
-  void open_stream(upstream::upstream_request req,
-                   std::function<void(upstream::upstream_result,
-                                      std::shared_ptr<upstream::upstream_stream>)>
-                     on_head) override {
+  void open_stream(
+    upstream::upstream_request req,
+    std::function<void(upstream::upstream_result, std::shared_ptr<upstream::upstream_stream>)>
+      on_head) override {
     auto model = model_of(req.body);
     seen.push_back(std::move(req));
     if (auto it = script.find(model); it != script.end()) {
@@ -116,8 +116,9 @@ public:
   static upstream::upstream_result ok_result(const std::string& content) {
     upstream::upstream_result r;
     r.status = 200;
-    r.body = R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")"
-             + content + R"("}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}})";
+    r.body =
+      R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")"
+      + content + R"("}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}})";
     return r;
   }
 
