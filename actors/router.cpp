@@ -190,9 +190,10 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   req.timeout = std::min(attempt_timeout, remaining(*job));
   ++job->upstream_calls;
   notify(job, "route_trying", cand, {});
-  // The transport enforces req.timeout; the actor timeout is only a safety net.
-  self
-    ->request(provider->second, req.timeout + std::chrono::seconds(5), atom::call_v, std::move(req))
+  // No CAF timeout: the transport always completes the call within req.timeout, and a dead
+  // provider actor answers with an error at once. (Every finite CAF timeout is a round trip
+  // through CAF's clock thread; dropping the two per request gave +20% requests/s, bench/.)
+  self->request(provider->second, caf::infinite, atom::call_v, std::move(req))
     .then(
       [self, job, index, ticket](upstream::upstream_result& result) {
         on_upstream_result(self, job, index, ticket, result);
@@ -299,7 +300,9 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
   const auto& probed = job->probed_providers;
   bool probe_allowed = std::find(probed.begin(), probed.end(), cand.provider_name) == probed.end();
   attempt_request ask{job->request.prompt_estimate, job->request.total_estimate(), probe_allowed};
-  self->request(it->second, remaining(*job), atom::acquire_v, ask)
+  // No CAF timeout: a route (or the bucket it delegates to) always answers at once or after
+  // a bounded persistence write, and a removed route answers with an error.
+  self->request(it->second, caf::infinite, atom::acquire_v, ask)
     .then(
       [self, job, index](route_ticket& ticket) {
         if (ticket.probe) {

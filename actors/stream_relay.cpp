@@ -188,11 +188,18 @@ void stream_relay::handle_event(std::string data, std::string raw) {
   if (st.saw_done) {
     return; // nothing after [DONE] is relayed
   }
+  bool openai_format = settings_.format == stream_format::openai;
+  if (committed_ && openai_format && data.find("\"usage\"") == std::string::npos
+      && data.find("\"error\"") == std::string::npos && data.find("[DONE]") == std::string::npos) {
+    // After commit an ordinary content chunk is relayed as it is: parsing it would decide
+    // nothing (the per-chunk JSON parse was most of the relay's CPU time).
+    st.out += raw;
+    return;
+  }
   auto verdict = openai::classify_chunk(data, settings_.require_substantive);
   if (verdict.has_usage) {
     st.usage = verdict.usage;
   }
-  bool openai_format = settings_.format == stream_format::openai;
   switch (verdict.kind) {
   case openai::chunk_kind::done:
     st.saw_done = true;

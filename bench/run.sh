@@ -52,12 +52,13 @@ nginx -c "$work/nginx.conf" -p "$work"
 started_pid=""
 start_gateway() { # port catalog-json; sets started_pid
   local dir="$work/gw-$1"; mkdir -p "$dir"
-  # p1 unlimited, p2 unlimited (429 routes), p3 with quotas large enough never to bind, so that
-  # every grant goes through the persist-before-grant path.
+  # p1 unlimited, p2 unlimited (429 routes), p3 with day quotas large enough never to bind, so
+  # that every grant goes through the persist-before-grant path. (A per-minute limit would also
+  # persist the sliding minute, one entry per request of the last 60 s.)
   echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"},
          {\"name\":\"p2\",\"base_url\":\"http://127.0.0.1:$fake_port/p2/v1\",\"api_key_env\":\"P2_API_KEY\"},
          {\"name\":\"p3\",\"base_url\":\"http://127.0.0.1:$fake_port/p3/v1\",\"api_key_env\":\"P3_API_KEY\",
-          \"requests_per_minute\":100000000,\"requests_per_day\":1000000000,\"tokens_per_day\":1000000000000}]" > "$dir/providers.json"
+          \"requests_per_day\":1000000000,\"tokens_per_day\":1000000000000}]" > "$dir/providers.json"
   echo "$2" > "$dir/model_catalog.json"
   : > "$dir/bench.env"
   P1_API_KEY=bench P2_API_KEY=bench P3_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=2048 \

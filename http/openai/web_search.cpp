@@ -39,7 +39,8 @@ constexpr int max_part_depth = 16;
 
 // Text of a content value: a string, or a list of parts joined by a single space. Parts that
 // carry no text are left out so they do not produce stray separators.
-void append_content_text(const rapidjson::Value& content, std::string& out, int depth) {
+void append_content_text(const rapidjson::Value& content, std::string& out, int depth,
+                         text_parts parts) {
   if (depth > max_part_depth) {
     return;
   }
@@ -57,22 +58,26 @@ void append_content_text(const rapidjson::Value& content, std::string& out, int 
     } else if (const auto* text = member(part, "text"); text != nullptr && text->IsString()) {
       piece.assign(view(*text));
     } else if (const auto* nested = member(part, "content"); nested != nullptr) {
-      append_content_text(*nested, piece, depth + 1);
+      if (parts.follow_nested) {
+        append_content_text(*nested, piece, depth + 1, parts);
+      } else if (nested->IsString()) {
+        piece.assign(view(*nested));
+      }
     }
     if (piece.empty()) {
       continue;
     }
     if (!out.empty()) {
-      out.push_back(' ');
+      out.push_back(parts.separator);
     }
     out.append(piece);
   }
 }
 
-std::string content_text(const rapidjson::Value* content) {
+std::string content_text(const rapidjson::Value* content, text_parts parts) {
   std::string out;
   if (content != nullptr) {
-    append_content_text(*content, out, 0);
+    append_content_text(*content, out, 0, parts);
   }
   return out;
 }
@@ -128,6 +133,10 @@ bool has_web_search_preview_tool(const rapidjson::Value& payload) {
 }
 
 std::string assistant_text(const rapidjson::Value& body) {
+  return assistant_text(body, text_parts{});
+}
+
+std::string assistant_text(const rapidjson::Value& body, text_parts parts) {
   if (!body.IsObject()) {
     return {};
   }
@@ -137,7 +146,7 @@ std::string assistant_text(const rapidjson::Value& body) {
     }
   }
   if (const auto* message = member(body, "message"); message != nullptr) {
-    if (auto text = content_text(member(*message, "content")); !is_blank(text)) {
+    if (auto text = content_text(member(*message, "content"), parts); !is_blank(text)) {
       return text;
     }
   }
@@ -147,7 +156,7 @@ std::string assistant_text(const rapidjson::Value& body) {
   }
   const auto& first = (*choices)[0];
   if (const auto* message = member(first, "message"); message != nullptr) {
-    if (auto text = content_text(member(*message, "content")); !is_blank(text)) {
+    if (auto text = content_text(member(*message, "content"), parts); !is_blank(text)) {
       return text;
     }
   }

@@ -21,6 +21,14 @@ bool has_web_search_preview_tool(const rapidjson::Value& payload);
 /// (strings as they are, objects by `text`, else by nested `content`). "" when none.
 std::string assistant_text(const rapidjson::Value& body);
 
+/// How the text parts of a content array are joined: the router's flavour (" ", nested
+/// `content` parts followed) or the live monitor's ("\n", string parts only; reference §7.6).
+struct text_parts {
+  char separator = ' ';
+  bool follow_nested = true;
+};
+std::string assistant_text(const rapidjson::Value& body, text_parts parts);
+
 /// True when assistant_text() is non-empty after trimming whitespace.
 bool has_assistant_content(const rapidjson::Value& body);
 

@@ -1,6 +1,7 @@
 #include "http/server/live_publish.hpp"
 
 #include "http/openai/error_body.hpp"
+#include "http/openai/web_search.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -133,52 +134,6 @@ const rapidjson::Value* member(const rapidjson::Value& v, const char* name) {
   return it == v.MemberEnd() ? nullptr : &it->value;
 }
 
-bool is_blank(std::string_view text) {
-  for (char c : text) {
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view view(const rapidjson::Value& v) {
-  return {v.GetString(), v.GetStringLength()};
-}
-
-/// A message's content: a string as it is; a list of parts joined with "\n".
-std::string content_text(const rapidjson::Value* content) {
-  std::string out;
-  if (content == nullptr) {
-    return out;
-  }
-  if (content->IsString()) {
-    return std::string(view(*content));
-  }
-  if (!content->IsArray()) {
-    return out;
-  }
-  for (const auto& part : content->GetArray()) {
-    std::string_view piece;
-    if (part.IsString()) {
-      piece = view(part);
-    } else if (const auto* text = member(part, "text"); text != nullptr && text->IsString()) {
-      piece = view(*text);
-    } else if (const auto* nested = member(part, "content");
-               nested != nullptr && nested->IsString()) {
-      piece = view(*nested);
-    }
-    if (piece.empty()) {
-      continue;
-    }
-    if (!out.empty()) {
-      out.push_back('\n');
-    }
-    out.append(piece);
-  }
-  return out;
-}
-
 } // namespace
 
 double live_latency_ms(std::chrono::steady_clock::time_point started) {
@@ -187,35 +142,7 @@ double live_latency_ms(std::chrono::steady_clock::time_point started) {
 }
 
 std::string live_assistant_text(const rapidjson::Value& body) {
-  if (!body.IsObject()) {
-    return {};
-  }
-  if (const auto* content = member(body, "content"); content != nullptr && content->IsString()) {
-    if (!is_blank(view(*content))) {
-      return std::string(view(*content));
-    }
-  }
-  if (const auto* message = member(body, "message"); message != nullptr) {
-    if (auto text = content_text(member(*message, "content")); !is_blank(text)) {
-      return text;
-    }
-  }
-  const auto* choices = member(body, "choices");
-  if (choices == nullptr || !choices->IsArray() || choices->Empty()) {
-    return {};
-  }
-  const auto& first = (*choices)[0];
-  if (const auto* message = member(first, "message"); message != nullptr) {
-    if (auto text = content_text(member(*message, "content")); !is_blank(text)) {
-      return text;
-    }
-  }
-  if (const auto* text = member(first, "text"); text != nullptr && text->IsString()) {
-    if (!is_blank(view(*text))) {
-      return std::string(view(*text));
-    }
-  }
-  return {};
+  return openai::assistant_text(body, openai::text_parts{'\n', false});
 }
 
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
