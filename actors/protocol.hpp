@@ -113,6 +113,9 @@ using provider_actor = caf::typed_actor<
 using quota_bucket_actor = caf::typed_actor<
   // Atomically reserves one request + `tokens`, or says why not (rpm_limit, cooldown ...).
   caf::replies_to<atom::reserve, int64_t>::with<route_ticket>,
+  // The same for the single probe of a recovering route: the ticket says `probe`, so that the
+  // router frees the probe when the quota says no.
+  caf::replies_to<atom::reserve, int64_t, bool>::with<route_ticket>,
   // Replaces a reservation with what the attempt really used (or releases it); applies
   // provider-wide cooldowns (scope "provider", remaining=0 hints) and the failing-key flag.
   caf::reacts_to<atom::reconcile, attempt_report>,

@@ -44,7 +44,7 @@ provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider
       st.transport->open_stream(
         std::move(req),
         [relay](upstream::upstream_result head, std::shared_ptr<upstream::upstream_stream> body) {
-          relay->on_head(std::move(head), std::move(body));
+          relay->on_head(head, std::move(body));
         });
     },
     [self](atom::call_done, uint64_t id, upstream::upstream_result& result) {

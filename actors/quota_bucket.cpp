@@ -95,6 +95,57 @@ void export_state(bucket_ptr self, int64_t now) {
   }
 }
 
+caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
+  auto& st = self->state;
+  auto now = st.now();
+  bool probing_key = false;
+  if (st.ledger->key_failing() && now >= st.key_retry_at_ms && st.key_probe_reservation == 0) {
+    // One probe of a failing key: the key stays marked failing for every other request
+    // until the probe's outcome arrives (reconcile).
+    st.ledger->set_key_failing(false);
+    probing_key = true;
+  }
+  auto decision = st.ledger->reserve(now, tokens);
+  if (probing_key) {
+    st.ledger->set_key_failing(true);
+    if (decision.granted) {
+      st.key_probe_reservation = decision.reservation_id;
+      st.key_retry_at_ms = now + key_failure_backoff_ms;
+    }
+  }
+  if (!decision.granted) {
+    if (decision.reason == "auth_failed" && decision.retry_at_ms == 0) {
+      decision.retry_at_ms = st.key_retry_at_ms;
+    }
+    return route_ticket{false, decision.reason, decision.retry_at_ms, probe, 0, 0};
+  }
+  route_ticket granted{true, {}, 0, probe, std::max<int64_t>(tokens, 0), decision.reservation_id};
+  export_state(self, now);
+  if (!st.persistence) {
+    return granted;
+  }
+  if (st.ledger->limits().unlimited()) {
+    // Nothing to over-spend: the counters (status page) are written in the background.
+    persist_soon(self);
+    return granted;
+  }
+  // Grant only once the reservation is on disk: a crash (kill -9) can then never
+  // forget a request that a provider may already be serving.
+  auto promise = self->make_response_promise<route_ticket>();
+  self
+    ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
+              to_record(st, st.ledger->snapshot(now), now))
+    .then(
+      [promise, granted](bool ok) mutable {
+        if (!ok) {
+          std::cerr << "freerouter: quota state not persisted; granting anyway\n";
+        }
+        promise.deliver(granted);
+      },
+      [promise, granted](caf::error&) mutable { promise.deliver(granted); });
+  return promise;
+}
+
 int64_t limit_or(const std::optional<int64_t>& limit) {
   return limit ? *limit : -1;
 }
@@ -119,57 +170,8 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
     init.ledger->set_key_failing(false);
   }
   return {
-    [self](atom::reserve, int64_t tokens) -> caf::result<route_ticket> {
-      auto& st = self->state;
-      auto now = st.now();
-      bool probing_key = false;
-      if (st.ledger->key_failing() && now >= st.key_retry_at_ms && st.key_probe_reservation == 0) {
-        // One probe of a failing key: the key stays marked failing for every other request
-        // until the probe's outcome arrives (reconcile).
-        st.ledger->set_key_failing(false);
-        probing_key = true;
-      }
-      auto decision = st.ledger->reserve(now, tokens);
-      if (probing_key) {
-        st.ledger->set_key_failing(true);
-        if (decision.granted) {
-          st.key_probe_reservation = decision.reservation_id;
-          st.key_retry_at_ms = now + key_failure_backoff_ms;
-        }
-      }
-      if (!decision.granted) {
-        if (decision.reason == "auth_failed" && decision.retry_at_ms == 0) {
-          decision.retry_at_ms = st.key_retry_at_ms;
-        }
-        return route_ticket{false, decision.reason, decision.retry_at_ms, false, 0, 0};
-      }
-      route_ticket granted{
-        true, {}, 0, false, std::max<int64_t>(tokens, 0), decision.reservation_id};
-      export_state(self, now);
-      if (!st.persistence) {
-        return granted;
-      }
-      if (st.ledger->limits().unlimited()) {
-        // Nothing to over-spend: the counters (status page) are written in the background.
-        persist_soon(self);
-        return granted;
-      }
-      // Grant only once the reservation is on disk: a crash (kill -9) can then never
-      // forget a request that a provider may already be serving.
-      auto promise = self->make_response_promise<route_ticket>();
-      self
-        ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
-                  to_record(st, st.ledger->snapshot(now), now))
-        .then(
-          [promise, granted](bool ok) mutable {
-            if (!ok) {
-              std::cerr << "freerouter: quota state not persisted; granting anyway\n";
-            }
-            promise.deliver(granted);
-          },
-          [promise, granted](caf::error&) mutable { promise.deliver(granted); });
-      return promise;
-    },
+    [self](atom::reserve, int64_t tokens) { return reserve(self, tokens, false); },
+    [self](atom::reserve, int64_t tokens, bool probe) { return reserve(self, tokens, probe); },
     [self](atom::reconcile, const attempt_report& report) {
       auto& st = self->state;
       auto now = st.now();

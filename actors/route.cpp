@@ -128,27 +128,13 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
       if (!st.bucket) {
         return route_ticket{true, {}, 0, verdict.probe, 0, 0};
       }
-      if (!verdict.probe) {
-        // The bucket answers the router directly: one hop less on the hot path.
-        return self->delegate(st.bucket, atom::reserve_v, req.total_tokens);
+      // The bucket answers the router directly: one hop less on the hot path, and no reply
+      // promise here that a catalog edit (which stops this actor) could strand. A probe the
+      // quota denies comes back to this route from the router as an abandoned probe.
+      if (verdict.probe) {
+        return self->delegate(st.bucket, atom::reserve_v, req.total_tokens, true);
       }
-      // A probe must learn whether the quota let it through, to free the probe otherwise.
-      auto promise = self->make_response_promise<route_ticket>();
-      self->request(st.bucket, std::chrono::seconds(30), atom::reserve_v, req.total_tokens)
-        .then(
-          [self, promise](route_ticket& ticket) mutable {
-            if (ticket.granted) {
-              ticket.probe = true;
-            } else {
-              catalog::on_probe_abandoned(self->state.health, self->state.now());
-            }
-            promise.deliver(ticket);
-          },
-          [self, promise](caf::error& err) mutable {
-            catalog::on_probe_abandoned(self->state.health, self->state.now());
-            promise.deliver(std::move(err));
-          });
-      return promise;
+      return self->delegate(st.bucket, atom::reserve_v, req.total_tokens);
     },
     [self](atom::report, const attempt_report& report) {
       auto& st = self->state;

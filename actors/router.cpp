@@ -105,7 +105,8 @@ void send_report(router_ptr self, const candidate& cand, const attempt_report& r
 }
 
 void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
-                        const route_ticket& ticket, upstream::upstream_result& result) {
+                        const route_ticket& ticket, upstream::upstream_result& result,
+                        bool deadline_clipped) {
   const auto& cand = job->candidates[index];
   if (result.failure == upstream::transport_failure::cancelled && job->cancelled()) {
     // The client left: no health verdict on the route, its quota and probe are released.
@@ -130,6 +131,9 @@ void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
   }
   attempt_report report;
   report.kind = outcome.kind;
+  if (deadline_clipped && outcome.kind == catalog::outcome_kind::timeout) {
+    report.kind = catalog::outcome_kind::transport_error; // not a health verdict
+  }
   report.status = result.status;
   report.reached_provider = result.ok() || result.failure == upstream::transport_failure::timeout;
   report.probe = ticket.probe;
@@ -188,6 +192,8 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
       ? milliseconds{static_cast<int64_t>(*spec->second->timeout_seconds * 1000)}
       : st.settings.attempt_timeout;
   req.timeout = std::min(attempt_timeout, remaining(*job));
+  // A timeout caused by the request's own deadline says nothing about the route's speed.
+  bool clipped = req.timeout < attempt_timeout;
   ++job->upstream_calls;
   notify(job, "route_trying", cand, {});
   // No CAF timeout: the transport always completes the call within req.timeout, and a dead
@@ -195,14 +201,14 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   // through CAF's clock thread; dropping the two per request gave +20% requests/s, bench/.)
   self->request(provider->second, caf::infinite, atom::call_v, std::move(req))
     .then(
-      [self, job, index, ticket](upstream::upstream_result& result) {
-        on_upstream_result(self, job, index, ticket, result);
+      [self, job, index, ticket, clipped](upstream::upstream_result& result) {
+        on_upstream_result(self, job, index, ticket, result, clipped);
       },
       [self, job, index, ticket](caf::error&) {
         upstream::upstream_result lost;
         lost.failure = upstream::transport_failure::timeout;
         lost.detail = "provider actor did not answer";
-        on_upstream_result(self, job, index, ticket, lost);
+        on_upstream_result(self, job, index, ticket, lost, false);
       });
 }
 
@@ -265,8 +271,10 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   upstream::upstream_request req;
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, true);
-  // Bounds connect + head and then every single read (the idle timeout between chunks).
-  req.timeout = std::min(st.settings.stream_idle_timeout, remaining(*job));
+  // Bounds connect + head and then every single read (the idle timeout between chunks); not
+  // clipped to the request deadline, which bounds the waterfall (until commit) only.
+  req.timeout = st.settings.stream_idle_timeout;
+  req.cancel = job->upstream_cancel;
   ++job->upstream_calls;
   job->stream_reservation_id = ticket.reservation_id;
   job->stream_reserved_tokens = ticket.reserved_tokens;
@@ -307,6 +315,17 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
       [self, job, index](route_ticket& ticket) {
         if (ticket.probe) {
           job->probed_providers.push_back(job->candidates[index].provider_name);
+        }
+        if (!ticket.granted && ticket.probe) {
+          // The route handed out its probe but the quota said no: free the probe.
+          attempt_report abandoned;
+          abandoned.kind = catalog::outcome_kind::transport_error;
+          abandoned.reached_provider = false;
+          abandoned.probe = true;
+          auto& routes = self->state.routes;
+          if (auto pos = routes.find(job->candidates[index].route_id); pos != routes.end()) {
+            self->send(pos->second, atom::report_v, abandoned);
+          }
         }
         if (!ticket.granted) {
           const auto& c = job->candidates[index];

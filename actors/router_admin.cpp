@@ -167,6 +167,10 @@ caf::result<admin_reply> set_route_enabled(router_ptr self, const std::string& r
     .then(
       [self, promise, route_id](health_record& h) mutable {
         const auto* r = self->state.catalog->find(route_id);
+        if (r == nullptr) { // the catalog changed meanwhile
+          promise.deliver(error_reply(404, "Unknown route_id: " + route_id, "unknown_route"));
+          return;
+        }
         promise.deliver(admin_reply{200, route_view_json(*r, h)});
       },
       [promise](caf::error&) mutable {

@@ -57,7 +57,7 @@ void stream_relay::begin_attempt(size_t index, candidate route, int upstream_cal
   attempt_open_ = true;
 }
 
-void stream_relay::on_head(upstream::upstream_result head,
+void stream_relay::on_head(const upstream::upstream_result& head,
                            std::shared_ptr<upstream::upstream_stream> body) {
   std::lock_guard<std::recursive_mutex> guard(mutex_);
   if (!attempt_open_) {
@@ -68,6 +68,9 @@ void stream_relay::on_head(upstream::upstream_result head,
   }
   body_ = std::move(body);
   if (client_gone_) {
+    if (body_) {
+      body_->cancel();
+    }
     stream_outcome gone;
     gone.client_gone = true;
     gone.kind = outcome_kind::transport_error;
@@ -130,7 +133,7 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
   auto& st = *parse_;
   auto on_event = [this](openai::sse_event&& ev) {
     if (!parse_->ended) {
-      handle_event(std::move(ev.data), std::move(ev.raw));
+      handle_event(ev.data, ev.raw);
     }
   };
   if (!data.empty() && !st.parser.feed(data, on_event) && !st.ended) {
@@ -183,7 +186,7 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
   st.out.clear();
 }
 
-void stream_relay::handle_event(std::string data, std::string raw) {
+void stream_relay::handle_event(const std::string& data, const std::string& raw) {
   auto& st = *parse_;
   if (st.saw_done) {
     return; // nothing after [DONE] is relayed
@@ -269,7 +272,7 @@ void stream_relay::fail_before_commit(catalog::outcome_kind kind, std::string re
   end_attempt(std::move(failed));
 }
 
-void stream_relay::interrupt(catalog::outcome_kind kind, std::string message) {
+void stream_relay::interrupt(catalog::outcome_kind kind, const std::string& message) {
   if (body_) {
     body_->cancel();
   }

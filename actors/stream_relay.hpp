@@ -80,7 +80,8 @@ public:
   void begin_attempt(size_t index, candidate route, int upstream_calls);
 
   /// The provider's transport answered the head of the current attempt (any io thread).
-  void on_head(upstream::upstream_result head, std::shared_ptr<upstream::upstream_stream> body);
+  void on_head(const upstream::upstream_result& head,
+               std::shared_ptr<upstream::upstream_stream> body);
 
   /// A route event of the waterfall (skip, trying, fail, flagged): written to stream-route
   /// clients as it happens; ignored for OpenAI clients.
@@ -101,10 +102,10 @@ public:
 private:
   void read_next();
   void on_data(std::string_view data, bool done, upstream::transport_failure failure);
-  void handle_event(std::string data, std::string raw);
+  void handle_event(const std::string& data, const std::string& raw);
   void commit();
   void fail_before_commit(catalog::outcome_kind kind, std::string reason, int status = 0);
-  void interrupt(catalog::outcome_kind kind, std::string message);
+  void interrupt(catalog::outcome_kind kind, const std::string& message);
   void finish_success();
   void end_attempt(stream_outcome outcome);
   void write(std::string bytes, std::function<void()> then);

@@ -6,6 +6,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -323,6 +324,11 @@ private:
     for (auto& callback : callbacks) {
       callback();
     }
+    // Nobody will answer a cancelled request: end the exchange here (frees the connection and
+    // the drain count). A write in flight ends it through its own failure instead.
+    if ((state_ == exchange_state::waiting || state_ == exchange_state::streaming) && !writing_) {
+      finish_exchange(net::error::connection_reset, false);
+    }
   }
 
   void finish_exchange(beast::error_code ec, bool keep_alive) {
@@ -435,11 +441,19 @@ public:
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
         return;
       }
-      if (!ec) {
-        beast::error_code ignored;
-        s.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<session>(std::move(s), options_, handler_, stats_)->run();
+      if (ec) {
+        // Out of file descriptors and the like: back off instead of spinning on accept.
+        retry_timer_.expires_after(std::chrono::milliseconds(100));
+        retry_timer_.async_wait([this](beast::error_code timer_ec) {
+          if (!timer_ec) {
+            accept();
+          }
+        });
+        return;
       }
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<session>(std::move(s), options_, handler_, stats_)->run();
       accept();
     });
   }
@@ -462,6 +476,7 @@ public:
 private:
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_{ioc_};
   server_options options_;
   std::shared_ptr<request_handler> handler_;
   std::shared_ptr<server_stats> stats_;

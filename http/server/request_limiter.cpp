@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <deque>
 #include <mutex>
 
@@ -24,16 +25,22 @@ struct request_limiter::impl : std::enable_shared_from_this<impl> {
   public:
     explicit held_slot(std::shared_ptr<impl> owner) : owner_(std::move(owner)) {}
     ~held_slot() override {
-      release();
+      try {
+        release();
+      } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw; nothing to do
+      }
     }
+    /// Called from several threads (the reply, the client going away, a stream's commit):
+    /// only the first call gives the slot back.
     void release() override {
-      if (auto owner = std::exchange(owner_, nullptr)) {
-        owner->give_back();
+      if (!released_.exchange(true)) {
+        owner_->give_back();
       }
     }
 
   private:
-    std::shared_ptr<impl> owner_;
+    const std::shared_ptr<impl> owner_;
+    std::atomic<bool> released_{false};
   };
 
   impl(net::io_context& io, settings s, metrics::gateway_metrics* m)
@@ -133,9 +140,8 @@ void request_limiter::acquire(std::function<void(slot_ptr)> on_done) {
   }
   auto id = m.next_id++;
   auto timer = std::make_shared<net::steady_timer>(m.ioc, m.config.queue_timeout);
-  m.queue.push_back({id, std::move(on_done), timer});
-  m.export_state();
-  guard.unlock();
+  // Armed under the lock: give_back() may cancel this timer from another thread as soon as
+  // the waiter is visible in the queue.
   timer->async_wait([weak = std::weak_ptr<impl>(impl_), id](boost::system::error_code ec) {
     if (ec) {
       return; // cancelled: the waiter got a slot
@@ -144,6 +150,9 @@ void request_limiter::acquire(std::function<void(slot_ptr)> on_done) {
       self->expire(id);
     }
   });
+  m.queue.push_back({id, std::move(on_done), timer});
+  m.export_state();
+  guard.unlock();
 }
 
 size_t request_limiter::in_use() const {
