@@ -1,5 +1,7 @@
 #include "http/openai/error_body.hpp"
 
+#include "core/utf8.hpp"
+
 #include <cstdint>
 
 namespace gw::openai {
@@ -8,42 +10,10 @@ namespace {
 
 constexpr std::string_view replacement_char = "\xEF\xBF\xBD";
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.
 size_t utf8_sequence_length(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) {
-    return static_cast<unsigned char>(text[k]);
-  };
-  auto lead = byte(i);
-  size_t len = 0;
   uint32_t cp = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2;
-    cp = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3;
-    cp = lead & 0x0Fu;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4;
-    cp = lead & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) {
-    return 0;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0u) != 0x80u) {
-      return 0;
-    }
-    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
-  }
-  bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
-  if (overlong || surrogate || cp > 0x10FFFF) {
-    return 0;
-  }
-  return len;
+  return decode_utf8(text, i, cp);
 }
 
 } // namespace
