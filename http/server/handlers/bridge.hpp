@@ -15,17 +15,21 @@ namespace gw::server {
 /// Sends `xs...` to the router and answers `ex` with the admin_reply it returns.
 template <class... Ts>
 void ask_router(const gateway_context& ctx, const exchange_ptr& ex, Ts... xs) {
-  ctx.system->spawn([router = ctx.router, ex, xs...](caf::event_based_actor* self) {
-    self->request(router, std::chrono::seconds(30), xs...)
+  // Values go in as spawn arguments, not captures: CAF 0.17 dereferences a null argument
+  // tuple when spawning an argument-less function actor (UBSan reports it).
+  auto bridge = [](caf::event_based_actor* self, actors::router_actor router, exchange_ptr client,
+                   Ts... args) {
+    self->request(router, std::chrono::seconds(30), args...)
       .then(
-        [ex](actors::admin_reply& reply) {
-          ex->respond(json_response(reply.status, std::move(reply.body)));
+        [client](actors::admin_reply& reply) {
+          client->respond(json_response(reply.status, std::move(reply.body)));
         },
-        [ex](caf::error&) {
-          ex->respond(error_response(503, "The router did not answer in time", "server_error",
-                                     "router_unavailable"));
+        [client](caf::error&) {
+          client->respond(error_response(503, "The router did not answer in time", "server_error",
+                                         "router_unavailable"));
         });
-  });
+  };
+  ctx.system->spawn(bridge, ctx.router, ex, xs...);
 }
 
 } // namespace gw::server

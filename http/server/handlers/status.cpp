@@ -36,11 +36,12 @@ void handle_metrics(const gateway_context& ctx, server_request&, const exchange_
 void handle_health_json(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
                         const path_params&) {
   // Route counts come from the router; the rest is known here.
-  const gateway_context* context = &ctx;
-  ctx.system->spawn([context, ex](caf::event_based_actor* self) {
+  // (Arguments instead of captures: see ask_router in bridge.hpp.)
+  auto bridge = [](caf::event_based_actor* self, const gateway_context* context,
+                   exchange_ptr client) {
     self->request(context->router, std::chrono::seconds(10), atom::summary_v)
       .then(
-        [context, ex](actors::admin_reply& routes) {
+        [context, client](actors::admin_reply& routes) {
           using namespace std::chrono;
           const auto& c = *context;
           std::string body =
@@ -53,26 +54,28 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
           body += ",\"limiter\":{\"slots\":" + std::to_string(c.limiter->capacity())
                   + ",\"in_use\":" + std::to_string(c.limiter->in_use())
                   + ",\"waiting\":" + std::to_string(c.limiter->waiting()) + "}}";
-          ex->respond(json_response(200, std::move(body)));
+          client->respond(json_response(200, std::move(body)));
         },
-        [ex](caf::error&) {
-          ex->respond(
+        [client](caf::error&) {
+          client->respond(
             error_response(503, "The router did not answer", "server_error", "router_unavailable"));
         });
-  });
+  };
+  ctx.system->spawn(bridge, &ctx, ex);
 }
 
 void handle_list_models(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
                         const path_params&) {
   // A short-lived bridge actor asks the router and answers the exchange (no blocking).
-  ctx.system->spawn([router = ctx.router, ex](caf::event_based_actor* self) {
+  auto bridge = [](caf::event_based_actor* self, actors::router_actor router, exchange_ptr client) {
     self->request(router, std::chrono::seconds(10), atom::list_models_v)
-      .then([ex](std::string& body) { ex->respond(json_response(200, std::move(body))); },
-            [ex](caf::error&) {
-              ex->respond(error_response(503, "The router did not answer", "server_error",
-                                         "router_unavailable"));
+      .then([client](std::string& body) { client->respond(json_response(200, std::move(body))); },
+            [client](caf::error&) {
+              client->respond(error_response(503, "The router did not answer", "server_error",
+                                             "router_unavailable"));
             });
-  });
+  };
+  ctx.system->spawn(bridge, ctx.router, ex);
 }
 
 } // namespace gw::server
