@@ -33,6 +33,8 @@ constexpr size_t header_limit = 64 * 1024;
 /// Counts requests being answered, for graceful shutdown and health.
 struct server_stats {
   std::atomic<size_t> active{0};
+  /// Shutting down: answer what is in flight, then close instead of waiting for more.
+  std::atomic<bool> draining{false};
 };
 
 class session;
@@ -80,7 +82,7 @@ public:
     for (auto& [name, value] : response.headers) {
       res->set(name, value);
     }
-    res->keep_alive(keep_alive_);
+    res->keep_alive(keep_alive_ && !stats_->draining.load(std::memory_order_relaxed));
     res->body() = std::move(response.body);
     res->prepare_payload();
     stream_.expires_after(options_.write_timeout);
@@ -340,7 +342,7 @@ private:
       counted_ = false;
       stats_->active.fetch_sub(1, std::memory_order_relaxed);
     }
-    if (ec || !keep_alive || client_gone_) {
+    if (ec || !keep_alive || client_gone_ || stats_->draining.load(std::memory_order_relaxed)) {
       close();
       return;
     }
@@ -463,6 +465,7 @@ public:
   }
 
   void stop_accepting() override {
+    stats_->draining.store(true, std::memory_order_relaxed);
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);

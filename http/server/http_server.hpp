@@ -38,7 +38,7 @@ public:
                                                           std::shared_ptr<request_handler> handler);
   /// The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
-  /// Stops accepting new connections; open ones finish their current exchange.
+  /// Stops accepting new connections; open ones finish their current exchange and close.
   virtual void stop_accepting() = 0;
   /// Number of requests currently being answered.
   virtual size_t active_exchanges() const = 0;
