@@ -167,7 +167,7 @@ private:
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(header_limit);
-    stream_.expires_after(options_.idle_timeout);
+    stream_.expires_after(options_.request_read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }

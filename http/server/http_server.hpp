@@ -21,10 +21,9 @@ struct server_options {
   uint16_t port = 8000;
   /// Larger bodies get 413 before they are buffered.
   size_t body_limit = 10 * 1024 * 1024;
-  /// A client must deliver a complete request within this time once it started sending.
-  std::chrono::seconds read_timeout{30};
-  /// An idle keep-alive connection is closed after this time.
-  std::chrono::seconds idle_timeout{75};
+  /// Bounds the wait for the next request on a kept-alive connection and the read of a whole
+  /// request (headers and body): a slow or silent client is dropped after this long.
+  std::chrono::seconds request_read_timeout{60};
   /// A client that accepts no response bytes for this long is dropped (slow readers).
   std::chrono::seconds write_timeout{60};
 };
