@@ -73,6 +73,11 @@ install_packages
 [[ $mode == install ]] && { install_node_modules; exit 0; }
 build
 
+if [[ $build_type == Debug ]]; then
+  # Leak checking at exit is off: CAF 0.17 keeps some process-lifetime allocations.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+fi
+
 if [[ $mode == test ]]; then
   install_node_modules
   cd "$build_dir"
