@@ -235,8 +235,19 @@ std::string providers_status_json(const std::vector<catalog::provider_spec>& pro
   return take(buffer);
 }
 
-std::string route_summary_json(const std::vector<catalog::route>& routes,
+std::string route_summary_json(const std::vector<catalog::provider_spec>& providers,
+                               const quota_map& quotas, const std::vector<catalog::route>& routes,
                                const health_map& health) {
+  int64_t configured = 0;
+  int64_t usable = 0;
+  for (const auto& p : providers) {
+    if (!p.configured()) {
+      continue;
+    }
+    ++configured;
+    auto q = quotas.find(p.name);
+    usable += (q == quotas.end() || q->second.available) ? 1 : 0;
+  }
   int64_t enabled = 0;
   int64_t healthy = 0;
   for (const auto& r : routes) {
@@ -250,12 +261,24 @@ std::string route_summary_json(const std::vector<catalog::route>& routes,
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
+  w.Key("providers");
+  w.StartObject();
+  w.Key("configured");
+  w.Int64(configured);
+  w.Key("usable");
+  w.Int64(usable);
+  w.Key("total");
+  w.Int64(static_cast<int64_t>(providers.size()));
+  w.EndObject();
+  w.Key("routes");
+  w.StartObject();
   w.Key("total");
   w.Int64(static_cast<int64_t>(routes.size()));
   w.Key("enabled");
   w.Int64(enabled);
   w.Key("healthy");
   w.Int64(healthy);
+  w.EndObject();
   w.EndObject();
   return take(buffer);
 }

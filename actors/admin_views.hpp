@@ -29,7 +29,11 @@ std::string providers_status_json(const std::vector<catalog::provider_spec>& pro
                                   const std::vector<catalog::route>& routes,
                                   const health_map& health, const usage_map& usage, int64_t now_ms);
 
-/// Counts for /v1/gateway/health.json: "routes":{"total","enabled","healthy"}.
-std::string route_summary_json(const std::vector<catalog::route>& routes, const health_map& health);
+/// Counts for /v1/gateway/health.json: {"providers":{"configured","usable","total"},
+/// "routes":{"total","enabled","healthy"}}. A provider is usable when it has a key and its
+/// bucket would grant a request now (no cooldown, no failing key, quota left).
+std::string route_summary_json(const std::vector<catalog::provider_spec>& providers,
+                               const quota_map& quotas, const std::vector<catalog::route>& routes,
+                               const health_map& health);
 
 } // namespace gw::actors

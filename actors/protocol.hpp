@@ -162,7 +162,8 @@ using router_actor = caf::typed_actor<
   caf::replies_to<atom::clear, atom::health, std::string>::with<admin_reply>,
   // GET /v1/providers/status: quotas, cooldowns, routes with health and usage.
   caf::replies_to<atom::providers>::with<admin_reply>,
-  // GET /v1/gateway/health.json: route counts (enabled / healthy) as a JSON object fragment.
+  // GET /v1/gateway/health.json: provider (configured / usable) and route (enabled / healthy)
+  // counts as a JSON object.
   caf::replies_to<atom::summary>::with<admin_reply>>;
 
 } // namespace gw::actors

@@ -236,7 +236,11 @@ caf::result<admin_reply> providers_status(router_ptr self) {
 caf::result<admin_reply> route_summary(router_ptr self) {
   auto promise = self->make_response_promise<admin_reply>();
   collect_health(self, [self, promise](health_map health) mutable {
-    promise.deliver(admin_reply{200, route_summary_json(self->state.catalog->all(), health)});
+    collect_quotas(self, [self, promise, health = std::move(health)](quota_map quotas) mutable {
+      auto& st = self->state;
+      promise.deliver(admin_reply{
+        200, route_summary_json(st.wiring.provider_list, quotas, st.catalog->all(), health)});
+    });
   });
   return promise;
 }

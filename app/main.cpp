@@ -150,9 +150,9 @@ int main(int argc, char** argv) {
   ctx->metrics = &metrics;
   ctx->live = std::make_shared<gw::openai::live_ring>(1000);
   ctx->request_counter = gw::server::random_request_seed();
-  ctx->providers_total = setup->providers.size();
+  size_t providers_configured = 0;
   for (const auto& p : setup->providers) {
-    ctx->providers_configured += p.configured() ? 1 : 0;
+    providers_configured += p.configured() ? 1 : 0;
   }
 
   gw::server::server_options options;
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   }
   std::cerr << "freerouter: listening on http://" << cfg->host << ':' << (*server)->port()
             << " (data: " << cfg->data_dir << ", catalog routes: " << setup->route_count
-            << ", providers configured: " << ctx->providers_configured << ")\n";
+            << ", providers configured: " << providers_configured << ")\n";
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {

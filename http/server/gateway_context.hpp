@@ -27,8 +27,6 @@ struct gateway_context {
   /// The live traffic monitor (reference §12): recent events and SSE subscribers.
   std::shared_ptr<openai::live_ring> live;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  size_t providers_configured = 0;
-  size_t providers_total = 0;
   /// Request ids: 12 hex chars, unique per process (seeded randomly at start).
   mutable std::atomic<uint64_t> request_counter{0};
 

@@ -268,6 +268,16 @@ test('GET /v1/providers/status shows every provider with quotas, routes, health 
   } finally { await gw.stop(); }
 });
 
+test('health.json counts a provider whose key failed as configured but not usable', async () => {
+  const gw = await gatewayOver(fake, [route('k1', 'adjk', 'status;code=401', 1)]);
+  try {
+    await send(gw.base, 'POST', '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hi' }] });
+    const h = (await send(gw.base, 'GET', '/v1/gateway/health.json')).json;
+    assert.equal(h.providers.configured, 1);
+    assert.equal(h.providers.usable, 0, JSON.stringify(h.providers));
+  } finally { await gw.stop(); }
+});
+
 test('GET /v1/gateway/health.json summarises version, uptime, providers, routes and the limiter', async () => {
   const gw = await gatewayOver(fake, [route('j1', 'adja', 'ok', 1), route('j2', 'adja', 'status;code=429;retry_after=600', 2),
     route('j3', 'adjb', 'ok', 3, { enabled: false })], { unconfigured: ['adjb'], env: { MAX_CONCURRENT_REQUESTS: '7' } });
@@ -281,7 +291,7 @@ test('GET /v1/gateway/health.json summarises version, uptime, providers, routes 
     assert.equal(typeof h.uptime_seconds, 'number');
     assert.ok(h.uptime_seconds >= 0 && h.uptime_seconds < 60);
     assert.equal(h.providers.configured, 1, JSON.stringify(h.providers));
-    assert.equal(typeof h.providers.usable, 'number');
+    assert.equal(h.providers.usable, 1, 'a route-scoped 429 leaves the provider usable');
     assert.equal(h.routes.enabled, 2, JSON.stringify(h.routes));
     assert.equal(h.routes.healthy, 1, 'j2 is rate limited');
     assert.equal(h.limiter.slots, 7);

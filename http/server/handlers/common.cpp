@@ -21,7 +21,6 @@ server_response error_response(int status, std::string_view message, std::string
 
 std::string gateway_context::next_request_id() const {
   // A random 48-bit start per process plus a counter: unique, cheap, no shared RNG state.
-  static_assert(sizeof(uint64_t) == 8);
   auto n = request_counter.fetch_add(1, std::memory_order_relaxed);
   char out[16];
   std::snprintf(out, sizeof out, "%012llx", static_cast<unsigned long long>(n & 0xffffffffffffULL));

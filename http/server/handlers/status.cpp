@@ -47,10 +47,11 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
           std::string body =
             "{\"status\":\"ok\",\"version\":\"" GW_VERSION "\",\"uptime_seconds\":";
           body += std::to_string(duration_cast<seconds>(steady_clock::now() - c.started).count());
-          body += ",\"providers\":{\"configured\":" + std::to_string(c.providers_configured)
-                  + ",\"usable\":" + std::to_string(c.providers_configured)
-                  + ",\"total\":" + std::to_string(c.providers_total) + "}";
-          body += ",\"routes\":" + routes.body;
+          // The router's counts object, spliced in without its braces.
+          if (routes.body.size() > 2) {
+            body += ',';
+            body.append(routes.body, 1, routes.body.size() - 2);
+          }
           body += ",\"limiter\":{\"slots\":" + std::to_string(c.limiter->capacity())
                   + ",\"in_use\":" + std::to_string(c.limiter->in_use())
                   + ",\"waiting\":" + std::to_string(c.limiter->waiting()) + "}}";
