@@ -141,7 +141,8 @@ void on_upstream_result(router_ptr self, const chat_job_ptr& job, size_t index,
   report.reservation_id = ticket.reservation_id;
   report.latency_ms = duration_cast<milliseconds>(result.elapsed).count();
   if (result.ok()) {
-    auto usage = catalog::usage_from_body(result.body);
+    // Read by classify() from the same parse that validated the body: no second parse.
+    const auto& usage = outcome.usage;
     report.prompt_tokens = usage.prompt_tokens;
     report.completion_tokens = usage.completion_tokens;
     report.total_tokens = usage.total_tokens;

@@ -64,7 +64,7 @@ std::string lowered_head(std::string_view body) {
 
 // 2xx bodies: a JSON object that is not an error envelope (OpenRouter reports some upstream
 // failures as 200 {"error": {...}} without choices).
-bool is_answer_object(std::string_view body) {
+bool is_answer_object(std::string_view body, usage_counts& usage) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
@@ -72,6 +72,9 @@ bool is_answer_object(std::string_view body) {
   }
   auto error = doc.FindMember("error");
   bool error_only = error != doc.MemberEnd() && !error->value.IsNull() && !doc.HasMember("choices");
+  if (!error_only) {
+    usage = usage_from_value(doc);
+  }
   return !error_only;
 }
 
@@ -116,9 +119,12 @@ attempt_outcome classify(const gw::upstream::upstream_result& result) {
   }
   auto status = result.status;
   if (status >= 200 && status < 300) {
-    return verdict(is_answer_object(result.body) ? outcome_kind::success
-                                                 : outcome_kind::malformed_response,
-                   status);
+    usage_counts usage;
+    auto out = verdict(is_answer_object(result.body, usage) ? outcome_kind::success
+                                                            : outcome_kind::malformed_response,
+                       status);
+    out.usage = usage;
+    return out;
   }
   if (status == 429) {
     return verdict(outcome_kind::rate_limited, status);

@@ -48,6 +48,8 @@ struct attempt_outcome {
   int status = 0;
   /// False only for caller_error: the waterfall stops and the client gets the upstream error.
   bool fall_through = true;
+  /// On success: the answer's `usage`, read from the same parse that validated the body.
+  usage_counts usage;
 };
 
 /// Reference §3.5: 404/410, or 400/422 whose lowercased body mentions `model` and one of

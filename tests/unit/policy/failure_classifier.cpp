@@ -157,3 +157,12 @@ CAF_TEST(outcome names are distinct and stable) {
   CAF_CHECK_EQUAL(names.size(), 11u);
   CAF_CHECK_EQUAL(std::string(to_string(outcome_kind::route_rejected)), "route_rejected");
 }
+
+CAF_TEST(a success carries the usage read from the same parse) {
+  auto out = classify(answer(200, ok_body));
+  CAF_CHECK(out.kind == outcome_kind::success);
+  CAF_CHECK(out.usage.present);
+  CAF_CHECK_EQUAL(out.usage.total_tokens, 3);
+  auto without = classify(answer(200, R"({"choices":[]})"));
+  CAF_CHECK(!without.usage.present);
+}
