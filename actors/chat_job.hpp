@@ -1,8 +1,11 @@
-// One client chat request travelling through the waterfall. Created by the HTTP frontend,
-// mutated only by the router actor (one actor => no locks), answered exactly once through
-// its sink, which hops back onto the client's connection strand.
+// One client chat request travelling through the waterfall. Created by the HTTP frontend and
+// mutated by one party at a time, handed over by message or callback (so no locks): the router
+// while it chooses a route, then the upstream call's completion on the I/O thread until it
+// either answers or hands the job back to the router. Answered exactly once through its sink,
+// which hops onto the client's connection strand.
 #pragma once
 
+#include "catalog/attempt.hpp"
 #include "http/openai/chat_payload.hpp"
 #include "http/upstream/upstream_types.hpp"
 
@@ -11,42 +14,56 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace gw::actors {
 
 class stream_relay;
 
-/// One entry of the attempts list (reference §7.5 field order).
-struct attempt_record {
-  std::string provider_name;
-  /// "skipped", "failed", "rate_limited", "flagged", "selected".
-  std::string status;
-  /// Skip or failure reason; empty = null.
-  std::string reason;
-  /// Upstream HTTP status; 0 = null.
-  int status_code = 0;
-  std::string route_id;
-  std::string model_id;
-};
-
-/// What the frontend writes back to the client for a non-streaming request.
-struct chat_reply {
-  int status = 200;
-  std::string body;
-  upstream::header_list headers;
-};
-
+using catalog::attempt_record;
 /// A route the router will consider for this job, in waterfall order.
-struct candidate {
-  std::string route_id;
-  std::string provider_name;
-  std::string model_id;
+using candidate = catalog::route_ref;
+
+// -- how a request ended (typed; http/ maps it to status, headers and OpenAI JSON) ---------
+
+/// A route answered 200: its body goes to the client unchanged.
+struct chat_served {
+  candidate route;
+  std::string body;
 };
+
+/// Every route was skipped or failed (503 waterfall_exhausted).
+struct chat_exhausted {
+  /// When the first skipped route frees up (ms since epoch; 0 = unknown): Retry-After.
+  int64_t retry_at_ms = 0;
+  /// The instant the waterfall gave up, to turn retry_at_ms into seconds.
+  int64_t at_ms = 0;
+};
+
+/// REQUEST_DEADLINE_SECONDS elapsed before any route answered (504).
+struct chat_deadline {
+  int64_t deadline_seconds = 0;
+};
+
+/// A provider said the request itself is wrong (contract §6.9): its status and body.
+struct chat_caller_error {
+  candidate route;
+  int status = 400;
+  std::string upstream_body;
+};
+
+/// A streamed route committed: the stream itself was the answer.
+struct chat_streamed {
+  candidate route;
+};
+
+using chat_outcome =
+  std::variant<chat_served, chat_exhausted, chat_deadline, chat_caller_error, chat_streamed>;
 
 class chat_job {
 public:
-  using sink = std::function<void(chat_reply)>;
+  using sink = std::function<void(chat_outcome)>;
 
   chat_job(std::string id, openai::chat_request chat, sink on_reply)
       : request_id(std::move(id)), request(std::move(chat)), sink_(std::move(on_reply)) {}
@@ -82,11 +99,12 @@ public:
   uint64_t stream_reservation_id = 0;
   int64_t stream_reserved_tokens = 0;
   bool stream_probe = false;
+  bool stream_ticket_from_snapshot = false;
 
   /// Delivers the reply once; later calls are ignored (deadline timer vs. router race).
-  void finish(chat_reply reply) {
+  void finish(chat_outcome outcome) {
     if (!finished_.exchange(true)) {
-      sink_(std::move(reply));
+      sink_(std::move(outcome));
     }
   }
   bool finished() const {

@@ -4,6 +4,7 @@
 
 #include "actors/chat_job.hpp"
 #include "catalog/failure_classifier.hpp"
+#include "catalog/route_health.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -35,6 +36,9 @@ struct route_ticket {
   int64_t reserved_tokens = 0;
   /// Identifies the reservation in the bucket (0 = none was made).
   uint64_t reservation_id = 0;
+  /// Granted by the router from the route's and the bucket's snapshots: nothing was reserved,
+  /// the router tells the bucket what was used (usage_batch) once the attempt ended.
+  bool from_snapshot = false;
 };
 
 /// What happened to a granted attempt (router -> route), for health and quota accounting.
@@ -54,6 +58,23 @@ struct attempt_report {
   /// x-ratelimit-remaining-* reached 0 on this answer.
   bool remaining_exhausted = false;
   int64_t latency_ms = 0;
+};
+
+/// How a granted non-streamed attempt ended: sent by its completion (on the I/O thread, which
+/// already answered the client when the attempt was final) to the router for accounting.
+struct call_settlement {
+  route_ticket ticket;
+  attempt_report report;
+  /// The completion answered the client (success or a caller error): only account.
+  bool answered = false;
+  /// The client left while the call was in flight: release quota and probe, no verdict, stop.
+  bool abandoned = false;
+};
+
+/// GET /v1/models: the alias and every enabled route in rank order.
+struct model_list {
+  std::string alias;
+  std::vector<catalog::route_ref> routes;
 };
 
 /// Durable state of one quota bucket. Written before a reservation is granted, so a crash
@@ -141,6 +162,36 @@ struct quota_view {
   int64_t retry_at_ms = 0;
 };
 
+/// Pushed by a route actor to the router whenever its health changed. The router decides the
+/// common case from it (one place, no hop) and asks the route itself only while the snapshot
+/// is stale or a probe is due: the route stays the only writer of its health.
+struct route_snapshot {
+  std::string route_id;
+  catalog::route_health health;
+  /// How many health-changing router messages (report, clear) the route had applied: the
+  /// router trusts the snapshot only once it matches what it sent.
+  uint64_t applied = 0;
+};
+
+/// Pushed by a quota bucket to the router whenever its availability may have changed.
+struct bucket_snapshot {
+  std::string provider_name;
+  /// No request or token limit: the router grants without asking and reports what was used
+  /// in `usage_batch`es. Limited buckets are always asked (exact, persisted before granted).
+  bool unlimited = false;
+  int64_t cooldown_until_ms = 0;
+  bool key_failing = false;
+  /// How many reconciles the bucket had applied (see route_snapshot::applied).
+  uint64_t applied = 0;
+};
+
+/// Requests that the router granted from an unlimited bucket's snapshot, and their tokens;
+/// sent in batches so that the bucket's counters (status page) stay right.
+struct usage_batch {
+  int64_t requests = 0;
+  int64_t tokens = 0;
+};
+
 /// What an admin/status call answers: an HTTP status and a JSON body.
 struct admin_reply {
   int status = 200;
@@ -195,7 +246,7 @@ typename Inspector::result_type inspect(Inspector& f, attempt_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, route_ticket& x) {
   return f(caf::meta::type_name("route_ticket"), x.granted, x.skip_reason, x.retry_at_ms, x.probe,
-           x.reserved_tokens, x.reservation_id);
+           x.reserved_tokens, x.reservation_id, x.from_snapshot);
 }
 
 template <class Inspector>
@@ -204,6 +255,31 @@ typename Inspector::result_type inspect(Inspector& f, attempt_report& x) {
   return f(caf::meta::type_name("attempt_report"), kind, x.status, x.reached_provider, x.probe,
            x.reserved_tokens, x.reservation_id, x.prompt_tokens, x.completion_tokens,
            x.total_tokens, x.cooldown_until_ms, x.remaining_exhausted, x.latency_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_snapshot& x) {
+  auto status = static_cast<uint8_t>(x.health.status);
+  auto& h = x.health;
+  return f(caf::meta::type_name("route_snapshot"), x.route_id, status, h.reason,
+           h.consecutive_failures, h.rate_limited_until_ms, h.next_probe_at_ms, h.probe_in_flight,
+           x.applied);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bucket_snapshot& x) {
+  return f(caf::meta::type_name("bucket_snapshot"), x.provider_name, x.unlimited,
+           x.cooldown_until_ms, x.key_failing, x.applied);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, usage_batch& x) {
+  return f(caf::meta::type_name("usage_batch"), x.requests, x.tokens);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_settlement& x) {
+  return f(caf::meta::type_name("call_settlement"), x.ticket, x.report, x.answered, x.abandoned);
 }
 
 } // namespace gw::actors

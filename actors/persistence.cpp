@@ -157,6 +157,14 @@ persistence_actor::behavior_type persistence(self_pointer self,
       self->state.pending.events.push_back(std::move(event));
       after_enqueue(self);
     },
+    [self](atom::persist, std::vector<usage_event>& events) {
+      auto& st = self->state;
+      for (auto& event : events) {
+        persistence::apply_event(st.usage[event.route_id], event);
+        st.pending.events.push_back(std::move(event));
+      }
+      after_enqueue(self);
+    },
     [self](atom::flush) { return commit_pending(*self->state.store, self->state.pending); },
     [self](caf::get_atom, atom::usage) {
       usage_table table;

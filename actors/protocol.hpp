@@ -1,32 +1,35 @@
 // Every actor interface of the gateway, in one place. Read this file first.
 //
-// Waterfall of one non-streaming chat request:
+// One non-streaming chat request, common case (healthy route, unlimited provider):
 //
-//   frontend        router                route[i]          quota bucket      provider
-//      | dispatch(job) |                      |                   |                |
-//      |-------------->| acquire(estimate)    |                   |                |
-//      |               |--------------------->| reserve (limited) |                |
-//      |               |                      |------------------>|                |
-//      |               |       route_ticket   |<------------------|                |
-//      |               |<---------------------|                   |                |
-//      |               |   skipped? -> next route                 |                |
-//      |               | call(upstream_request)                   |                |
-//      |               |------------------------------------------------------------>| Beast I/O
-//      |               |                                   upstream_result          |
-//      |               |<------------------------------------------------------------|
-//      |               | reconcile(outcome) (before the next route is asked)      |
-//      |               |----------------------------------------->|                |
-//      |               | report(outcome): health, usage           |                |
-//      |               |--------------------->|                   |                |
-//      |  job.finish() |  success / caller error -> answer; retryable -> next route |
-//      |<--------------|                      |                   |                |
+//   frontend (I/O)      router (CAF)                         provider transport (I/O)
+//      | dispatch(job)     |                                          |
+//      |------------------>| decide from snapshots: static checks,    |
+//      |                   | route health, bucket availability        |
+//      |                   | send(upstream_request) ----------------->|
+//      |                   |                                          | completion: classify,
+//      |<----------------------------------------------- job.finish(outcome) (posted to strand)
+//      |                   |<--------- call_done(settlement) ---------|
+//      |                   | account: counters, batched usage (-> bucket, persistence),
+//      |                   | health report to the route only when it changes something
 //
-// The frontend never blocks on an actor: it sends `dispatch` and the router answers
-// through chat_job::finish, which posts onto the connection's strand.
+// Otherwise the router asks before calling: the route (acquire) while its snapshot is stale
+// or a probe is due, the bucket (reserve) when its provider has limits, a cooldown or a
+// failing key. A retryable failure comes back as call_done and the router tries the next
+// route; the reconcile reaches the bucket before the next route is asked.
 //
-// Streams (stream_relay.hpp) take the same path up to the provider; then the provider opens
-// the upstream stream and hands its body to the job's relay, which relays bytes on the I/O
-// side and sends the router one `stream_done` per attempt. Tokens never enter a mailbox.
+//   route[i] --health(route_snapshot)--> router     (after every change of its health)
+//   bucket   --quota(bucket_snapshot)--> router     (after watch and every reconcile)
+//   router   --usage(usage_batch)------> bucket     (requests granted from the snapshot)
+//   router   --persist(usage events)---> persistence (one batch per flush)
+//
+// The frontend never blocks on an actor: it sends `dispatch` and the answer arrives as a
+// typed chat_outcome through chat_job::finish, which posts onto the connection's strand;
+// http/server/chat_replies.cpp turns it into HTTP.
+//
+// Streams (stream_relay.hpp) take the same decisions; the router opens the upstream stream
+// and hands its body to the job's relay, which relays bytes on the I/O side and sends the
+// router one `stream_done` per attempt. Tokens never enter a mailbox.
 //
 // Limited quota buckets write each reservation to the persistence actor (SQLite) before
 // granting it, so a crash never forgets a granted request.
@@ -71,6 +74,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(gw, caf::first_custom_type_id)
   CAF_ADD_ATOM(gw, gw::atom, summary, "summary")
   CAF_ADD_ATOM(gw, gw::atom, open_stream, "open_strm")
   CAF_ADD_ATOM(gw, gw::atom, stream_done, "strm_done")
+  CAF_ADD_ATOM(gw, gw::atom, watch, "watch")
 
 CAF_END_TYPE_ID_BLOCK(gw)
 
@@ -81,6 +85,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::route)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_relay_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::model_list)
 
 namespace gw::actors {
 
@@ -93,6 +98,8 @@ using persistence_actor = caf::typed_actor<
   caf::reacts_to<atom::persist, health_record>,
   // Records one finished attempt: aggregate counters + raw event log.
   caf::reacts_to<atom::persist, usage_event>,
+  // Records a batch of finished attempts (the router's usage batches).
+  caf::reacts_to<atom::persist, std::vector<usage_event>>,
   // Commits everything queued so far; replies once it is on disk (shutdown, tests).
   caf::replies_to<atom::flush>::with<bool>,
   // All-time usage aggregates of every route that has any.
@@ -109,6 +116,13 @@ using provider_actor = caf::typed_actor<
   // Opens a streamed call (adds auth); the transport hands head and body to the relay.
   caf::reacts_to<atom::open_stream, upstream::upstream_request, stream_relay_ptr>>;
 
+/// Receives the snapshots that routes and buckets push (the router).
+using snapshot_listener_actor = caf::typed_actor<
+  // A route's health changed (or it was spawned).
+  caf::reacts_to<atom::health, route_snapshot>,
+  // A bucket's availability may have changed (watch, reconcile).
+  caf::reacts_to<atom::quota, bucket_snapshot>>;
+
 /// Local quota of one provider (requests and tokens per minute and per day).
 using quota_bucket_actor = caf::typed_actor<
   // Atomically reserves one request + `tokens`, or says why not (rpm_limit, cooldown ...).
@@ -124,14 +138,18 @@ using quota_bucket_actor = caf::typed_actor<
   // Internal: write the deferred snapshot of an unlimited bucket (at most once a second).
   caf::reacts_to<atom::tick>,
   // Writes the current state now; replies once it is committed (shutdown).
-  caf::replies_to<atom::flush>::with<bool>>;
+  caf::replies_to<atom::flush>::with<bool>,
+  // Pushes a bucket_snapshot to the listener now and after every reconcile.
+  caf::reacts_to<atom::watch, snapshot_listener_actor>,
+  // Counts requests the router granted from the snapshot (unlimited buckets only).
+  caf::reacts_to<atom::usage, usage_batch>>;
 
 /// One catalog route: decides whether it may be tried now and keeps its health.
 using route_actor = caf::typed_actor<
   // Runs the skip checks (key, context window, health, quota) and reserves on success.
   caf::replies_to<atom::acquire, attempt_request>::with<route_ticket>,
-  // Records the outcome of a granted attempt (health transition, usage); the router sends
-  // the quota reconcile to the bucket itself.
+  // Records the outcome of a granted attempt (health transition); the router sends the
+  // quota reconcile to the bucket and the usage event to persistence itself.
   caf::reacts_to<atom::report, attempt_report>,
   // The route's health now.
   caf::replies_to<caf::get_atom, atom::health>::with<health_record>,
@@ -141,13 +159,19 @@ using route_actor = caf::typed_actor<
   caf::reacts_to<atom::update, catalog::route>>;
 
 /// The waterfall: owns the catalog and walks its routes in rank order.
-using router_actor = caf::typed_actor<
+using router_actor = snapshot_listener_actor::extend<
   // Runs the waterfall for one chat request; answers through job->finish().
   caf::reacts_to<atom::dispatch, chat_job_ptr>,
+  // A non-streamed attempt ended (sent by its completion): account, then go on or stop.
+  caf::reacts_to<atom::call_done, chat_job_ptr, uint64_t, call_settlement>,
+  // Internal timer: send the usage batches to the buckets and the persistence actor.
+  caf::reacts_to<atom::tick>,
+  // Sends the usage batches now; replies once the persistence actor has committed them.
+  caf::replies_to<atom::flush>::with<bool>,
   // A streamed attempt ended (sent by the job's relay): record it, then go on or finish.
   caf::reacts_to<atom::stream_done, chat_job_ptr, uint64_t, stream_outcome>,
-  // GET /v1/models: the OpenAI model list of enabled routes, as JSON text.
-  caf::replies_to<atom::list_models>::with<std::string>,
+  // GET /v1/models: the alias and the enabled routes in rank order.
+  caf::replies_to<atom::list_models>::with<model_list>,
   // GET /v1/gateway/models: the catalog with each route's health.
   caf::replies_to<atom::catalog>::with<admin_reply>,
   // PUT /v1/gateway/models: validates, saves atomically, respawns changed routes.

@@ -1,5 +1,7 @@
 #include "actors/provider.hpp"
 
+#include "actors/upstream_call.hpp"
+
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -16,11 +18,7 @@ provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider
   return {
     [self](atom::call, upstream::upstream_request& req) {
       auto& st = self->state;
-      req.headers.emplace_back("Authorization", "Bearer " + st.spec->api_key);
-      req.headers.emplace_back("Content-Type", "application/json");
-      for (const auto& header : st.spec->extra_headers) {
-        req.headers.push_back(header);
-      }
+      add_provider_headers(req, *st.spec, false);
       auto id = st.next_call_id++;
       auto promise = self->make_response_promise<upstream::upstream_result>();
       st.pending.emplace(id, promise);
@@ -34,12 +32,7 @@ provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider
     },
     [self](atom::open_stream, upstream::upstream_request& req, const stream_relay_ptr& relay) {
       auto& st = self->state;
-      req.headers.emplace_back("Authorization", "Bearer " + st.spec->api_key);
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.headers.emplace_back("Accept", "text/event-stream");
-      for (const auto& header : st.spec->extra_headers) {
-        req.headers.push_back(header);
-      }
+      add_provider_headers(req, *st.spec, true);
       // The body never comes back through this actor: the relay pulls it on the I/O side.
       st.transport->open_stream(
         std::move(req),

@@ -95,6 +95,21 @@ void export_state(bucket_ptr self, int64_t now) {
   }
 }
 
+/// Tells the router whether it may grant without asking (unlimited, no cooldown, key fine).
+void push_snapshot(bucket_ptr self) {
+  auto& st = self->state;
+  if (!st.listener) {
+    return;
+  }
+  bucket_snapshot snap;
+  snap.provider_name = st.key;
+  snap.unlimited = st.ledger->limits().unlimited();
+  snap.cooldown_until_ms = st.ledger->snapshot(st.now()).cooldown_until_ms;
+  snap.key_failing = st.ledger->key_failing();
+  snap.applied = st.applied;
+  self->send(st.listener, atom::quota_v, std::move(snap));
+}
+
 caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
   auto& st = self->state;
   auto now = st.now();
@@ -207,6 +222,11 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
         // The probe proved nothing about the key (timeout, 5xx...): the next request probes.
         st.key_retry_at_ms = now;
       }
+      ++st.applied;
+      if (st.ledger->limits().unlimited()) {
+        // Limited buckets are always asked: the router needs their snapshot only once.
+        push_snapshot(self);
+      }
       export_state(self, now);
       if (st.series.enabled() && st.ledger->limits().unlimited()) {
         // Unlimited buckets export only the provider-wide cooldown (no quota windows).
@@ -226,6 +246,15 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       }
     },
     [self](atom::tick) { persist_now(self); },
+    [self](atom::watch, snapshot_listener_actor& listener) {
+      self->state.listener = std::move(listener);
+      push_snapshot(self);
+    },
+    [self](atom::usage, const usage_batch& batch) {
+      auto& st = self->state;
+      st.ledger->count_served(st.now(), batch.requests, batch.tokens);
+      persist_soon(self);
+    },
     [self](atom::flush) -> caf::result<bool> {
       auto& st = self->state;
       st.write_scheduled = false;

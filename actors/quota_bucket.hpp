@@ -29,6 +29,10 @@ struct quota_bucket_state {
   /// A deferred snapshot write is scheduled (unlimited buckets, reconciles, cooldowns).
   bool write_scheduled = false;
   metrics::provider_metrics series;
+  /// Where availability snapshots go (the router, once it sent `watch`).
+  snapshot_listener_actor listener;
+  /// Reconciles applied so far (bucket_snapshot::applied).
+  uint64_t applied = 0;
   /// Last exported cooldown / key state, to touch the gauges only on changes.
   int64_t exported_cooldown_ms = -1;
   bool exported_key_failing = false;

@@ -29,6 +29,15 @@ void persist_health(route_ptr self) {
   }
 }
 
+/// Tells the router the route's health as it is now.
+void push_snapshot(route_ptr self) {
+  auto& st = self->state;
+  if (st.listener) {
+    self->send(st.listener, atom::health_v,
+               route_snapshot{st.route.route_id, st.health, st.applied});
+  }
+}
+
 /// Applies the outcome of an attempt to the route's health.
 void apply_outcome(catalog::route_health& health, const std::string& route_id,
                    const attempt_report& report, int64_t now) {
@@ -110,10 +119,12 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
   if (wiring.restored) {
     init.health = from_health_record(*wiring.restored);
   }
+  init.listener = std::move(wiring.listener);
   if (init.metrics != nullptr) {
     init.metrics->set_route_health(init.route.provider_name, init.route.route_id,
                                    catalog::to_string(init.health.status));
   }
+  push_snapshot(self);
   return {
     [self](atom::acquire, const attempt_request& req) -> caf::result<route_ticket> {
       auto& st = self->state;
@@ -122,6 +133,9 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
         return route_ticket{false, std::move(reason), 0, false, 0, 0};
       }
       auto verdict = catalog::evaluate(st.health, st.now(), req.probe_allowed);
+      if (verdict.probe) {
+        push_snapshot(self); // the probe is now in flight: others must skip the route
+      }
       if (!verdict.usable) {
         return route_ticket{false, verdict.skip_reason, verdict.retry_at_ms, false, 0, 0};
       }
@@ -138,28 +152,15 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
     },
     [self](atom::report, const attempt_report& report) {
       auto& st = self->state;
-      auto now = st.now();
       auto before = to_health_record(st.route, st.health);
-      apply_outcome(st.health, st.route.route_id, report, now);
+      apply_outcome(st.health, st.route.route_id, report, st.now());
+      ++st.applied;
       auto after = to_health_record(st.route, st.health);
       if (before.status != after.status || before.consecutive_failures != after.consecutive_failures
           || before.next_probe_at_ms != after.next_probe_at_ms || before.reason != after.reason) {
         persist_health(self);
       }
-      if (st.persistence && report.reached_provider) {
-        usage_event event;
-        event.route_id = st.route.route_id;
-        event.provider_name = st.route.provider_name;
-        event.model_id = st.route.model_id;
-        event.outcome = catalog::to_string(report.kind);
-        event.status_code = report.status;
-        event.prompt_tokens = report.prompt_tokens;
-        event.completion_tokens = report.completion_tokens;
-        event.total_tokens = report.total_tokens;
-        event.latency_ms = report.latency_ms;
-        event.at_ms = now;
-        self->send(st.persistence, atom::persist_v, std::move(event));
-      }
+      push_snapshot(self);
     },
     [self](caf::get_atom, atom::health) {
       return to_health_record(self->state.route, self->state.health);
@@ -167,7 +168,9 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
     [self](atom::clear, atom::health) {
       auto& st = self->state;
       catalog::clear(st.health, st.now());
+      ++st.applied;
       persist_health(self);
+      push_snapshot(self);
       return to_health_record(st.route, st.health);
     },
     [self](atom::update, catalog::route& config) { self->state.route = std::move(config); },

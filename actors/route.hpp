@@ -1,5 +1,7 @@
-// Route actor: one catalog route. Answers "may I be tried now?" (static checks, health,
-// quota) and keeps the route's health (reference §5.9, contract §6.7).
+// Route actor: one catalog route. The only writer of the route's health (reference §5.9,
+// contract §6.7): pushes a snapshot of it to the router after every change, and answers
+// "may I be tried now?" (static checks, health, quota) when the router asks (stale snapshot,
+// probe due).
 #pragma once
 
 #include "actors/clock.hpp"
@@ -27,6 +29,10 @@ struct route_state {
   /// Invalid in tests that do not care about durability.
   persistence_actor persistence;
   catalog::route_health health;
+  /// Health-changing router messages (report, clear) applied so far (route_snapshot::applied).
+  uint64_t applied = 0;
+  /// Where health snapshots go (the router); invalid in tests that do not watch them.
+  snapshot_listener_actor listener;
   wall_clock now;
   /// Null = no metrics (tests).
   metrics::gateway_metrics* metrics = nullptr;
@@ -38,6 +44,7 @@ struct route_wiring {
   quota_bucket_actor bucket;
   persistence_actor persistence;
   std::optional<health_record> restored;
+  snapshot_listener_actor listener;
   wall_clock now;
   metrics::gateway_metrics* metrics = nullptr;
 };

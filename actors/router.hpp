@@ -1,10 +1,20 @@
 // Router actor: owns the catalog and runs the waterfall (reference §7, contract §6).
+//
+// The common case is decided here, in one place: route actors and quota buckets push compact
+// snapshots of what they own (route health, an unlimited bucket's cooldown and key state), so
+// a healthy route of an unlimited provider is granted without asking anyone. The router asks
+// a route only while its snapshot is stale or a probe is due, and a bucket only when a
+// reservation must be exact (limits, cooldown, failing key). The upstream call goes straight
+// to the provider's transport; its completion answers the client from the I/O thread and
+// reports to the router afterwards (see upstream_call.hpp).
 #pragma once
 
 #include "actors/clock.hpp"
 #include "actors/protocol.hpp"
+#include "actors/transport.hpp"
 #include "catalog/model_catalog.hpp"
 #include "catalog/provider_spec.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "metrics/waterfall_metrics.hpp"
 
 #include <chrono>
@@ -26,6 +36,9 @@ struct router_settings {
   std::string catalog_path;
   /// STREAM_IDLE_TIMEOUT_SECONDS: the longest silence of a streamed upstream (per read).
   std::chrono::milliseconds stream_idle_timeout{60'000};
+  /// How long granted-from-snapshot usage may wait before it is told to the buckets and the
+  /// persistence actor (one message per batch instead of one per request).
+  std::chrono::milliseconds usage_batch_delay{50};
 };
 
 /// Everything the router is wired to at start-up (spawned by gateway.cpp).
@@ -35,6 +48,11 @@ struct router_wiring {
   std::unordered_map<std::string, std::shared_ptr<const catalog::provider_spec>> specs;
   std::unordered_map<std::string, provider_actor> providers;
   std::unordered_map<std::string, quota_bucket_actor> buckets;
+  /// Each provider's transport. The provider actor owns it; the router calls it directly so
+  /// that a completion goes straight to whoever acts next (no hop through the provider).
+  std::unordered_map<std::string, transport_ptr> transports;
+  /// Each provider's metric series (upstream durations, observed on the I/O thread).
+  std::unordered_map<std::string, metrics::provider_metrics> series;
   persistence_actor persistence;
   /// Route health persisted before the last stop, by route id.
   std::unordered_map<std::string, health_record> restored_health;
@@ -43,16 +61,58 @@ struct router_wiring {
   metrics::gateway_metrics* metrics = nullptr;
 };
 
+/// The router's view of one route: its handle, its catalog entry and the health it last pushed.
+struct route_view {
+  route_actor handle;
+  catalog::route entry;
+  catalog::route_health health;
+  /// A snapshot arrived at least once.
+  bool known = false;
+  /// Health-changing messages sent to the route (report, clear) and how many of them the last
+  /// snapshot had applied: while they differ the snapshot is stale and the route is asked.
+  uint64_t sent = 0;
+  uint64_t applied = 0;
+
+  bool current() const {
+    return known && sent == applied;
+  }
+};
+
+/// The router's view of one provider: how to call it and its quota bucket's last snapshot.
+struct provider_view {
+  std::shared_ptr<const catalog::provider_spec> spec;
+  transport_ptr transport;
+  metrics::provider_metrics series;
+  /// Invalid = no local quota tracking (tests).
+  quota_bucket_actor bucket;
+  bucket_snapshot snapshot;
+  bool known = false;
+  /// Reconciles sent to the bucket (see route_view::sent).
+  uint64_t sent = 0;
+  /// Granted from the snapshot and served, not yet told to the bucket.
+  usage_batch unreported;
+
+  /// May the router grant a request without asking the bucket?
+  bool grants_locally(int64_t now_ms) const {
+    return !bucket
+           || (known && sent == snapshot.applied && snapshot.unlimited && !snapshot.key_failing
+               && snapshot.cooldown_until_ms <= now_ms);
+  }
+};
+
 struct router_state {
   static inline const char* name = "router";
   std::unique_ptr<catalog::model_catalog> catalog;
   router_wiring wiring;
   router_settings settings;
-  std::unordered_map<std::string, route_actor> routes;
-  /// The provider of each spawned route (for metric labels once a route is gone).
-  std::unordered_map<std::string, std::string> route_providers;
+  std::unordered_map<std::string, route_view> routes;
+  std::unordered_map<std::string, provider_view> providers;
   /// Streaming jobs with an attempt in flight (their relay reports through stream_done).
   std::unordered_map<const chat_job*, chat_job_ptr> active_streams;
+  /// Finished attempts not yet sent to the persistence actor (one batch per flush).
+  std::vector<usage_event> unsaved_usage;
+  /// A flush (atom::tick) is scheduled.
+  bool flush_armed = false;
   /// Attempt/skip/token counters with label series cached by this actor (no locks).
   metrics::waterfall_metrics counters;
 };

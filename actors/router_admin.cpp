@@ -75,8 +75,8 @@ void collect_health(router_ptr self, std::function<void(health_map)> done) {
       state->done(std::move(state->health));
     }
   };
-  for (const auto& [id, handle] : self->state.routes) {
-    self->request(handle, fan_out_timeout, caf::get_atom_v, atom::health_v)
+  for (const auto& [id, view] : self->state.routes) {
+    self->request(view.handle, fan_out_timeout, caf::get_atom_v, atom::health_v)
       .then(
         [state, arrive](health_record& h) {
           auto key = h.route_id;
@@ -93,6 +93,9 @@ void collect_quotas(router_ptr self, std::function<void(quota_map)> done) {
     size_t left = 0;
     std::function<void(quota_map)> done;
   };
+  // Usage granted from snapshots reaches the buckets before they are asked (same mailbox
+  // order), so the counters shown include every finished request.
+  flush_usage(self);
   auto state = std::make_shared<gather>();
   state->left = self->state.wiring.buckets.size();
   state->done = std::move(done);
@@ -163,7 +166,7 @@ caf::result<admin_reply> set_route_enabled(router_ptr self, const std::string& r
   sync_routes(self);
   auto it = st.routes.find(route_id);
   auto promise = self->make_response_promise<admin_reply>();
-  self->request(it->second, fan_out_timeout, caf::get_atom_v, atom::health_v)
+  self->request(it->second.handle, fan_out_timeout, caf::get_atom_v, atom::health_v)
     .then(
       [self, promise, route_id](health_record& h) mutable {
         const auto* r = self->state.catalog->find(route_id);
@@ -186,7 +189,8 @@ caf::result<admin_reply> reset_route_health(router_ptr self, const std::string& 
     return error_reply(404, "Unknown route_id: " + route_id, "unknown_route");
   }
   auto promise = self->make_response_promise<admin_reply>();
-  self->request(it->second, fan_out_timeout, atom::clear_v, atom::health_v)
+  ++it->second.sent; // the snapshot is stale until the route applied the clear
+  self->request(it->second.handle, fan_out_timeout, atom::clear_v, atom::health_v)
     .then(
       [self, promise, route_id](health_record& h) mutable {
         const auto* r = self->state.catalog->find(route_id);

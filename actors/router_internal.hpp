@@ -1,5 +1,5 @@
-// Pieces of the router shared by its translation units (waterfall and admin). Not a public
-// interface: include only from actors/router*.cpp.
+// Pieces of the router shared by its translation units (waterfall, accounting and admin). Not
+// a public interface: include only from actors/router*.cpp and actors/waterfall.cpp.
 #pragma once
 
 #include "actors/admin_views.hpp"
@@ -11,10 +11,35 @@ namespace gw::actors::detail {
 
 using router_ptr = router_actor::stateful_pointer<router_state>;
 
-// -- router.cpp -------------------------------------------------------------------------
+// -- waterfall.cpp ----------------------------------------------------------------------
 
 /// Fills the job's candidates and starts walking them.
 void run_waterfall(router_ptr self, const chat_job_ptr& job);
+
+/// A non-streamed attempt ended: account for it, then go on with the next route or stop.
+void on_call_done(router_ptr self, const chat_job_ptr& job, size_t index,
+                  const call_settlement& settlement);
+
+/// A streamed attempt ended (its relay reported): account, then finish or go on.
+void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
+                    stream_outcome& outcome);
+
+// -- router_accounting.cpp --------------------------------------------------------------
+
+/// Tells the owners how a granted attempt ended: the bucket (reconcile now, or a usage batch
+/// for a grant from its snapshot), the route (a health report, unless it changes nothing),
+/// the persistence actor (a usage event, batched) and the attempt counters (under
+/// `attempt_label`; empty = not counted, e.g. abandoned by the client).
+void account(router_ptr self, const candidate& route, const route_ticket& ticket,
+             const attempt_report& report, std::string_view attempt_label);
+
+/// Sends a health report to the route and marks its snapshot stale until it is applied.
+void report_to_route(router_ptr self, const std::string& route_id, const attempt_report& report);
+
+/// Sends the usage batches (to the buckets and the persistence actor) now.
+void flush_usage(router_ptr self);
+
+// -- router.cpp -------------------------------------------------------------------------
 
 /// Spawns route actors for new catalog entries, updates changed ones, stops removed ones.
 void sync_routes(router_ptr self);

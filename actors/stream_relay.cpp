@@ -377,7 +377,8 @@ void stream_relay::start_stream_route() {
   stream_started_ = true;
 }
 
-void stream_relay::answer_without_stream(chat_reply reply, std::string_view stream_route_message) {
+void stream_relay::answer_without_stream(server::server_response reply,
+                                         std::string_view stream_route_message) {
   std::lock_guard<std::recursive_mutex> guard(mutex_);
   if (finished_) {
     return;
@@ -388,12 +389,7 @@ void stream_relay::answer_without_stream(chat_reply reply, std::string_view stre
     client_->end_stream(false);
     return;
   }
-  server::server_response res;
-  res.status = reply.status;
-  res.body = std::move(reply.body);
-  res.headers = std::move(reply.headers);
-  res.headers.emplace_back("X-Gateway-Request-Id", request_id_);
-  client_->respond(std::move(res));
+  client_->respond(std::move(reply));
 }
 
 void stream_relay::client_gone() {

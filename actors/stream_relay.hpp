@@ -3,7 +3,7 @@
 // Tokens never pass through a mailbox: the relay reports to the router only when an attempt
 // ends (failed before commit, or the stream finished / broke after commit).
 //
-//   router --open_stream(req, relay)--> provider --> transport.open_stream
+//   router --open_stream(req)--> transport
 //   transport --on_head(head, body)--> relay: read_some -> parse SSE -> commit rule
 //        before commit: buffer; a failure -> stream_done(committed=false) -> next route
 //        on commit:     200 + X-Gateway-* headers, flush buffer, then relay chunk by chunk
@@ -89,7 +89,7 @@ public:
 
   /// The waterfall ended without a committed route: the JSON reply for OpenAI clients (503,
   /// 504, a caller error), an `error` event for stream-route clients.
-  void answer_without_stream(chat_reply reply, std::string_view stream_route_message);
+  void answer_without_stream(server::server_response reply, std::string_view stream_route_message);
 
   /// Stream-route clients get the 200 at once (routing progress is part of the stream).
   void start_stream_route();

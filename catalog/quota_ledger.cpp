@@ -121,6 +121,12 @@ quota_decision quota_ledger::reserve(int64_t now_ms, int64_t tokens) {
   return granted;
 }
 
+void quota_ledger::count_served(int64_t now_ms, int64_t requests, int64_t tokens) {
+  maintain(now_ms);
+  requests_today_ += std::max<int64_t>(requests, 0);
+  tokens_today_ += clamp_tokens(tokens);
+}
+
 std::deque<quota_ledger::minute_entry>::iterator quota_ledger::find_entry(uint64_t reservation_id) {
   auto it = std::lower_bound(
     minute_.begin(), minute_.end(), reservation_id,

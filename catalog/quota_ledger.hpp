@@ -72,6 +72,10 @@ public:
   void settle(int64_t now_ms, uint64_t reservation_id, int64_t actual_tokens,
               bool reached_provider);
 
+  /// Counts requests that were served without a reservation (an unlimited ledger's grants are
+  /// decided from its snapshot by the router): day counters only, no window is tracked.
+  void count_served(int64_t now_ms, int64_t requests, int64_t tokens);
+
   /// Blocks every reservation until `until_ms`; keeps the later of the current and the new end.
   void cool_down_until(int64_t until_ms);
 

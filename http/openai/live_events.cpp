@@ -112,8 +112,9 @@ void append_event(std::string& out, const live_event& event) {
   out.append(",\"timestamp\":");
   out.append(std::to_string(event.timestamp));
   out.append(",\"payload\":");
-  out.append(event.payload_json.empty() ? std::string_view{"{}"}
-                                        : std::string_view{event.payload_json});
+  const auto& payload =
+    event.deferred_payload ? event.deferred_payload->text() : event.payload_json;
+  out.append(payload.empty() ? std::string_view{"{}"} : std::string_view{payload});
   out.push_back('}');
 }
 
@@ -171,13 +172,24 @@ live_ring::live_ring(size_t capacity) : capacity_(std::max<size_t>(10, capacity)
 
 int64_t live_ring::publish(std::string event_type, std::string request_id, int64_t timestamp,
                            std::string payload_json) {
+  return append(live_event{0, std::move(event_type), std::move(request_id), timestamp,
+                           std::move(payload_json), nullptr});
+}
+
+int64_t live_ring::publish(std::string event_type, std::string request_id, int64_t timestamp,
+                           std::shared_ptr<const deferred_json> payload) {
+  return append(
+    live_event{0, std::move(event_type), std::move(request_id), timestamp, {}, std::move(payload)});
+}
+
+int64_t live_ring::append(live_event event) {
   std::vector<subscriber_ptr> to_notify;
   int64_t id = 0;
   {
     std::lock_guard<std::mutex> guard(mtx_);
     id = ++last_id_;
-    events_.push_back(live_event{id, std::move(event_type), std::move(request_id), timestamp,
-                                 std::move(payload_json)});
+    event.event_id = id;
+    events_.push_back(std::move(event));
     if (events_.size() > capacity_) {
       events_.pop_front();
     }

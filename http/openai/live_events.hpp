@@ -18,6 +18,26 @@
 
 namespace gw::openai {
 
+/// A payload rendered on first read (a snapshot, a subscriber's writer) and then kept: events
+/// cost no JSON work on the request path while nobody watches. Thread-safe.
+class deferred_json {
+public:
+  explicit deferred_json(std::function<std::string()> render) : render_(std::move(render)) {}
+
+  const std::string& text() const {
+    std::call_once(once_, [this] {
+      text_ = render_();
+      render_ = nullptr; // frees what the renderer captured (bodies, documents)
+    });
+    return text_;
+  }
+
+private:
+  mutable std::once_flag once_;
+  mutable std::string text_;
+  mutable std::function<std::string()> render_;
+};
+
 struct live_event {
   /// Increasing from 1 per ring.
   int64_t event_id = 0;
@@ -27,6 +47,8 @@ struct live_event {
   int64_t timestamp = 0;
   /// A JSON object, already trimmed; "" is written as {}.
   std::string payload_json;
+  /// When set, the payload is rendered from it instead (see deferred_json).
+  std::shared_ptr<const deferred_json> deferred_payload;
 };
 
 /// Compact JSON of `v` with the monitor's limits: strings longer than `string_limit` code
@@ -77,6 +99,10 @@ public:
   int64_t publish(std::string event_type, std::string request_id, int64_t timestamp,
                   std::string payload_json);
 
+  /// The same with a payload rendered only when the event is first read.
+  int64_t publish(std::string event_type, std::string request_id, int64_t timestamp,
+                  std::shared_ptr<const deferred_json> payload);
+
   /// `{"object":"list","data":[events oldest -> newest]}`, compact.
   std::string snapshot_json() const;
 
@@ -96,6 +122,9 @@ public:
   }
 
 private:
+  /// Numbers, stores and hands out one event.
+  int64_t append(live_event event);
+
   size_t capacity_;
   mutable std::mutex mtx_;
   std::deque<live_event> events_;

@@ -155,6 +155,8 @@ public:
 
 private:
   enum class exchange_state { idle, waiting, streaming, done };
+  /// The peer's address, read once per connection.
+  std::string client_ip_;
 
   struct chunk_item {
     std::string data;
@@ -208,11 +210,15 @@ private:
       req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     req.body = std::move(msg.body());
-    beast::error_code ignored;
-    auto remote = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) {
-      req.client_ip = remote.address().to_string();
+    if (client_ip_.empty()) {
+      // Once per connection: a getpeername() per request is a syscall on the hot path.
+      beast::error_code ignored;
+      auto remote = stream_.socket().remote_endpoint(ignored);
+      if (!ignored) {
+        client_ip_ = remote.address().to_string();
+      }
     }
+    req.client_ip = client_ip_;
     state_ = exchange_state::waiting;
     stats_->active.fetch_add(1, std::memory_order_relaxed);
     counted_ = true;

@@ -116,6 +116,15 @@ void publish(openai::live_ring& ring, const std::string& request_id, std::string
   ring.publish(std::string(type), request_id, unix_now(), payload.finish());
 }
 
+/// Publishes an event whose payload `render` builds only when someone reads it: the hot path
+/// (every chat request) then pays for a few copies, not for JSON parsing and writing.
+template <class Render>
+void publish_deferred(openai::live_ring& ring, const std::string& request_id, std::string_view type,
+                      Render render) {
+  ring.publish(std::string(type), request_id, unix_now(),
+               std::make_shared<const openai::deferred_json>(std::move(render)));
+}
+
 /// The attempts count and the trimmed list; a value that is not an array counts 0.
 void write_attempts(payload_writer& w, std::string_view attempts_detail_json) {
   rapidjson::Document doc;
@@ -125,6 +134,18 @@ void write_attempts(payload_writer& w, std::string_view attempts_detail_json) {
   }
   w.integer("attempts", static_cast<int64_t>(doc.Size())).value("attempts_detail", doc);
 }
+
+/// An owning copy of a live_route, for payloads rendered later.
+struct live_route_copy {
+  explicit live_route_copy(const live_route& r)
+      : provider_name(r.provider_name), route_id(r.route_id), model_id(r.model_id) {}
+  live_route view() const {
+    return {provider_name, route_id, model_id};
+  }
+  std::string provider_name;
+  std::string route_id;
+  std::string model_id;
+};
 
 const rapidjson::Value* member(const rapidjson::Value& v, const char* name) {
   if (!v.IsObject()) {
@@ -147,16 +168,20 @@ std::string live_assistant_text(const rapidjson::Value& body) {
 
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             const rapidjson::Value& payload) {
-  payload_writer w;
-  w.text("path", path).boolean("stream", stream);
-  if (const auto* model = member(payload, "model"); model != nullptr) {
-    w.value("model", *model);
-  } else {
-    w.raw("model", "null");
-  }
-  w.text_or_null("client_ip", client_ip).value("request_payload", payload);
-  publish(ring, request_id, "request_started", w);
+                             std::shared_ptr<const rapidjson::Document> payload) {
+  publish_deferred(ring, request_id, "request_started",
+                   [path = std::string(path), stream, client_ip = std::string(client_ip),
+                    payload = std::move(payload)] {
+                     payload_writer w;
+                     w.text("path", path).boolean("stream", stream);
+                     if (const auto* model = member(*payload, "model"); model != nullptr) {
+                       w.value("model", *model);
+                     } else {
+                       w.raw("model", "null");
+                     }
+                     w.text_or_null("client_ip", client_ip).value("request_payload", *payload);
+                     return w.finish();
+                   });
 }
 
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id) {
@@ -168,14 +193,21 @@ void publish_request_rejected(openai::live_ring& ring, const std::string& reques
 void publish_route_attempt(openai::live_ring& ring, const std::string& request_id,
                            std::string_view type, const live_route& route,
                            std::optional<std::string_view> reason) {
-  payload_writer event;
-  event.text("type", type).route(route);
+  std::optional<std::string> why;
   if (reason) {
-    event.text_or_null("reason", *reason);
+    why.emplace(*reason);
   }
-  payload_writer w;
-  w.raw("route_event", event.finish());
-  publish(ring, request_id, "route_attempt", w);
+  publish_deferred(ring, request_id, "route_attempt",
+                   [type = std::string(type), route = live_route_copy(route), why] {
+                     payload_writer event;
+                     event.text("type", type).route(route.view());
+                     if (why) {
+                       event.text_or_null("reason", *why);
+                     }
+                     payload_writer w;
+                     w.raw("route_event", event.finish());
+                     return w.finish();
+                   });
 }
 
 void publish_route_selected(openai::live_ring& ring, const std::string& request_id,
@@ -203,28 +235,32 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 }
 
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
-                               const live_route& route, std::string_view attempts_detail_json,
-                               std::string_view response_body, double latency_ms) {
-  rapidjson::Document body;
-  bool parsed = parse_json(body, response_body);
-  payload_writer w;
-  w.integer("status_code", 200).route(route);
-  write_attempts(w, attempts_detail_json);
-  const rapidjson::Value* usage = parsed ? member(body, "usage") : nullptr;
-  if (usage != nullptr) {
-    w.value("usage", *usage);
-  } else {
-    w.raw("usage", "null");
-  }
-  w.text("assistant_text", parsed ? live_assistant_text(body) : std::string(),
-         assistant_text_limit);
-  if (parsed) {
-    w.value("response_body", body);
-  } else {
-    w.text("response_body", response_body);
-  }
-  w.latency(latency_ms);
-  publish(ring, request_id, "request_completed", w);
+                               const live_route& route, std::string attempts_detail_json,
+                               std::string response_body, double latency_ms) {
+  publish_deferred(ring, request_id, "request_completed",
+                   [route = live_route_copy(route), attempts = std::move(attempts_detail_json),
+                    response_body = std::move(response_body), latency_ms] {
+                     rapidjson::Document body;
+                     bool parsed = parse_json(body, response_body);
+                     payload_writer w;
+                     w.integer("status_code", 200).route(route.view());
+                     write_attempts(w, attempts);
+                     const rapidjson::Value* usage = parsed ? member(body, "usage") : nullptr;
+                     if (usage != nullptr) {
+                       w.value("usage", *usage);
+                     } else {
+                       w.raw("usage", "null");
+                     }
+                     w.text("assistant_text", parsed ? live_assistant_text(body) : std::string(),
+                            assistant_text_limit);
+                     if (parsed) {
+                       w.value("response_body", body);
+                     } else {
+                       w.text("response_body", response_body);
+                     }
+                     w.latency(latency_ms);
+                     return w.finish();
+                   });
 }
 
 void publish_stream_completed(openai::live_ring& ring, const std::string& request_id,

@@ -2,6 +2,7 @@
 // payload keys and their order exactly as in the table, every client- or upstream-supplied
 // value trimmed. Called from handlers and the router on any thread; each call is one O(1)
 // publish into the ring (slow feed subscribers drop their oldest events instead of waiting).
+// The per-request events render their payload only when first read (deferred_json).
 #pragma once
 
 #include "http/openai/live_events.hpp"
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +32,7 @@ double live_latency_ms(std::chrono::steady_clock::time_point started);
 /// payload's own `model` value (null when absent), `request_payload` the trimmed payload.
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             const rapidjson::Value& payload);
+                             std::shared_ptr<const rapidjson::Document> payload);
 
 /// `request_rejected` {status_code: 429, reason: "request_queue_timeout"} (limiter refusal).
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id);
@@ -61,8 +63,8 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 /// usage, assistant text (limit 8000, parts joined with "\n") and the trimmed body are
 /// taken from `response_body` (the upstream's JSON text).
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
-                               const live_route& route, std::string_view attempts_detail_json,
-                               std::string_view response_body, double latency_ms);
+                               const live_route& route, std::string attempts_detail_json,
+                               std::string response_body, double latency_ms);
 
 /// OpenAI-stream success: `request_completed` {status_code, provider_name, route_id,
 /// model_id, latency_ms}.

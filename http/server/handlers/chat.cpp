@@ -5,10 +5,10 @@
 #include "actors/chat_job.hpp"
 #include "actors/protocol.hpp"
 #include "actors/stream_relay.hpp"
-#include "actors/waterfall_replies.hpp"
 #include "http/openai/chat_payload.hpp"
 #include "http/openai/stream_route_events.hpp"
 #include "http/openai/web_search.hpp"
+#include "http/server/chat_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "http/server/live_publish.hpp"
 #include "metrics/gateway_metrics.hpp"
@@ -31,9 +31,6 @@ server_response queue_rejection() {
 
 namespace {
 
-constexpr std::string_view exhausted_message =
-  "All providers exhausted. No model could serve this request.";
-
 /// What kind of inference request this is.
 struct chat_mode {
   /// Web search: only routes with this tag, and an answer with visible content.
@@ -42,62 +39,43 @@ struct chat_mode {
   bool stream_route = false;
 };
 
-server_response to_response(actors::chat_reply reply, const std::string& request_id) {
-  server_response res;
-  res.status = reply.status;
-  res.body = std::move(reply.body);
-  res.headers = std::move(reply.headers);
-  res.headers.emplace_back("X-Gateway-Request-Id", request_id);
-  return res;
-}
-
-/// The message of an error reply's envelope (for stream-route `error` events).
-std::string error_message_of(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.IsObject() && doc.HasMember("error") && doc["error"].IsObject()
-      && doc["error"].HasMember("message") && doc["error"]["message"].IsString()) {
-    return doc["error"]["message"].GetString();
-  }
-  return "The request failed";
-}
-
-const std::string* header_of(const actors::chat_reply& reply, std::string_view name) {
-  return upstream::find_header(reply.headers, name);
+live_route live_route_of(const actors::candidate& c) {
+  return {c.provider_name, c.route_id, c.model_id};
 }
 
 /// Publishes how a request ended to the live monitor (reference §12).
+struct outcome_publisher {
+  openai::live_ring& ring;
+  const actors::chat_job& job;
+  const server_response& response;
+  int64_t latency;
+
+  void operator()(const actors::chat_served& s) const {
+    publish_request_completed(ring, job.request_id, live_route_of(s.route),
+                              attempts_json(job.attempts), s.body, latency);
+  }
+  void operator()(const actors::chat_streamed& s) const {
+    publish_stream_completed(ring, job.request_id, 200, live_route_of(s.route), latency);
+  }
+  void operator()(const actors::chat_exhausted&) const {
+    publish_waterfall_exhausted(ring, job.request_id, attempts_json(job.attempts), latency);
+  }
+  void operator()(const actors::chat_caller_error& e) const {
+    publish_provider_error(ring, job.request_id, e.status,
+                           chat_error_message(actors::chat_outcome{e}), response.body, latency);
+  }
+  void operator()(const actors::chat_deadline&) const {
+    live_failure failure;
+    failure.status_code = 504;
+    failure.reason = "request_deadline_exceeded";
+    failure.latency_ms = latency;
+    publish_request_failed(ring, job.request_id, failure);
+  }
+};
+
 void publish_outcome(openai::live_ring& ring, const actors::chat_job& job,
-                     const actors::chat_reply& reply, bool stream) {
-  auto latency = live_latency_ms(job.started);
-  const auto* provider = header_of(reply, "X-Gateway-Provider");
-  const auto* route_id = header_of(reply, "X-Gateway-Route");
-  const auto* model = header_of(reply, "X-Gateway-Model");
-  if (reply.status == 200 && stream) {
-    const auto& last = job.attempts.back();
-    publish_stream_completed(ring, job.request_id, 200,
-                             {last.provider_name, last.route_id, last.model_id}, latency);
-    return;
-  }
-  if (reply.status == 200 && provider && route_id && model) {
-    publish_request_completed(ring, job.request_id, {*provider, *route_id, *model},
-                              actors::attempts_json(job.attempts), reply.body, latency);
-    return;
-  }
-  if (reply.status == 503) {
-    publish_waterfall_exhausted(ring, job.request_id, actors::attempts_json(job.attempts), latency);
-    return;
-  }
-  if (provider != nullptr) {
-    publish_provider_error(ring, job.request_id, reply.status, error_message_of(reply.body),
-                           reply.body, latency);
-    return;
-  }
-  live_failure failure;
-  failure.status_code = reply.status;
-  failure.reason = reply.status == 504 ? "request_deadline_exceeded" : "gateway_error";
-  failure.latency_ms = latency;
-  publish_request_failed(ring, job.request_id, failure);
+                     const actors::chat_outcome& outcome, const server_response& response) {
+  std::visit(outcome_publisher{ring, job, response, live_latency_ms(job.started)}, outcome);
 }
 
 /// Route events of the waterfall go to the live monitor as they happen.
@@ -141,17 +119,23 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
   auto live = ctx.live;
   auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat), [relay, slot, job_slot, live](actors::chat_reply reply) {
+    request_id, std::move(chat), [relay, slot, job_slot, live](actors::chat_outcome outcome) {
       slot->release();
-      if (auto j = job_slot->lock(); j && live) {
-        publish_outcome(*live, *j, reply, relay->committed());
-      }
-      if (relay->committed()) {
+      auto job = job_slot->lock();
+      if (std::holds_alternative<actors::chat_streamed>(outcome)) {
+        if (job && live) {
+          publish_outcome(*live, *job, outcome, {});
+        }
         return; // the stream itself was the answer
       }
-      auto message =
-        reply.status == 503 ? std::string(exhausted_message) : error_message_of(reply.body);
-      relay->answer_without_stream(std::move(reply), message);
+      if (!job) {
+        return;
+      }
+      auto response = chat_response(outcome, *job);
+      if (live) {
+        publish_outcome(*live, *job, outcome, response);
+      }
+      relay->answer_without_stream(std::move(response), chat_error_message(outcome));
     });
   *job_slot = job;
   job->relay = relay;
@@ -179,13 +163,17 @@ void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::c
     auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
     auto live = ctx.live;
     job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat),
-      [ex, request_id, slot, job_slot, live](actors::chat_reply reply) {
+      request_id, std::move(chat), [ex, slot, job_slot, live](actors::chat_outcome outcome) {
         slot->release();
-        if (auto j = job_slot->lock(); j && live) {
-          publish_outcome(*live, *j, reply, false);
+        auto job = job_slot->lock();
+        if (!job) {
+          return;
         }
-        ex->respond(to_response(std::move(reply), request_id));
+        auto response = chat_response(outcome, *job);
+        if (live) {
+          publish_outcome(*live, *job, outcome, response);
+        }
+        ex->respond(std::move(response));
       });
     *job_slot = job;
   }
@@ -239,7 +227,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
   }
   if (ctx.live) {
     publish_request_started(*ctx.live, request_id, req.path, pending->stream, req.client_ip,
-                            *pending->document);
+                            pending->document);
   }
   const gateway_context* context = &ctx;
   ctx.limiter->acquire([context, pending, ex, mode, request_id](slot_ptr slot) {

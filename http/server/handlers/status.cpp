@@ -1,5 +1,6 @@
 // Liveness, health summary and the OpenAI model list.
 #include "actors/protocol.hpp"
+#include "http/server/chat_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "metrics/gateway_metrics.hpp"
 
@@ -70,11 +71,17 @@ void handle_list_models(const gateway_context& ctx, server_request&, const excha
   // A short-lived bridge actor asks the router and answers the exchange (no blocking).
   auto bridge = [](caf::event_based_actor* self, actors::router_actor router, exchange_ptr client) {
     self->request(router, std::chrono::seconds(10), atom::list_models_v)
-      .then([client](std::string& body) { client->respond(json_response(200, std::move(body))); },
-            [client](caf::error&) {
-              client->respond(error_response(503, "The router did not answer", "server_error",
-                                             "router_unavailable"));
-            });
+      .then(
+        [client](actors::model_list& list) {
+          auto created = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+          client->respond(json_response(200, model_list_json(list.alias, list.routes, created)));
+        },
+        [client](caf::error&) {
+          client->respond(
+            error_response(503, "The router did not answer", "server_error", "router_unavailable"));
+        });
   };
   ctx.system->spawn(bridge, ctx.router, ex);
 }

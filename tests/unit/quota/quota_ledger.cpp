@@ -299,3 +299,17 @@ CAF_TEST(without a minute limit the sliding minute is not tracked) {
   CAF_CHECK(s.minute_times_ms.empty());
   CAF_CHECK_EQUAL(s.requests_this_minute, 0);
 }
+
+CAF_TEST(requests served without a reservation count in the day and roll with it) {
+  auto ledger = utc_ledger({});
+  ledger.count_served(noon, 3, 120);
+  ledger.count_served(noon + sec, 1, -5);
+  auto s = ledger.snapshot(noon + sec);
+  CAF_CHECK_EQUAL(s.requests_today, 4);
+  CAF_CHECK_EQUAL(s.tokens_today, 120);
+  CAF_CHECK_EQUAL(s.requests_this_minute, 0);
+  ledger.count_served(utc_midnight + sec, 2, 10);
+  s = ledger.snapshot(utc_midnight + sec);
+  CAF_CHECK_EQUAL(s.requests_today, 2);
+  CAF_CHECK_EQUAL(s.tokens_today, 10);
+}

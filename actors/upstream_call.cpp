@@ -1,0 +1,147 @@
+#include "actors/upstream_call.hpp"
+
+#include "actors/stream_relay.hpp"
+#include "catalog/failure_classifier.hpp"
+#include "catalog/rate_limit_hints.hpp"
+#include "http/openai/web_search.hpp"
+#include "metrics/gateway_metrics.hpp"
+
+#include <caf/send.hpp>
+#include <rapidjson/document.h>
+
+#include <chrono>
+
+namespace gw::actors {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+/// An attempt abandoned because the client left: no health verdict, quota and probe released.
+attempt_report abandoned_report(const route_ticket& ticket) {
+  attempt_report report;
+  report.kind = catalog::outcome_kind::transport_error;
+  report.reached_provider = false;
+  report.probe = ticket.probe;
+  report.reserved_tokens = ticket.reserved_tokens;
+  report.reservation_id = ticket.reservation_id;
+  return report;
+}
+
+attempt_report report_of(const call_context& ctx, const catalog::attempt_outcome& outcome,
+                         const upstream::upstream_result& result) {
+  attempt_report report;
+  report.kind = outcome.kind;
+  if (ctx.deadline_clipped && outcome.kind == catalog::outcome_kind::timeout) {
+    report.kind = catalog::outcome_kind::transport_error; // not a health verdict
+  }
+  report.status = result.status;
+  report.reached_provider = result.ok() || result.failure == upstream::transport_failure::timeout;
+  report.probe = ctx.ticket.probe;
+  report.reserved_tokens = ctx.ticket.reserved_tokens;
+  report.reservation_id = ctx.ticket.reservation_id;
+  report.latency_ms = duration_cast<milliseconds>(result.elapsed).count();
+  if (result.ok()) {
+    const auto& usage = outcome.usage;
+    report.prompt_tokens = usage.prompt_tokens;
+    report.completion_tokens = usage.completion_tokens;
+    report.total_tokens = usage.total_tokens;
+    // Hints are rare on a success: look for them only when a rate-limit header is there.
+    if (auto until = catalog::cooldown_from_hints(result.headers, result.body,
+                                                  std::chrono::system_clock::now())) {
+      report.cooldown_until_ms = duration_cast<milliseconds>(until->time_since_epoch()).count();
+    }
+    report.remaining_exhausted = catalog::remaining_exhausted(result.headers);
+  }
+  return report;
+}
+
+} // namespace
+
+void add_provider_headers(upstream::upstream_request& req, const catalog::provider_spec& spec,
+                          bool stream) {
+  req.headers.reserve(3 + spec.extra_headers.size());
+  req.headers.emplace_back("Authorization", "Bearer " + spec.api_key);
+  req.headers.emplace_back("Content-Type", "application/json");
+  if (stream) {
+    req.headers.emplace_back("Accept", "text/event-stream");
+  }
+  for (const auto& header : spec.extra_headers) {
+    req.headers.push_back(header);
+  }
+}
+
+void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome outcome) {
+  if (metrics != nullptr) {
+    metrics::request_timing timing;
+    timing.total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
+    timing.upstream_seconds = std::chrono::duration<double>(job.upstream_time).count();
+    timing.upstream_calls = job.upstream_calls;
+    timing.exhausted = std::holds_alternative<chat_exhausted>(outcome);
+    timing.stream = job.relay != nullptr;
+    metrics->observe_request(timing);
+  }
+  job.finish(std::move(outcome));
+}
+
+void record_attempt(chat_job& job, const candidate& route, std::string status, std::string reason,
+                    int status_code) {
+  job.attempts.push_back({route.provider_name, std::move(status), std::move(reason), status_code,
+                          route.route_id, route.model_id});
+}
+
+void notify_route(const chat_job& job, std::string_view type, const candidate& route,
+                  std::string_view reason) {
+  if (job.relay) {
+    job.relay->route_event(type, route, reason);
+  }
+  if (job.on_route_event) {
+    job.on_route_event(type, route, reason);
+  }
+}
+
+void complete_call(const call_context& ctx, upstream::upstream_result result) {
+  auto& job = *ctx.job;
+  const auto& route = job.candidates[ctx.index];
+  call_settlement settlement;
+  settlement.ticket = ctx.ticket;
+  if (result.failure == upstream::transport_failure::cancelled && job.cancelled()) {
+    settlement.report = abandoned_report(ctx.ticket);
+    settlement.abandoned = true;
+    caf::anon_send(ctx.router, atom::call_done_v, ctx.job, uint64_t{ctx.index}, settlement);
+    return;
+  }
+  if (ctx.series != nullptr) {
+    ctx.series->observe_upstream_duration(std::chrono::duration<double>(result.elapsed).count());
+  }
+  job.upstream_time += result.elapsed;
+  auto outcome = catalog::classify(result);
+  if (outcome.kind == catalog::outcome_kind::success && job.require_content) {
+    rapidjson::Document body;
+    body.Parse<rapidjson::kParseIterativeFlag>(result.body.data(), result.body.size());
+    if (!openai::has_assistant_content(body)) {
+      outcome.kind = catalog::outcome_kind::malformed_response;
+      outcome.reason = "empty_assistant_response";
+    }
+  }
+  settlement.report = report_of(ctx, outcome, result);
+  if (outcome.kind == catalog::outcome_kind::success) {
+    record_attempt(job, route, "selected", {}, result.status);
+    settlement.answered = true;
+    finish_job(ctx.metrics, job, chat_served{route, std::move(result.body)});
+  } else if (!outcome.fall_through) {
+    record_attempt(job, route, "failed", outcome.reason, result.status);
+    settlement.answered = true;
+    finish_job(ctx.metrics, job, chat_caller_error{route, result.status, std::move(result.body)});
+  } else {
+    auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
+    record_attempt(job, route, status, outcome.reason, result.ok() ? result.status : 0);
+    notify_route(job, "route_fail", route, outcome.reason);
+  }
+  // After this send the job belongs to the router again: nothing below may touch it.
+  caf::anon_send(ctx.router, atom::call_done_v, ctx.job, uint64_t{ctx.index}, settlement);
+}
+
+} // namespace gw::actors

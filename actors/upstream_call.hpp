@@ -1,0 +1,55 @@
+// One upstream attempt of a non-streamed request, from the router's grant to its settlement.
+// The router builds the request and calls the provider's transport itself; the completion
+// runs on the I/O thread that read the answer: it classifies it, answers the client at once
+// when the attempt is final (success, caller error), records the attempt, and only then tells
+// the router (call_done) so that accounting and the next route never delay an answer.
+#pragma once
+
+#include "actors/chat_job.hpp"
+#include "actors/protocol.hpp"
+#include "catalog/provider_spec.hpp"
+#include "http/upstream/upstream_types.hpp"
+
+#include <cstdint>
+
+namespace gw::metrics {
+class gateway_metrics;
+class provider_metrics;
+} // namespace gw::metrics
+
+namespace gw::actors {
+
+/// Adds `Authorization: Bearer <key>`, Content-Type (and Accept for streams) and the
+/// provider's extra headers.
+void add_provider_headers(upstream::upstream_request& req, const catalog::provider_spec& spec,
+                          bool stream);
+
+/// Observes the request's timing (total, upstream share, fallbacks) and answers it. Any thread.
+void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome outcome);
+
+/// Appends one entry to the job's attempts list.
+void record_attempt(chat_job& job, const candidate& route, std::string status, std::string reason,
+                    int status_code);
+
+/// Route progress for the job's observers (stream-route client, live monitor). Any thread.
+void notify_route(const chat_job& job, std::string_view type, const candidate& route,
+                  std::string_view reason);
+
+/// What the completion of attempt `index` needs besides the result.
+struct call_context {
+  router_actor router;
+  chat_job_ptr job;
+  size_t index = 0;
+  route_ticket ticket;
+  /// The attempt's timeout was cut short by the request's deadline: a timeout is then no
+  /// verdict on the route's speed.
+  bool deadline_clipped = false;
+  metrics::gateway_metrics* metrics = nullptr;
+  /// The provider's series; lives in the router's provider_view, which is never removed.
+  metrics::provider_metrics* series = nullptr;
+};
+
+/// The completion (I/O thread): classify, answer when final, record, report to the router.
+void complete_call(const call_context& ctx, upstream::upstream_result result);
+
+} // namespace gw::actors

@@ -1,0 +1,111 @@
+#define CAF_SUITE server.chat_replies
+
+#include "http/server/chat_replies.hpp"
+
+#include "http/upstream/upstream_types.hpp"
+
+#include <caf/test/dsl.hpp>
+#include <rapidjson/document.h>
+
+using namespace gw;
+
+namespace {
+
+openai::chat_request chat() {
+  auto parsed =
+    openai::parse_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})");
+  return std::get<openai::chat_request>(std::move(parsed));
+}
+
+struct fixture {
+  actors::chat_job job{"req-7", chat(), [](actors::chat_outcome) {
+                       }};
+  actors::candidate route{"groq/llama", "groq", "llama-3.1-8b"};
+
+  std::string header(const server::server_response& res, std::string_view name) {
+    const auto* value = upstream::find_header(res.headers, name);
+    return value ? *value : std::string{};
+  }
+
+  rapidjson::Document json(const server::server_response& res) {
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str());
+    return doc;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(chat_replies_tests, fixture)
+
+CAF_TEST(a served answer keeps the upstream body and names the route in headers) {
+  job.upstream_calls = 2;
+  auto res = server::chat_response(actors::chat_served{route, R"({"id":"x"})"}, job);
+  CAF_CHECK_EQUAL(res.status, 200);
+  CAF_CHECK_EQUAL(res.body, R"({"id":"x"})");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Provider"), "groq");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "groq/llama");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Model"), "llama-3.1-8b");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Attempts"), "2");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Request-Id"), "req-7");
+}
+
+CAF_TEST(exhaustion lists every attempt and says when to retry) {
+  job.attempts.push_back({"groq", "rate_limited", "provider_429", 429, "groq/llama", "llama"});
+  job.attempts.push_back({"nvidia", "skipped", "missing_api_key", 0, "nv/x", "x"});
+  auto res = server::chat_response(actors::chat_exhausted{21'500, 1'000}, job);
+  CAF_CHECK_EQUAL(res.status, 503);
+  CAF_CHECK_EQUAL(header(res, "Retry-After"), "21");
+  auto doc = json(res);
+  CAF_REQUIRE(doc.IsObject());
+  CAF_CHECK_EQUAL(std::string(doc["error"]["code"].GetString()), "waterfall_exhausted");
+  CAF_REQUIRE_EQUAL(doc["error"]["attempts"].Size(), 2u);
+  CAF_CHECK_EQUAL(doc["error"]["attempts"][0]["status_code"].GetInt(), 429);
+  CAF_CHECK(doc["error"]["attempts"][1]["status_code"].IsNull());
+  CAF_CHECK(doc["error"]["attempts"][1]["reason"].IsString());
+  CAF_CHECK_EQUAL(server::chat_error_message(actors::chat_exhausted{}),
+                  "All providers exhausted. No model could serve this request.");
+}
+
+CAF_TEST(exhaustion without a known retry time has no Retry - After) {
+  auto res = server::chat_response(actors::chat_exhausted{0, 1'000}, job);
+  CAF_CHECK_EQUAL(header(res, "Retry-After"), "");
+}
+
+CAF_TEST(a deadline answers 504 request_deadline_exceeded) {
+  auto res = server::chat_response(actors::chat_deadline{30}, job);
+  CAF_CHECK_EQUAL(res.status, 504);
+  auto doc = json(res);
+  CAF_CHECK_EQUAL(std::string(doc["error"]["code"].GetString()), "request_deadline_exceeded");
+  CAF_CHECK(std::string(doc["error"]["message"].GetString()).find("30 s") != std::string::npos);
+}
+
+CAF_TEST(a caller error carries the provider status and message) {
+  actors::chat_caller_error err{
+    route, 400, R"({"error":{"message":"temperature too high","type":"invalid_request_error"}})"};
+  auto res = server::chat_response(err, job);
+  CAF_CHECK_EQUAL(res.status, 400);
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "groq/llama");
+  auto doc = json(res);
+  CAF_CHECK_EQUAL(std::string(doc["error"]["message"].GetString()), "temperature too high");
+  CAF_CHECK_EQUAL(std::string(doc["error"]["code"].GetString()), "upstream_rejected_request");
+  CAF_CHECK_EQUAL(std::string(doc["error"]["provider"].GetString()), "groq");
+  CAF_CHECK_EQUAL(server::chat_error_message(err), "temperature too high");
+}
+
+CAF_TEST(a caller error without a readable body names the provider and status) {
+  actors::chat_caller_error err{route, 422, "<html>nope</html>"};
+  CAF_CHECK_EQUAL(server::chat_error_message(err), "groq returned HTTP 422");
+}
+
+CAF_TEST(the model list starts with the alias) {
+  auto text = server::model_list_json("auto", {route}, 1700000000);
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  CAF_REQUIRE_EQUAL(doc["data"].Size(), 2u);
+  CAF_CHECK_EQUAL(std::string(doc["data"][0]["id"].GetString()), "auto");
+  CAF_CHECK_EQUAL(std::string(doc["data"][1]["id"].GetString()), "groq/llama");
+  CAF_CHECK_EQUAL(std::string(doc["data"][1]["owned_by"].GetString()), "groq");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
