@@ -19,7 +19,7 @@
 
 namespace gw::actors {
 
-class stream_relay;
+class stream_sink;
 
 using catalog::attempt_record;
 /// A route the router will consider for this job, in waterfall order.
@@ -80,7 +80,7 @@ public:
   std::function<void(std::string_view type, const candidate& route, std::string_view reason)>
     on_route_event;
   /// Streaming requests: the byte path to the client (null for JSON answers).
-  std::shared_ptr<stream_relay> relay;
+  std::shared_ptr<stream_sink> relay;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = started + std::chrono::seconds(120);
 

@@ -5,6 +5,7 @@
 #include "actors/chat_job.hpp"
 #include "catalog/failure_classifier.hpp"
 #include "catalog/route_health.hpp"
+#include "persistence/records.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -77,74 +78,13 @@ struct model_list {
   std::vector<catalog::route_ref> routes;
 };
 
-/// Durable state of one quota bucket. Written before a reservation is granted, so a crash
-/// never forgets a granted request; restored at start-up.
-struct quota_record {
-  /// The bucket: a provider name.
-  std::string key;
-  /// Local date (YYYY-MM-DD) of the bucket's day_reset_timezone the day counters belong to.
-  std::string day;
-  int64_t requests_today = 0;
-  int64_t tokens_today = 0;
-  /// The sliding minute: start time and tokens of each request of the last 60 s.
-  std::vector<int64_t> minute_times_ms;
-  std::vector<int64_t> minute_tokens;
-  /// Provider-wide cooldown (429 with scope "provider", remaining=0 hints), ms since epoch.
-  int64_t cooldown_until_ms = 0;
-  /// The key was rejected (401/403): routes are skipped until a probe succeeds.
-  bool key_failing = false;
-  int64_t updated_ms = 0;
-};
-
-/// Durable health of one route (reference §5.9 route_state).
-struct health_record {
-  std::string route_id;
-  std::string provider_name;
-  std::string model_id;
-  /// "active", "rate_limited", "too_slow", "potentially_outdated".
-  std::string status = "active";
-  std::string reason;
-  int64_t consecutive_failures = 0;
-  int64_t rate_limited_until_ms = 0;
-  int64_t next_probe_at_ms = 0;
-  int64_t updated_ms = 0;
-};
-
-/// One finished attempt, for usage aggregates and the raw event log.
-struct usage_event {
-  std::string route_id;
-  std::string provider_name;
-  std::string model_id;
-  /// "success", "rate_limited", "timeout", "model_not_found", "provider_5xx", ... (outcome_kind
-  /// name).
-  std::string outcome;
-  int status_code = 0;
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  int64_t total_tokens = 0;
-  int64_t latency_ms = 0;
-  int64_t at_ms = 0;
-};
-
-/// All-time usage of one route (reference §5.11), from aggregate tables.
-struct route_usage {
-  std::string route_id;
-  int64_t total_events = 0;
-  int64_t successes = 0;
-  int64_t failures = 0;
-  int64_t rate_limits = 0;
-  int64_t timeouts = 0;
-  int64_t not_found = 0;
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  int64_t total_tokens = 0;
-  /// 0 = never used.
-  int64_t last_used_at_ms = 0;
-  /// 0 = none.
-  int last_status_code = 0;
-};
-
-using usage_table = std::vector<route_usage>;
+// The durable records (quota_record, health_record, usage_event, route_usage) live beside the
+// store that writes them: persistence/records.hpp.
+using persistence::health_record;
+using persistence::quota_record;
+using persistence::route_usage;
+using persistence::usage_event;
+using persistence::usage_table;
 
 /// A quota bucket's state for status pages: the counters, the limits and whether a request
 /// (of zero tokens) would be granted now.
@@ -197,33 +137,6 @@ struct admin_reply {
   int status = 200;
   std::string body;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, quota_record& x) {
-  return f(caf::meta::type_name("quota_record"), x.key, x.day, x.requests_today, x.tokens_today,
-           x.minute_times_ms, x.minute_tokens, x.cooldown_until_ms, x.key_failing, x.updated_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, health_record& x) {
-  return f(caf::meta::type_name("health_record"), x.route_id, x.provider_name, x.model_id, x.status,
-           x.reason, x.consecutive_failures, x.rate_limited_until_ms, x.next_probe_at_ms,
-           x.updated_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, usage_event& x) {
-  return f(caf::meta::type_name("usage_event"), x.route_id, x.provider_name, x.model_id, x.outcome,
-           x.status_code, x.prompt_tokens, x.completion_tokens, x.total_tokens, x.latency_ms,
-           x.at_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, route_usage& x) {
-  return f(caf::meta::type_name("route_usage"), x.route_id, x.total_events, x.successes, x.failures,
-           x.rate_limits, x.timeouts, x.not_found, x.prompt_tokens, x.completion_tokens,
-           x.total_tokens, x.last_used_at_ms, x.last_status_code);
-}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, quota_view& x) {
@@ -283,3 +196,36 @@ typename Inspector::result_type inspect(Inspector& f, call_settlement& x) {
 }
 
 } // namespace gw::actors
+
+// CAF finds inspect() by argument-dependent lookup: the records' overloads sit in their own
+// namespace, here, so that persistence/ itself never includes CAF.
+namespace gw::persistence {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_record& x) {
+  return f(caf::meta::type_name("quota_record"), x.key, x.day, x.requests_today, x.tokens_today,
+           x.minute_times_ms, x.minute_tokens, x.cooldown_until_ms, x.key_failing, x.updated_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_record& x) {
+  return f(caf::meta::type_name("health_record"), x.route_id, x.provider_name, x.model_id, x.status,
+           x.reason, x.consecutive_failures, x.rate_limited_until_ms, x.next_probe_at_ms,
+           x.updated_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, usage_event& x) {
+  return f(caf::meta::type_name("usage_event"), x.route_id, x.provider_name, x.model_id, x.outcome,
+           x.status_code, x.prompt_tokens, x.completion_tokens, x.total_tokens, x.latency_ms,
+           x.at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_usage& x) {
+  return f(caf::meta::type_name("route_usage"), x.route_id, x.total_events, x.successes, x.failures,
+           x.rate_limits, x.timeouts, x.not_found, x.prompt_tokens, x.completion_tokens,
+           x.total_tokens, x.last_used_at_ms, x.last_status_code);
+}
+
+} // namespace gw::persistence

@@ -27,7 +27,7 @@
 // typed chat_outcome through chat_job::finish, which posts onto the connection's strand;
 // http/server/chat_replies.cpp turns it into HTTP.
 //
-// Streams (stream_relay.hpp) take the same decisions; the router opens the upstream stream
+// Streams (stream_sink.hpp) take the same decisions; the router opens the upstream stream
 // and hands its body to the job's relay, which relays bytes on the I/O side and sends the
 // router one `stream_done` per attempt. Tokens never enter a mailbox.
 //
@@ -36,7 +36,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
-#include "actors/stream_relay.hpp"
+#include "actors/stream_sink.hpp"
 #include "catalog/route.hpp"
 #include "http/upstream/upstream_types.hpp"
 
@@ -72,7 +72,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(gw, caf::first_custom_type_id)
   CAF_ADD_ATOM(gw, gw::atom, enable, "enable")
   CAF_ADD_ATOM(gw, gw::atom, providers, "providers")
   CAF_ADD_ATOM(gw, gw::atom, summary, "summary")
-  CAF_ADD_ATOM(gw, gw::atom, open_stream, "open_strm")
   CAF_ADD_ATOM(gw, gw::atom, stream_done, "strm_done")
   CAF_ADD_ATOM(gw, gw::atom, watch, "watch")
 
@@ -83,7 +82,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::chat_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::route)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_relay_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::model_list)
 
@@ -112,9 +110,7 @@ using provider_actor = caf::typed_actor<
   // Performs one upstream exchange (adds auth + extra headers) and replies with its result.
   caf::replies_to<atom::call, upstream::upstream_request>::with<upstream::upstream_result>,
   // Internal: the transport finished call `id` (sent by the I/O thread to the actor itself).
-  caf::reacts_to<atom::call_done, uint64_t, upstream::upstream_result>,
-  // Opens a streamed call (adds auth); the transport hands head and body to the relay.
-  caf::reacts_to<atom::open_stream, upstream::upstream_request, stream_relay_ptr>>;
+  caf::reacts_to<atom::call_done, uint64_t, upstream::upstream_result>>;
 
 /// Receives the snapshots that routes and buckets push (the router).
 using snapshot_listener_actor = caf::typed_actor<

@@ -30,16 +30,6 @@ provider_actor::behavior_type provider(provider_actor::stateful_pointer<provider
       });
       return promise;
     },
-    [self](atom::open_stream, upstream::upstream_request& req, const stream_relay_ptr& relay) {
-      auto& st = self->state;
-      add_provider_headers(req, *st.spec, true);
-      // The body never comes back through this actor: the relay pulls it on the I/O side.
-      st.transport->open_stream(
-        std::move(req),
-        [relay](upstream::upstream_result head, std::shared_ptr<upstream::upstream_stream> body) {
-          relay->on_head(head, std::move(body));
-        });
-    },
     [self](atom::call_done, uint64_t id, upstream::upstream_result& result) {
       auto& pending = self->state.pending;
       self->state.series.observe_upstream_duration(

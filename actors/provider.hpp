@@ -1,4 +1,7 @@
-// Provider actor: the only holder of a provider's API key and HTTP client.
+// Provider actor: owns one provider account's HTTP(S) client. The router calls that client
+// directly on the hot path (it holds the transport handle and the spec), so that a completion
+// goes straight to whoever acts next; this actor serves one-off exchanges (e.g. listing the
+// provider's models) and keeps the transport alive for the gateway's lifetime.
 #pragma once
 
 #include "actors/protocol.hpp"

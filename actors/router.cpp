@@ -51,9 +51,12 @@ void watch_providers(router_ptr self) {
     if (auto it = st.wiring.transports.find(name); it != st.wiring.transports.end()) {
       view.transport = it->second;
     }
+    auto link = std::make_shared<provider_link>();
     if (auto it = st.wiring.series.find(name); it != st.wiring.series.end()) {
-      view.series = it->second;
+      link->series = it->second;
     }
+    link->now = st.wiring.now;
+    view.link = std::move(link);
     if (auto it = st.wiring.buckets.find(name); it != st.wiring.buckets.end()) {
       view.bucket = it->second;
       self->send(view.bucket, atom::watch_v, caf::actor_cast<snapshot_listener_actor>(self));

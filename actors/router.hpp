@@ -12,6 +12,7 @@
 #include "actors/clock.hpp"
 #include "actors/protocol.hpp"
 #include "actors/transport.hpp"
+#include "actors/upstream_call.hpp"
 #include "catalog/model_catalog.hpp"
 #include "catalog/provider_spec.hpp"
 #include "metrics/gateway_metrics.hpp"
@@ -82,7 +83,8 @@ struct route_view {
 struct provider_view {
   std::shared_ptr<const catalog::provider_spec> spec;
   transport_ptr transport;
-  metrics::provider_metrics series;
+  /// What the upstream completions of this provider read (metric series, clock).
+  std::shared_ptr<provider_link> link;
   /// Invalid = no local quota tracking (tests).
   quota_bucket_actor bucket;
   bucket_snapshot snapshot;

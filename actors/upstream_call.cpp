@@ -1,6 +1,6 @@
 #include "actors/upstream_call.hpp"
 
-#include "actors/stream_relay.hpp"
+#include "actors/stream_sink.hpp"
 #include "catalog/failure_classifier.hpp"
 #include "catalog/rate_limit_hints.hpp"
 #include "http/openai/web_search.hpp"
@@ -48,8 +48,8 @@ attempt_report report_of(const call_context& ctx, const catalog::attempt_outcome
     report.completion_tokens = usage.completion_tokens;
     report.total_tokens = usage.total_tokens;
     // Hints are rare on a success: look for them only when a rate-limit header is there.
-    if (auto until = catalog::cooldown_from_hints(result.headers, result.body,
-                                                  std::chrono::system_clock::now())) {
+    auto now = std::chrono::system_clock::time_point{milliseconds{ctx.provider->now()}};
+    if (auto until = catalog::cooldown_from_hints(result.headers, result.body, now)) {
       report.cooldown_until_ms = duration_cast<milliseconds>(until->time_since_epoch()).count();
     }
     report.remaining_exhausted = catalog::remaining_exhausted(result.headers);
@@ -113,9 +113,8 @@ void complete_call(const call_context& ctx, upstream::upstream_result result) {
     caf::anon_send(ctx.router, atom::call_done_v, ctx.job, uint64_t{ctx.index}, settlement);
     return;
   }
-  if (ctx.series != nullptr) {
-    ctx.series->observe_upstream_duration(std::chrono::duration<double>(result.elapsed).count());
-  }
+  ctx.provider->series.observe_upstream_duration(
+    std::chrono::duration<double>(result.elapsed).count());
   job.upstream_time += result.elapsed;
   auto outcome = catalog::classify(result);
   if (outcome.kind == catalog::outcome_kind::success && job.require_content) {

@@ -6,16 +6,14 @@
 #pragma once
 
 #include "actors/chat_job.hpp"
+#include "actors/clock.hpp"
 #include "actors/protocol.hpp"
 #include "catalog/provider_spec.hpp"
 #include "http/upstream/upstream_types.hpp"
+#include "metrics/gateway_metrics.hpp"
 
 #include <cstdint>
-
-namespace gw::metrics {
-class gateway_metrics;
-class provider_metrics;
-} // namespace gw::metrics
+#include <memory>
 
 namespace gw::actors {
 
@@ -35,6 +33,14 @@ void record_attempt(chat_job& job, const candidate& route, std::string status, s
 void notify_route(const chat_job& job, std::string_view type, const candidate& route,
                   std::string_view reason);
 
+/// What a completion reads of its provider. Shared (not borrowed from the router's state): a
+/// completion may still run while the router is being stopped.
+struct provider_link {
+  metrics::provider_metrics series;
+  /// The injected wall clock (rate-limit hints with absolute times are read against it).
+  wall_clock now;
+};
+
 /// What the completion of attempt `index` needs besides the result.
 struct call_context {
   router_actor router;
@@ -45,8 +51,7 @@ struct call_context {
   /// verdict on the route's speed.
   bool deadline_clipped = false;
   metrics::gateway_metrics* metrics = nullptr;
-  /// The provider's series; lives in the router's provider_view, which is never removed.
-  metrics::provider_metrics* series = nullptr;
+  std::shared_ptr<provider_link> provider;
 };
 
 /// The completion (I/O thread): classify, answer when final, record, report to the router.

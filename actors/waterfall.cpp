@@ -2,7 +2,7 @@
 // not be tried, call the first route granted, fall through on retryable failures.
 #include "actors/route.hpp"
 #include "actors/router_internal.hpp"
-#include "actors/stream_relay.hpp"
+#include "actors/stream_sink.hpp"
 #include "actors/upstream_call.hpp"
 #include "http/openai/chat_payload.hpp"
 
@@ -66,7 +66,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   ctx.ticket = ticket;
   ctx.deadline_clipped = req.timeout < attempt_timeout;
   ctx.metrics = st.wiring.metrics;
-  ctx.series = &provider.series;
+  ctx.provider = provider.link;
   // From here until call_done arrives the job belongs to the completion (I/O thread). The
   // transport always completes within req.timeout, so no CAF timeout is needed.
   provider.transport->send(std::move(req), [ctx = std::move(ctx)](upstream::upstream_result r) {

@@ -108,13 +108,13 @@ bool looks_like_missing_model(int status, std::string_view body) {
   return text.find("model") != std::string::npos && mentions_any(text, missing_model_terms);
 }
 
-attempt_outcome classify(const gw::upstream::upstream_result& result) {
-  using gw::upstream::transport_failure;
+attempt_outcome classify(const gw::catalog::upstream_result& result) {
+  using gw::catalog::transport_failure;
   if (!result.ok()) {
     attempt_outcome out;
     out.kind = result.failure == transport_failure::timeout ? outcome_kind::timeout
                                                             : outcome_kind::transport_error;
-    out.reason = gw::upstream::to_string(result.failure);
+    out.reason = gw::catalog::to_string(result.failure);
     return out;
   }
   auto status = result.status;

@@ -3,8 +3,8 @@
 // Pure: the router decides what to do with the verdict.
 #pragma once
 
+#include "catalog/upstream_answer.hpp"
 #include "catalog/usage.hpp"
-#include "http/upstream/upstream_types.hpp"
 
 #include <cstdint>
 #include <string>
@@ -57,7 +57,7 @@ struct attempt_outcome {
 bool looks_like_missing_model(int status, std::string_view body);
 
 /// The verdict on one attempt's result.
-attempt_outcome classify(const gw::upstream::upstream_result& result);
+attempt_outcome classify(const gw::catalog::upstream_result& result);
 
 /// Stable lower-case name ("success", "rate_limited", ...), for logs and metrics labels.
 const char* to_string(outcome_kind kind);

@@ -409,9 +409,9 @@ std::optional<double> parse_number(std::string_view raw) {
   return out;
 }
 
-std::optional<double> header_number(const gw::upstream::header_list& headers,
+std::optional<double> header_number(const gw::catalog::header_list& headers,
                                     std::string_view name) {
-  const auto* value = gw::upstream::find_header(headers, name);
+  const auto* value = gw::catalog::find_header(headers, name);
   return value == nullptr ? std::nullopt : parse_number(*value);
 }
 
@@ -597,7 +597,7 @@ std::optional<sys_time> parse_http_date(std::string_view raw) {
   return to_instant(p);
 }
 
-std::optional<sys_time> cooldown_from_hints(const gw::upstream::header_list& headers,
+std::optional<sys_time> cooldown_from_hints(const gw::catalog::header_list& headers,
                                             std::string_view body, sys_time now) {
   static constexpr std::string_view reset_prefix = "x-ratelimit-reset";
   hint_collector hints{now, std::nullopt};
@@ -623,7 +623,7 @@ std::optional<sys_time> cooldown_from_hints(const gw::upstream::header_list& hea
   return hints.latest;
 }
 
-bool remaining_exhausted(const gw::upstream::header_list& headers) {
+bool remaining_exhausted(const gw::catalog::header_list& headers) {
   for (const auto& [raw_name, value] : headers) {
     if (!starts_with(ascii_lower(raw_name), "x-ratelimit-remaining")) {
       continue;

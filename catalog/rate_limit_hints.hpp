@@ -5,7 +5,7 @@
 // Gemini's error.details[].retryDelay and "try again in <duration>" in the error body.
 #pragma once
 
-#include "http/upstream/upstream_types.hpp"
+#include "catalog/upstream_answer.hpp"
 
 #include <chrono>
 #include <optional>
@@ -22,12 +22,12 @@ constexpr std::chrono::hours max_hinted_cooldown{24};
 /// millisecond and kept within [now, now + max_hinted_cooldown]. A reset header
 /// (x-ratelimit-reset<suffix>) is ignored when its x-ratelimit-remaining<suffix> is present and
 /// above 0: that limit is not the one that bit. nullopt when nothing usable is given.
-std::optional<sys_time> cooldown_from_hints(const gw::upstream::header_list& headers,
+std::optional<sys_time> cooldown_from_hints(const gw::catalog::header_list& headers,
                                             std::string_view body, sys_time now);
 
 /// True when any x-ratelimit-remaining* header (requests, tokens, and suffixed forms such as
 /// Cerebras' -tokens-minute) is present and <= 0 (parsed as a number and truncated).
-bool remaining_exhausted(const gw::upstream::header_list& headers);
+bool remaining_exhausted(const gw::catalog::header_list& headers);
 
 /// Parses a duration ("6m0s", "1h2m3.5s", "7.66s", "500ms", "2 seconds", "3" = seconds) into
 /// nanoseconds, rounding up. Exposed for tests and the streaming path.

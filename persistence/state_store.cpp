@@ -212,10 +212,10 @@ gw::expected<std::unique_ptr<state_store>> state_store::open(const std::string& 
   return std::unique_ptr<state_store>(new state_store(std::move(*db), std::move(*stmts)));
 }
 
-gw::expected<std::vector<actors::quota_record>> state_store::load_quotas() {
-  std::vector<actors::quota_record> out;
+gw::expected<std::vector<quota_record>> state_store::load_quotas() {
+  std::vector<quota_record> out;
   auto err = for_each_row(stmts_->select_quotas, [&](const statement& row) {
-    actors::quota_record rec;
+    quota_record rec;
     rec.key = row.column_text(0);
     rec.day = row.column_text(1);
     rec.requests_today = row.column_int64(2);
@@ -234,10 +234,10 @@ gw::expected<std::vector<actors::quota_record>> state_store::load_quotas() {
   return out;
 }
 
-gw::expected<std::vector<actors::health_record>> state_store::load_health() {
-  std::vector<actors::health_record> out;
+gw::expected<std::vector<health_record>> state_store::load_health() {
+  std::vector<health_record> out;
   auto err = for_each_row(stmts_->select_health, [&](const statement& row) {
-    actors::health_record rec;
+    health_record rec;
     rec.route_id = row.column_text(0);
     rec.provider_name = row.column_text(1);
     rec.model_id = row.column_text(2);
@@ -255,10 +255,10 @@ gw::expected<std::vector<actors::health_record>> state_store::load_health() {
   return out;
 }
 
-gw::expected<actors::usage_table> state_store::load_usage() {
-  actors::usage_table out;
+gw::expected<usage_table> state_store::load_usage() {
+  usage_table out;
   auto err = for_each_row(stmts_->select_usage, [&](const statement& row) {
-    actors::route_usage rec;
+    route_usage rec;
     rec.route_id = row.column_text(0);
     rec.total_events = row.column_int64(1);
     rec.successes = row.column_int64(2);
@@ -299,9 +299,9 @@ gw::expected<std::vector<provider_usage>> state_store::load_provider_usage() {
   return out;
 }
 
-std::optional<gw::error> state_store::write_batch(const std::vector<actors::quota_record>& quotas,
-                                                  const std::vector<actors::health_record>& health,
-                                                  const std::vector<actors::usage_event>& events) {
+std::optional<gw::error> state_store::write_batch(const std::vector<quota_record>& quotas,
+                                                  const std::vector<health_record>& health,
+                                                  const std::vector<usage_event>& events) {
   if (quotas.empty() && health.empty() && events.empty()) {
     return std::nullopt;
   }
@@ -320,9 +320,9 @@ std::optional<gw::error> state_store::write_batch(const std::vector<actors::quot
   return err;
 }
 
-std::optional<gw::error> state_store::write_all(const std::vector<actors::quota_record>& quotas,
-                                                const std::vector<actors::health_record>& health,
-                                                const std::vector<actors::usage_event>& events) {
+std::optional<gw::error> state_store::write_all(const std::vector<quota_record>& quotas,
+                                                const std::vector<health_record>& health,
+                                                const std::vector<usage_event>& events) {
   auto& s = *stmts_;
   for (const auto& q : quotas) {
     s.upsert_quota.bind(1, q.key);

@@ -3,8 +3,8 @@
 // actor is its only writer in the running gateway (start-up code may read it before that).
 #pragma once
 
-#include "actors/messages.hpp"
 #include "core/expected.hpp"
+#include "persistence/records.hpp"
 #include "persistence/sqlite.hpp"
 
 #include <cstdint>
@@ -39,19 +39,19 @@ public:
   state_store(const state_store&) = delete;
   state_store& operator=(const state_store&) = delete;
 
-  gw::expected<std::vector<actors::quota_record>> load_quotas();
-  gw::expected<std::vector<actors::health_record>> load_health();
+  gw::expected<std::vector<quota_record>> load_quotas();
+  gw::expected<std::vector<health_record>> load_health();
   /// Route aggregates, ordered by route_id.
-  gw::expected<actors::usage_table> load_usage();
+  gw::expected<usage_table> load_usage();
   /// Provider aggregates, ordered by provider_name.
   gw::expected<std::vector<provider_usage>> load_provider_usage();
 
   /// Writes everything in ONE transaction: quota and health rows are upserted as given
   /// (the caller coalesces), each event is appended to the log and added to the route and
   /// provider aggregates. On failure nothing is written.
-  std::optional<gw::error> write_batch(const std::vector<actors::quota_record>& quotas,
-                                       const std::vector<actors::health_record>& health,
-                                       const std::vector<actors::usage_event>& events);
+  std::optional<gw::error> write_batch(const std::vector<quota_record>& quotas,
+                                       const std::vector<health_record>& health,
+                                       const std::vector<usage_event>& events);
 
   /// Deletes raw events with at_ms < older_than_ms; aggregates are untouched.
   /// Returns the number of rows deleted.
@@ -67,9 +67,9 @@ private:
 
   state_store(database db, std::unique_ptr<statements> stmts);
 
-  std::optional<gw::error> write_all(const std::vector<actors::quota_record>& quotas,
-                                     const std::vector<actors::health_record>& health,
-                                     const std::vector<actors::usage_event>& events);
+  std::optional<gw::error> write_all(const std::vector<quota_record>& quotas,
+                                     const std::vector<health_record>& health,
+                                     const std::vector<usage_event>& events);
 
   // Declared before the statements so that they are finalized first.
   database db_;

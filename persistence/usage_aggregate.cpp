@@ -21,7 +21,7 @@ outcome_counts classify_outcome(std::string_view outcome) {
   return counts;
 }
 
-void apply_event(actors::route_usage& row, const actors::usage_event& event) {
+void apply_event(route_usage& row, const usage_event& event) {
   auto counts = classify_outcome(event.outcome);
   if (row.route_id.empty()) {
     row.route_id = event.route_id;

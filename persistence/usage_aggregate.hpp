@@ -3,7 +3,7 @@
 // and the persistence actor's in-memory copy, so both always agree.
 #pragma once
 
-#include "actors/messages.hpp"
+#include "persistence/records.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -25,6 +25,6 @@ outcome_counts classify_outcome(std::string_view outcome);
 
 /// Adds `event` to `row`. last_status_code follows the newest event: a later or equal
 /// at_ms wins, so of two events in the same millisecond the one recorded last counts.
-void apply_event(actors::route_usage& row, const actors::usage_event& event);
+void apply_event(route_usage& row, const usage_event& event);
 
 } // namespace gw::persistence

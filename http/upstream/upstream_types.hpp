@@ -1,6 +1,9 @@
 // Plain data exchanged with an upstream (provider) HTTP endpoint. Free of Beast so that
-// actors, the classifier and tests can use it without heavy headers.
+// actors and tests can use it without heavy headers. The answer side (upstream_result,
+// header_list, transport_failure) is a catalog value: the classifier judges it.
 #pragma once
+
+#include "catalog/upstream_answer.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -14,26 +17,11 @@
 
 namespace gw::upstream {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
-/// Case-insensitive header lookup; returns nullptr when absent.
-inline const std::string* find_header(const header_list& headers, std::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (key.size() == name.size()) {
-      bool same = true;
-      for (size_t i = 0; i < key.size() && same; ++i) {
-        auto lower = [](char c) {
-          return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-        };
-        same = lower(key[i]) == lower(name[i]);
-      }
-      if (same) {
-        return &value;
-      }
-    }
-  }
-  return nullptr;
-}
+using catalog::find_header;
+using catalog::header_list;
+using catalog::to_string;
+using catalog::transport_failure;
+using catalog::upstream_result;
 
 /// Lets the party that asked for an upstream call abandon it (the client went away): the
 /// transport closes the connection and completes the call with transport_failure::cancelled.
@@ -87,60 +75,6 @@ struct upstream_request {
   std::chrono::milliseconds timeout{90'000};
   /// Optional: lets the caller abandon the call.
   std::shared_ptr<cancel_token> cancel;
-};
-
-/// Why an attempt never produced an HTTP response.
-enum class transport_failure : uint8_t {
-  none,
-  /// DNS, refused, unreachable.
-  connect_error,
-  /// Handshake or certificate verification failed (never silently downgraded).
-  tls_error,
-  /// The per-attempt timeout elapsed.
-  timeout,
-  /// The peer closed or reset the connection mid-exchange.
-  connection_reset,
-  /// The peer sent something that is not valid HTTP/1.1.
-  protocol_error,
-  /// The attempt was cancelled (client gone, shutdown).
-  cancelled,
-};
-
-/// Stable name, also used as the attempt reason (e.g. "connect_error").
-inline const char* to_string(transport_failure failure) {
-  switch (failure) {
-  case transport_failure::none:
-    return "none";
-  case transport_failure::connect_error:
-    return "connect_error";
-  case transport_failure::tls_error:
-    return "tls_error";
-  case transport_failure::timeout:
-    return "timeout";
-  case transport_failure::connection_reset:
-    return "connection_reset";
-  case transport_failure::protocol_error:
-    return "protocol_error";
-  case transport_failure::cancelled:
-    return "cancelled";
-  }
-  return "none";
-}
-
-struct upstream_result {
-  transport_failure failure = transport_failure::none;
-  /// Human-readable cause when failure != none (e.g. "certificate verify failed").
-  std::string detail;
-  /// Valid when failure == none.
-  int status = 0;
-  header_list headers;
-  std::string body;
-  /// Time from send to the complete response (or failure).
-  std::chrono::microseconds elapsed{0};
-
-  bool ok() const {
-    return failure == transport_failure::none;
-  }
 };
 
 } // namespace gw::upstream

@@ -4,13 +4,13 @@
 // that carries the bytes from the chosen upstream to the client.
 #include "actors/chat_job.hpp"
 #include "actors/protocol.hpp"
-#include "actors/stream_relay.hpp"
 #include "http/openai/chat_payload.hpp"
 #include "http/openai/stream_route_events.hpp"
 #include "http/openai/web_search.hpp"
 #include "http/server/chat_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "http/server/live_publish.hpp"
+#include "http/server/stream_relay.hpp"
 #include "metrics/gateway_metrics.hpp"
 
 #include <caf/send.hpp>
@@ -96,9 +96,8 @@ void observe_routes(const gateway_context& ctx, actors::chat_job& job) {
 actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::string& request_id,
                                      openai::chat_request chat, const exchange_ptr& ex,
                                      const slot_ptr& slot, chat_mode mode) {
-  actors::stream_relay::settings s;
-  s.format =
-    mode.stream_route ? actors::stream_format::stream_route : actors::stream_format::openai;
+  stream_relay::settings s;
+  s.format = mode.stream_route ? stream_format::stream_route : stream_format::openai;
   s.require_substantive = mode.web_search;
   s.client_wants_usage = chat.include_usage;
   s.first_token_timeout = std::chrono::milliseconds(
@@ -115,7 +114,7 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
   };
-  auto relay = std::make_shared<actors::stream_relay>(ex, request_id, std::move(s));
+  auto relay = std::make_shared<stream_relay>(ex, request_id, std::move(s));
   auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
   auto live = ctx.live;
   auto job = std::make_shared<actors::chat_job>(
@@ -191,7 +190,8 @@ void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::c
     if (auto j = weak.lock()) {
       j->cancel();
       if (j->relay) {
-        j->relay->client_gone();
+        // The frontend made this relay (make_stream_job): its concrete type is known here.
+        std::static_pointer_cast<stream_relay>(j->relay)->client_gone();
       }
     }
   });

@@ -46,8 +46,8 @@ int64_t events_in(state_store& store) {
   return *count;
 }
 
-actors::quota_record quota(std::string key, int64_t requests) {
-  actors::quota_record q;
+persistence::quota_record quota(std::string key, int64_t requests) {
+  persistence::quota_record q;
   q.key = std::move(key);
   q.day = "2024-05-01";
   q.requests_today = requests;
@@ -60,8 +60,8 @@ actors::quota_record quota(std::string key, int64_t requests) {
   return q;
 }
 
-actors::health_record health(std::string route_id, std::string status) {
-  actors::health_record h;
+persistence::health_record health(std::string route_id, std::string status) {
+  persistence::health_record h;
   h.route_id = std::move(route_id);
   h.provider_name = "groq";
   h.model_id = "llama-3.1-8b";
@@ -74,9 +74,9 @@ actors::health_record health(std::string route_id, std::string status) {
   return h;
 }
 
-actors::usage_event event(std::string route_id, std::string outcome, int status, int64_t at_ms,
-                          int64_t prompt = 0, int64_t completion = 0) {
-  actors::usage_event e;
+persistence::usage_event event(std::string route_id, std::string outcome, int status, int64_t at_ms,
+                               int64_t prompt = 0, int64_t completion = 0) {
+  persistence::usage_event e;
   e.route_id = std::move(route_id);
   e.provider_name = "groq";
   e.model_id = "llama";
@@ -318,7 +318,7 @@ CAF_TEST(ten thousand events in batches of five hundred are written quickly) {
   auto store = open_store(dir.file("state.db"));
   auto started = std::chrono::steady_clock::now();
   for (int batch = 0; batch < 20; ++batch) {
-    std::vector<actors::usage_event> events;
+    std::vector<persistence::usage_event> events;
     for (int i = 0; i < 500; ++i) {
       auto at = int64_t{batch} * 500 + i;
       events.push_back(event("route-" + std::to_string(i % 10), i % 5 == 0 ? "timeout" : "success",

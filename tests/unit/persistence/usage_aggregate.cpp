@@ -9,9 +9,9 @@ using namespace gw::persistence;
 
 namespace {
 
-actors::usage_event event(std::string outcome, int status, int64_t at_ms, int64_t prompt = 0,
-                          int64_t completion = 0) {
-  actors::usage_event e;
+persistence::usage_event event(std::string outcome, int status, int64_t at_ms, int64_t prompt = 0,
+                               int64_t completion = 0) {
+  persistence::usage_event e;
   e.route_id = "groq/llama";
   e.provider_name = "groq";
   e.model_id = "llama";
@@ -42,7 +42,7 @@ CAF_TEST(only success is a success and every other outcome is a failure) {
 }
 
 CAF_TEST(events add up and the newest event sets the last status) {
-  actors::route_usage row;
+  persistence::route_usage row;
   apply_event(row, event("success", 200, 1000, 10, 5));
   apply_event(row, event("model_not_found", 404, 2000));
   apply_event(row, event("success", 200, 2000, 3, 4));
@@ -59,7 +59,7 @@ CAF_TEST(events add up and the newest event sets the last status) {
 }
 
 CAF_TEST(an older event recorded late does not replace the last status) {
-  actors::route_usage row;
+  persistence::route_usage row;
   apply_event(row, event("success", 200, 5000));
   apply_event(row, event("rate_limited", 429, 4000));
   CAF_CHECK_EQUAL(row.last_status_code, 200);

@@ -10,8 +10,8 @@ using gw::catalog::attempt_outcome;
 using gw::catalog::classify;
 using gw::catalog::looks_like_missing_model;
 using gw::catalog::outcome_kind;
-using gw::upstream::transport_failure;
-using gw::upstream::upstream_result;
+using gw::catalog::transport_failure;
+using gw::catalog::upstream_result;
 
 namespace {
 

@@ -6,11 +6,11 @@
 #include <string>
 
 using gw::catalog::cooldown_from_hints;
+using gw::catalog::header_list;
 using gw::catalog::parse_duration;
 using gw::catalog::parse_http_date;
 using gw::catalog::remaining_exhausted;
 using gw::catalog::sys_time;
-using gw::upstream::header_list;
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;

@@ -1,4 +1,5 @@
-// The byte path of one streaming request. The router decides which route to try; the relay
+// The byte path of one streaming request (actors::stream_sink). The router decides which route
+// to try; the relay
 // pulls that route's upstream SSE body, applies the commit rule, and writes to the client.
 // Tokens never pass through a mailbox: the relay reports to the router only when an attempt
 // ends (failed before commit, or the stream finished / broke after commit).
@@ -11,7 +12,7 @@
 //        after commit:  a cut/stall/error -> SSE error event "stream_interrupted", no [DONE]
 #pragma once
 
-#include "actors/chat_job.hpp"
+#include "actors/stream_sink.hpp"
 #include "catalog/failure_classifier.hpp"
 #include "http/server/http_types.hpp"
 
@@ -27,32 +28,15 @@ namespace gw::upstream {
 class upstream_stream;
 } // namespace gw::upstream
 
-namespace gw::actors {
+namespace gw::server {
 
-/// How one streamed attempt ended (relay -> router).
-struct stream_outcome {
-  /// The route committed: bytes reached the client, no other route may be tried.
-  bool committed = false;
-  /// success, or the failure that ended the attempt (before or after commit).
-  catalog::outcome_kind kind = catalog::outcome_kind::success;
-  /// Attempt reason ("empty_stream", "provider_stream_error", "stream_interrupted", ...).
-  std::string reason;
-  int status = 0;
-  bool reached_provider = true;
-  /// The client went away: nothing more to answer.
-  bool client_gone = false;
-  /// The upstream answered a caller error before any byte: its body (for the error reply).
-  std::string error_body;
-  catalog::usage_counts usage;
-  int64_t cooldown_until_ms = 0;
-  bool remaining_exhausted = false;
-  std::chrono::microseconds elapsed{0};
-};
+using actors::stream_outcome;
 
 /// What the client sees: OpenAI SSE chunks, or the chat page's stream-route events (§9).
 enum class stream_format : uint8_t { openai, stream_route };
 
-class stream_relay : public std::enable_shared_from_this<stream_relay> {
+class stream_relay final : public actors::stream_sink,
+                           public std::enable_shared_from_this<stream_relay> {
 public:
   struct settings {
     stream_format format = stream_format::openai;
@@ -68,7 +52,7 @@ public:
     std::function<void(size_t index, stream_outcome)> on_attempt_end;
   };
 
-  stream_relay(server::exchange_ptr client, std::string request_id, settings s);
+  stream_relay(exchange_ptr client, std::string request_id, settings s);
   ~stream_relay();
   stream_relay(const stream_relay&) = delete;
   stream_relay& operator=(const stream_relay&) = delete;
@@ -76,20 +60,17 @@ public:
   /// Sets settings::on_attempt_end after construction (it needs the job the relay belongs to).
   void set_attempt_end_handler(std::function<void(size_t index, stream_outcome)> handler);
 
-  /// Starts attempt `index` on `route`; the provider will call on_head() for it.
-  void begin_attempt(size_t index, candidate route, int upstream_calls);
-
-  /// The provider's transport answered the head of the current attempt (any io thread).
+  // -- actors::stream_sink ----------------------------------------------------------------
+  void begin_attempt(size_t index, catalog::route_ref route, int upstream_calls) override;
   void on_head(const upstream::upstream_result& head,
-               std::shared_ptr<upstream::upstream_stream> body);
-
-  /// A route event of the waterfall (skip, trying, fail, flagged): written to stream-route
-  /// clients as it happens; ignored for OpenAI clients.
-  void route_event(std::string_view type, const candidate& route, std::string_view reason);
+               std::shared_ptr<upstream::upstream_stream> body) override;
+  /// Written to stream-route clients as it happens; ignored for OpenAI clients.
+  void route_event(std::string_view type, const catalog::route_ref& route,
+                   std::string_view reason) override;
 
   /// The waterfall ended without a committed route: the JSON reply for OpenAI clients (503,
   /// 504, a caller error), an `error` event for stream-route clients.
-  void answer_without_stream(server::server_response reply, std::string_view stream_route_message);
+  void answer_without_stream(server_response reply, std::string_view stream_route_message);
 
   /// Stream-route clients get the 200 at once (routing progress is part of the stream).
   void start_stream_route();
@@ -111,7 +92,7 @@ private:
   void write(std::string bytes, std::function<void()> then);
   std::string usage_json() const;
 
-  server::exchange_ptr client_;
+  exchange_ptr client_;
   std::string request_id_;
   settings settings_;
   /// Recursive: a transport may complete a read synchronously inside read_next().
@@ -119,7 +100,7 @@ private:
 
   // -- the current attempt ------------------------------------------------------------------
   size_t index_ = 0;
-  candidate route_;
+  catalog::route_ref route_;
   int upstream_calls_ = 0;
   std::chrono::steady_clock::time_point attempt_started_;
   std::shared_ptr<upstream::upstream_stream> body_;
@@ -138,4 +119,4 @@ private:
 
 using stream_relay_ptr = std::shared_ptr<stream_relay>;
 
-} // namespace gw::actors
+} // namespace gw::server

@@ -1,4 +1,4 @@
-#include "actors/stream_relay.hpp"
+#include "http/server/stream_relay.hpp"
 
 #include "catalog/rate_limit_hints.hpp"
 #include "http/openai/sse_parser.hpp"
@@ -6,7 +6,7 @@
 #include "http/openai/stream_route_events.hpp"
 #include "http/upstream/upstream_client.hpp"
 
-namespace gw::actors {
+namespace gw::server {
 
 /// Per-attempt parsing state (reset for every route tried).
 struct relay_parse_state {
@@ -31,7 +31,7 @@ using catalog::outcome_kind;
 
 } // namespace
 
-stream_relay::stream_relay(server::exchange_ptr client, std::string request_id, settings s)
+stream_relay::stream_relay(exchange_ptr client, std::string request_id, settings s)
     : client_(std::move(client)), request_id_(std::move(request_id)), settings_(std::move(s)) {}
 
 stream_relay::~stream_relay() = default;
@@ -46,7 +46,7 @@ bool stream_relay::committed() const {
   return committed_;
 }
 
-void stream_relay::begin_attempt(size_t index, candidate route, int upstream_calls) {
+void stream_relay::begin_attempt(size_t index, catalog::route_ref route, int upstream_calls) {
   std::lock_guard<std::recursive_mutex> guard(mutex_);
   index_ = index;
   route_ = std::move(route);
@@ -358,7 +358,7 @@ std::string stream_relay::usage_json() const {
          + ",\"total_tokens\":" + std::to_string(u.total_tokens) + "}";
 }
 
-void stream_relay::route_event(std::string_view type, const candidate& route,
+void stream_relay::route_event(std::string_view type, const catalog::route_ref& route,
                                std::string_view reason) {
   std::lock_guard<std::recursive_mutex> guard(mutex_);
   if (settings_.format != stream_format::stream_route || finished_ || client_gone_) {
@@ -377,7 +377,7 @@ void stream_relay::start_stream_route() {
   stream_started_ = true;
 }
 
-void stream_relay::answer_without_stream(server::server_response reply,
+void stream_relay::answer_without_stream(server_response reply,
                                          std::string_view stream_route_message) {
   std::lock_guard<std::recursive_mutex> guard(mutex_);
   if (finished_) {
@@ -413,4 +413,4 @@ void stream_relay::client_gone() {
   }
 }
 
-} // namespace gw::actors
+} // namespace gw::server
