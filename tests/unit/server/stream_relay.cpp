@@ -1,0 +1,196 @@
+#define CAF_SUITE server.stream_relay
+
+#include "http/server/stream_relay.hpp"
+
+#include "tests/unit/actors/scripted_transport.hpp"
+
+#include <caf/test/dsl.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace gw;
+using gw::test::scripted_stream;
+
+namespace {
+
+/// Records what the relay does to the client; every chunk is accepted at once.
+class recording_exchange final : public server::exchange {
+public:
+  std::optional<server::server_response> response;
+  int stream_status = 0;
+  server::header_list stream_headers;
+  std::string written;
+  bool ended = false;
+  bool aborted = false;
+
+  void respond(server::server_response r) override {
+    response = std::move(r);
+  }
+  void start_stream(int status, std::string, server::header_list headers) override {
+    stream_status = status;
+    stream_headers = std::move(headers);
+  }
+  void write_chunk(std::string data, std::function<void(bool)> on_written) override {
+    written += data;
+    if (on_written) {
+      on_written(true);
+    }
+  }
+  void end_stream(bool abort) override {
+    ended = true;
+    aborted = abort;
+  }
+  void on_client_gone(std::function<void()>) override {
+    // nop
+  }
+};
+
+std::string chunk(const std::string& text) {
+  return "data: {\"choices\":[{\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
+}
+
+struct fixture {
+  std::shared_ptr<recording_exchange> client = std::make_shared<recording_exchange>();
+  std::vector<actors::stream_outcome> ends;
+  catalog::route_ref route{"groq/llama", "groq", "llama"};
+
+  std::shared_ptr<server::stream_relay>
+  make_relay(server::stream_format format = server::stream_format::openai) {
+    server::stream_relay::settings s;
+    s.format = format;
+    auto relay = std::make_shared<server::stream_relay>(client, "req-9", std::move(s));
+    relay->set_attempt_end_handler(
+      [this](size_t, actors::stream_outcome outcome) { ends.push_back(std::move(outcome)); });
+    return relay;
+  }
+
+  static upstream::upstream_result head(int status) {
+    upstream::upstream_result h;
+    h.status = status;
+    return h;
+  }
+
+  static std::shared_ptr<scripted_stream> body(std::vector<std::string> pieces) {
+    auto b = std::make_shared<scripted_stream>();
+    b->pieces = std::move(pieces);
+    return b;
+  }
+
+  std::string header(std::string_view name) const {
+    const auto* value = upstream::find_header(client->stream_headers, name);
+    return value ? *value : std::string{};
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(stream_relay_tests, fixture)
+
+CAF_TEST(the first content chunk commits and the stream is relayed to its end) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200), body({chunk("Hel"), chunk("lo"), "data: [DONE]\n\n"}));
+  CAF_CHECK_EQUAL(client->stream_status, 200);
+  CAF_CHECK_EQUAL(header("X-Gateway-Route"), "groq/llama");
+  CAF_CHECK_EQUAL(header("X-Gateway-Request-Id"), "req-9");
+  CAF_CHECK(client->written.find("Hel") != std::string::npos);
+  CAF_CHECK(client->written.find("lo") != std::string::npos);
+  CAF_CHECK(client->written.find("data: [DONE]") != std::string::npos);
+  CAF_CHECK(client->ended);
+  CAF_CHECK(!client->aborted);
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].committed);
+  CAF_CHECK(ends[0].kind == catalog::outcome_kind::success);
+  CAF_CHECK(relay->committed());
+}
+
+CAF_TEST(an empty stream fails before commit and the client has seen nothing) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200), body({"data: [DONE]\n\n"}));
+  CAF_CHECK_EQUAL(client->stream_status, 0);
+  CAF_CHECK(client->written.empty());
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(!ends[0].committed);
+  CAF_CHECK_EQUAL(ends[0].reason, "empty_stream");
+}
+
+CAF_TEST(a failed attempt leaves room for the next route) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(429), nullptr);
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].kind == catalog::outcome_kind::rate_limited);
+  CAF_CHECK(!ends[0].committed);
+  catalog::route_ref next{"cerebras/llama", "cerebras", "llama"};
+  relay->begin_attempt(1, next, 2);
+  relay->on_head(head(200), body({chunk("ok"), "data: [DONE]\n\n"}));
+  CAF_CHECK_EQUAL(header("X-Gateway-Route"), "cerebras/llama");
+  CAF_CHECK_EQUAL(header("X-Gateway-Attempts"), "2");
+  CAF_REQUIRE_EQUAL(ends.size(), 2u);
+  CAF_CHECK(ends[1].committed);
+}
+
+CAF_TEST(a cut after commit ends the stream with stream_interrupted and no DONE) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  auto b = body({chunk("partial")});
+  b->ending = upstream::transport_failure::connection_reset;
+  relay->on_head(head(200), b);
+  CAF_CHECK(client->written.find("partial") != std::string::npos);
+  CAF_CHECK(client->written.find("stream_interrupted") != std::string::npos);
+  CAF_CHECK(client->written.find("[DONE]") == std::string::npos);
+  CAF_CHECK(client->ended);
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].committed);
+  CAF_CHECK_EQUAL(ends[0].reason, "stream_interrupted");
+}
+
+CAF_TEST(an error event before commit fails over without a byte to the client) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200), body({"data: {\"error\":{\"message\":\"overloaded\"}}\n\n"}));
+  CAF_CHECK(client->written.empty());
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK_EQUAL(ends[0].reason, "provider_stream_error");
+}
+
+CAF_TEST(a waterfall without a stream answers the JSON reply) {
+  auto relay = make_relay();
+  server::server_response res;
+  res.status = 503;
+  res.body = R"({"error":{"code":"waterfall_exhausted"}})";
+  relay->answer_without_stream(std::move(res), "All providers exhausted.");
+  CAF_REQUIRE(client->response.has_value());
+  CAF_CHECK_EQUAL(client->response->status, 503);
+}
+
+CAF_TEST(stream route clients see routing events and text deltas) {
+  auto relay = make_relay(server::stream_format::stream_route);
+  relay->start_stream_route();
+  CAF_CHECK_EQUAL(client->stream_status, 200);
+  relay->route_event("route_skip", route, "missing_api_key");
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200), body({chunk("Hi"), "data: [DONE]\n\n"}));
+  CAF_CHECK(client->written.find("route_skip") != std::string::npos);
+  CAF_CHECK(client->written.find("route_selected") != std::string::npos);
+  CAF_CHECK(client->written.find("Hi") != std::string::npos);
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].committed);
+}
+
+CAF_TEST(a client gone mid - stream cancels the upstream body) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->client_gone();
+  auto b = body({chunk("never")});
+  relay->on_head(head(200), b);
+  CAF_CHECK(b->cancelled);
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].client_gone);
+  CAF_CHECK(client->written.empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
