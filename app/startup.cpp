@@ -68,6 +68,12 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
 void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors) {
   {
     caf::scoped_actor self{sys};
+    // The router first: its usage batches reach the buckets and the store before they flush.
+    if (actors.router) {
+      self->request(actors.router, std::chrono::seconds(5), atom::flush_v)
+        .receive([](bool) {},
+                 [](caf::error&) { std::cerr << "freerouter: the router did not flush\n"; });
+    }
     for (const auto& bucket : actors.buckets) {
       self->request(bucket, std::chrono::seconds(5), atom::flush_v)
         .receive([](bool) {},
