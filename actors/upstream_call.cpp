@@ -47,9 +47,10 @@ attempt_report report_of(const call_context& ctx, const catalog::attempt_outcome
     report.prompt_tokens = usage.prompt_tokens;
     report.completion_tokens = usage.completion_tokens;
     report.total_tokens = usage.total_tokens;
-    // Hints are rare on a success: look for them only when a rate-limit header is there.
+    // A served answer carries hints in its headers only (body hints come with 429s): no
+    // second parse of the body.
     auto now = std::chrono::system_clock::time_point{milliseconds{ctx.provider->now()}};
-    if (auto until = catalog::cooldown_from_hints(result.headers, result.body, now)) {
+    if (auto until = catalog::cooldown_from_hints(result.headers, {}, now)) {
       report.cooldown_until_ms = duration_cast<milliseconds>(until->time_since_epoch()).count();
     }
     report.remaining_exhausted = catalog::remaining_exhausted(result.headers);

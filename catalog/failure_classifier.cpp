@@ -65,7 +65,15 @@ std::string lowered_head(std::string_view body) {
 // 2xx bodies: a JSON object that is not an error envelope (OpenRouter reports some upstream
 // failures as 200 {"error": {...}} without choices).
 bool is_answer_object(std::string_view body, usage_counts& usage) {
-  rapidjson::Document doc;
+  // Every answer is parsed once, on the hot path: a typical one fits in these arenas, so the
+  // parse allocates nothing (RapidJSON falls back to the heap for larger bodies).
+  using arena = rapidjson::MemoryPoolAllocator<>;
+  char value_bytes[16 * 1024];
+  char stack_bytes[4 * 1024];
+  arena values(value_bytes, sizeof value_bytes);
+  arena stack(stack_bytes, sizeof stack_bytes);
+  rapidjson::GenericDocument<rapidjson::UTF8<>, arena, arena> doc(&values, sizeof stack_bytes,
+                                                                  &stack);
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return false;

@@ -70,6 +70,8 @@ private:
   std::optional<gw::error> write_all(const std::vector<quota_record>& quotas,
                                      const std::vector<health_record>& health,
                                      const std::vector<usage_event>& events);
+  /// The aggregate tables' share of a batch: one delta row per route and per provider.
+  std::optional<gw::error> write_usage_deltas(const std::vector<usage_event>& events);
 
   // Declared before the statements so that they are finalized first.
   database db_;
