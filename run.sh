@@ -31,6 +31,8 @@ packages=(g++ make cmake ninja-build ccache pkg-config
 if [[ $mode == test ]]; then
   # promtool and a real Prometheus for the metrics tests; wrk/nginx only for bench/.
   packages+=(prometheus tzdata)
+  # The browser tests of the web pages drive Debian's chromium through playwright-core.
+  packages+=(chromium)
 fi
 
 install_packages() {
@@ -52,6 +54,14 @@ install_packages() {
   fi
 }
 
+install_web_modules() {
+  # markdown-it and uPlot, pinned in web/package-lock.json and embedded into the binary by
+  # the build (no network at page run time).
+  if [[ ! -d web/node_modules ]]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 install_node_modules() {
   # playwright-core (browser tests, Debian's chromium) and the official openai client.
   if [[ ! -d tests/integration/node_modules ]]; then
@@ -70,6 +80,7 @@ build() {
 }
 
 install_packages
+install_web_modules
 [[ $mode == install ]] && { install_node_modules; exit 0; }
 build
 

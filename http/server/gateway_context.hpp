@@ -20,6 +20,8 @@ struct gateway_context {
   /// For short-lived bridge actors that ask an actor and answer an exchange.
   caf::actor_system* system = nullptr;
   actors::router_actor router;
+  /// The SQLite writer; read-only queries for pages (usage series). Null in some tests.
+  actors::persistence_actor persistence;
   /// MAX_CONCURRENT_REQUESTS admission for inference endpoints.
   std::shared_ptr<request_limiter> limiter;
   /// Prometheus families; null = no metrics (tests).
