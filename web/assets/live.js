@@ -17,7 +17,6 @@ const ATTEMPT_WEIGHT = { skipped: 1, route_skip: 1, failed: 2, route_fail: 2, ro
 /// request_id -> folded request; Map order = arrival order.
 const requests = new Map();
 const seen = new Set();
-let lastEventId = 0;
 let paused = false;
 let queued = [];
 const expanded = new Set();
@@ -27,7 +26,6 @@ const expanded = new Set();
 function fold(ev) {
   if (seen.has(ev.event_id)) return;
   seen.add(ev.event_id);
-  lastEventId = Math.max(lastEventId, ev.event_id);
   let r = requests.get(ev.request_id);
   if (!r) {
     r = { id: ev.request_id, first: ev.timestamp, attempts: new Map(), content: '', final: false };

@@ -198,9 +198,11 @@ async function move(route, step) {
 let dragged = null;
 
 function wireDrag(li, route) {
+  // A press in a form field or button must select text or click, not start moving the card.
+  li.addEventListener('pointerdown', (e) => {
+    li.draggable = !e.target.closest('input, textarea, select, button, a, .route-body');
+  });
   li.addEventListener('dragstart', (e) => {
-    // Dragging from a form field would move the card instead of selecting text.
-    if (e.target.closest('input, textarea, select, button')) { e.preventDefault(); return; }
     dragged = route.route_id;
     e.dataTransfer.effectAllowed = 'move';
     e.dataTransfer.setData('text/plain', route.route_id);

@@ -39,7 +39,8 @@ int64_t query_int(std::string_view query, std::string_view key, int64_t fallback
 
 void handle_usage_series(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
                          const path_params&) {
-  if (!ctx.persistence) {
+  auto store = caf::actor_cast<actors::persistence_actor>(ctx.persistence.lock());
+  if (!store) {
     ex->respond(error_response(503, "Usage history is not available", "server_error",
                                "persistence_unavailable"));
     return;
@@ -57,7 +58,7 @@ void handle_usage_series(const gateway_context& ctx, server_request& req, const 
                                              "server_error", "persistence_unavailable"));
             });
   };
-  ctx.system->spawn(bridge, ctx.persistence, ex, window.from_ms, window.to_ms, window.bucket_ms);
+  ctx.system->spawn(bridge, store, ex, window.from_ms, window.to_ms, window.bucket_ms);
 }
 
 } // namespace gw::server
