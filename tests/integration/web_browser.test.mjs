@@ -120,6 +120,7 @@ test('chat: an answer streams in as Markdown with its routing rows; a disable fr
   assert.equal(await second.locator('[data-route="flaky"][data-state="failed"]').count(), 0, 'flaky not tried');
   assert.equal((await fake.requests('/p1/')).length, before, 'no upstream call to the disabled route');
   assert.equal(await page.locator('.msg.assistant .meta').count(), 2);
+  await page.screenshot({ path: join(OUT, 'chat-answered-1280x800.png') });
 
   // Enable again from the same row (no confirmation needed to undo).
   await group.locator('[data-route="flaky"] button').click();
@@ -250,6 +251,55 @@ test('live: a new request shows up within a second', async () => {
   await page.locator(`tr[data-request="${held}"]`).waitFor({ timeout: 1000 });
   assert.deepEqual(problems, []);
   await ctx.close();
+});
+
+test('chat: Stop cancels a streaming answer', async () => {
+  // A slow stream at the top of the catalog for this test only.
+  const routes = (await catalog()).map(({ health, ...r }) => r);
+  const slow = route('slow', 'p2', 'stream;chunks=60;interval_ms=100', 0);
+  const put = (list) => fetch(`${gw.base}/v1/gateway/models`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(list) });
+  assert.equal((await put([slow, ...routes])).status, 200);
+  try {
+    const { page, ctx, problems } = await open('/chat');
+    await page.fill('#prompt', 'Tell me a long story');
+    await page.press('#prompt', 'Enter');
+    await page.locator('[data-request="1"] [data-route="slow"][data-state="selected"]').waitFor({ timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('.msg.assistant .body')?.textContent.length > 0, null, { timeout: 5000 });
+    await page.click('#stop');
+    await page.locator('.msg.assistant .meta', { hasText: 'stopped' }).waitFor({ timeout: 3000 });
+    assert.equal(await page.locator('#send').isVisible(), true);
+    assert.match(await page.locator('[data-request="1"] h3').textContent(), /stopped/);
+    // The page's fetch was aborted (no error shown): the answer so far stays, marked stopped.
+    assert.equal(await page.locator('.msg.system').count(), 0);
+    assert.deepEqual(problems, []);
+    await ctx.close();
+  } finally {
+    assert.equal((await put(routes)).status, 200);
+  }
+});
+
+test('theme: follows the system, switchable, remembered', async () => {
+  const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'dark' });
+  const { page, problems } = await open('/status', { context });
+  await page.locator('.theme-toggle').waitFor();
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(await bg(), 'rgb(14, 17, 22)', 'dark from the system setting');
+  await page.click('.theme-toggle'); // system -> dark (explicit)
+  await page.click('.theme-toggle'); // dark -> light
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  assert.equal(await bg(), 'rgb(246, 248, 250)');
+  await page.click('.theme-toggle'); // light -> system
+  await page.click('.theme-toggle'); // system -> dark
+  await page.reload();
+  await page.locator('#quotas .card').first().waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark', 'remembered');
+  await page.waitForTimeout(500);
+  for (const path of ['/status', '/chat', '/models', '/live']) {
+    if (path !== '/status') { await page.goto(`${gw.base}${path}`); await page.waitForTimeout(800); }
+    await page.screenshot({ path: join(OUT, `${path.slice(1)}-dark-1280x800.png`), fullPage: true });
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
 });
 
 test('with GATEWAY_API_KEYS and GATEWAY_ADMIN_KEY the pages ask once and never put a key in a URL', { timeout: 60000 }, async () => {

@@ -46,7 +46,8 @@ function setBusy(busy) {
 
 // -- routing activity ------------------------------------------------------------------------
 
-const ICONS = { trying: '⋯', selected: '✓', skipped: '⏭', failed: '✗', flagged: '⚑' };
+// Characters every system font has (emoji glyphs are missing on many Linux desktops).
+const ICONS = { trying: '…', selected: '✓', skipped: '»', failed: '✗', flagged: '!' };
 const LABELS = { trying: 'trying', selected: 'selected', skipped: 'skipped', failed: 'failed', flagged: 'flagged' };
 
 /// One group card per request; rows keyed by route id (a route appears once per request,

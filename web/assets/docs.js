@@ -75,7 +75,7 @@ function operation(path, method, op) {
     Object.entries(op.responses ?? {}).map(([code, res]) => h('div', { class: 'stack' },
       h('div', {}, h('span', { class: `pill ${code < 300 ? 'ok' : code < 500 ? 'warn' : 'bad'}` }, code), ' ', resolve(res).description ?? ''),
       res.headers ? h('div', { class: 'small muted' }, 'Headers: ', Object.keys(res.headers).join(', ')) : null,
-      schemaBlock('Body', res.content))));
+      res.content ? h('details', {}, h('summary', {}, 'Body'), schemaBlock('Body', res.content)) : null)));
 }
 
 async function main() {

@@ -150,7 +150,7 @@ function render() {
       h('td', { class: `num ${statusClass(r.status)}` }, r.status ?? '—'),
       h('td', { class: 'mono' }, r.provider ? `${r.provider} / ${r.route}` : '—'),
       h('td', { class: 'num' }, tokens(r.usage)),
-      h('td', { class: 'num' }, r.latency !== undefined ? `${fmtNumber(r.latency)} ms` : '—'),
+      h('td', { class: 'num' }, r.latency !== undefined ? `${fmtNumber(Math.round(r.latency))} ms` : '—'),
       h('td', { class: 'small' }, r.reason ?? ''),
       h('td', {}, h('button', {
         type: 'button', class: 'btn small ghost', 'aria-expanded': String(open),

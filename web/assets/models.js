@@ -121,7 +121,7 @@ function card(route) {
     h('span', { class: 'rank' }, `#${route.rank}`),
     h('div', { class: 'route-title' },
       h('div', { class: 'name' }, route.display_name || route.model_id),
-      h('div', { class: 'sub' }, `${route.provider_name} · ${route.model_id}`,
+      h('div', { class: 'sub' }, h('span', { class: 'mono' }, route.route_id), ` · ${route.provider_name} / ${route.model_id}`,
         route.context_window ? ` · ${fmtCompact(route.context_window)} ctx` : ''),
       h('div', { class: 'route-tags' }, (route.tags ?? []).map((t) => h('span', { class: 'pill accent' }, t)), healthPill(route))),
     h('div', { class: 'route-actions' },

@@ -147,7 +147,7 @@ function renderTable() {
     const u = r.usage ?? {};
     const open = openDetails.has(r.route_id);
     rows.push(h('tr', { dataset: { route: r.route_id } },
-      h('td', {}, h('div', {}, r.display_name || r.model_id), h('div', { class: 'mono muted' }, r.model_id)),
+      h('td', {}, h('div', {}, r.display_name || r.model_id), h('div', { class: 'mono muted' }, r.route_id)),
       h('td', {}, r.provider_name),
       h('td', {}, healthPill(r.health?.status ?? 'active')),
       h('td', { class: 'num', dataset: { col: 'attempts' } }, fmtNumber(u.total_events ?? 0)),
@@ -182,7 +182,10 @@ async function load() {
     fill(select, h('option', { value: '' }, 'All providers'), providers.map((p) => h('option', { value: p.name }, p.name)));
     select.value = current;
     renderSummary();
-    fill($('#quotas'), providers.map(providerCard));
+    // Configured providers get a card; the others (no key) one line, so they do not crowd it.
+    const unconfigured = providers.filter((p) => !p.configured).map((p) => p.name);
+    fill($('#quotas'), providers.filter((p) => p.configured).map(providerCard));
+    fill($('#unconfigured'), unconfigured.length ? `Not configured (no API key): ${unconfigured.join(', ')}` : '');
     renderTable();
     rememberSeries(series);
     drawPlots(series);
