@@ -2,6 +2,14 @@
 // endpoint table by a test) as a readable page: endpoints grouped by tag, parameters, body
 // and response schemas as field lists, examples.
 import { $, fill, h } from './common.js';
+import { renderMarkdown } from './markdown.js';
+
+/// Descriptions in the document are CommonMark (OpenAPI allows it).
+function prose(tag, text) {
+  const el = h(tag, {});
+  renderMarkdown(el, text);
+  return el;
+}
 
 let spec;
 
@@ -64,7 +72,7 @@ function operation(path, method, op) {
       h('code', {}, path),
       h('span', { class: 'muted' }, op.summary ?? ''),
       (op.security && op.security.length === 0) ? h('span', { class: 'pill' }, 'open') : null),
-    op.description ? h('p', {}, op.description) : null,
+    op.description ? prose('div', op.description) : null,
     params.length ? h('div', { class: 'table-wrap' }, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, 'Parameter'), h('th', {}, 'In'), h('th', {}, 'Type'), h('th', {}, 'Description'))),
       h('tbody', {}, params.map((p) => h('tr', {},
@@ -82,7 +90,7 @@ async function main() {
   const res = await fetch('/openapi.json');
   spec = await res.json();
   fill($('#api-title'), spec.info.title);
-  fill($('#api-intro'), spec.info.description);
+  $('#api-intro').replaceWith(prose('div', spec.info.description));
   const byTag = new Map((spec.tags ?? []).map((t) => [t.name, []]));
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {

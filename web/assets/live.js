@@ -12,7 +12,7 @@ const PHASES = {
 };
 const FINAL = new Set(['request_completed', 'request_failed', 'request_rejected', 'request_closed']);
 // Strongest outcome of a route within one request (reference §14 /live).
-const ATTEMPT_WEIGHT = { skipped: 1, route_skip: 1, failed: 2, route_fail: 2, route_trying: 0, flagged: 3, route_flagged: 3, success: 4, selected: 4 };
+const ATTEMPT_WEIGHT = { trying: 0, skipped: 1, failed: 2, flagged: 3, success: 4, selected: 4 };
 
 /// request_id -> folded request; Map order = arrival order.
 const requests = new Map();
@@ -75,8 +75,12 @@ function fold(ev) {
   }
 }
 
-function noteAttempt(r, routeId, provider, model, status, reason, code) {
+// route_event types of the stream paths -> the words of attempts_detail.
+const ATTEMPT_WORDS = { route_trying: 'trying', route_skip: 'skipped', route_fail: 'failed', route_flagged: 'flagged' };
+
+function noteAttempt(r, routeId, provider, model, rawStatus, reason, code) {
   if (!routeId) return;
+  const status = ATTEMPT_WORDS[rawStatus] ?? rawStatus;
   const old = r.attempts.get(routeId);
   if (old && (ATTEMPT_WEIGHT[old.status] ?? 0) > (ATTEMPT_WEIGHT[status] ?? 0)) return;
   r.attempts.set(routeId, { routeId, provider, model, status, reason: reason ?? old?.reason, code: code ?? old?.code });
