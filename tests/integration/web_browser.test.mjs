@@ -175,6 +175,43 @@ test('models: edit a field, filters, and the Updates dialog says diagnosis is no
   await ctx.close();
 });
 
+test('models: the Updates dialog lists, selects and applies suggestions (diagnosis API mocked in the browser)', async () => {
+  // Endpoint diagnosis is issue 10 and not in the gateway yet, so this checks the dialog
+  // against the reference's API shape (§11.11-§11.13) with the browser answering for the
+  // gateway; the end-to-end test comes with the endpoint.
+  const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+  const suggestion = (id, action, title) => ({ suggestion_id: id, action, provider_name: 'p2', model_id: `m-${id}`,
+    route_id: `p2-m-${id}`, title, details: `<b>details of ${id}</b>`, route: null });
+  let report = { checked_at: Math.floor(Date.now() / 1000), providers: [{ provider_name: 'p2', ok: true }],
+    suggestions: [suggestion('s1', 'add_route', 'New model m-s1'), suggestion('s2', 'remove_route', 'Gone: m-s2')] };
+  let applied = null;
+  await context.route('**/v1/gateway/endpoint-diagnosis', (r) => r.fulfill({ json: { enabled: true, auto_maintenance_enabled: false, last_auto_applied: [], last_report: report } }));
+  await context.route('**/v1/gateway/endpoint-diagnosis/apply', async (r) => {
+    applied = r.request().postDataJSON();
+    const done = report.suggestions.filter((x) => applied.suggestion_ids.includes(x.suggestion_id));
+    report = { ...report, suggestions: report.suggestions.filter((x) => !applied.suggestion_ids.includes(x.suggestion_id)) };
+    await r.fulfill({ json: { data: done } });
+  });
+  const { page, problems } = await open('/models', { context });
+  await page.locator('#updates', { hasText: 'Updates (2)' }).waitFor({ timeout: 5000 });
+  await page.click('#updates');
+  const dialog = page.locator('#updates-dialog');
+  await dialog.locator('[data-suggestion="s2"]').waitFor();
+  assert.match(await dialog.locator('[data-suggestion="s2"]').textContent(), /Remove route/);
+  assert.equal(await dialog.locator('b').count(), 0, 'details shown as text');
+  await dialog.locator('[data-suggestion="s2"] input').check();
+  await page.click('#updates-apply');
+  await page.locator('#updates', { hasText: 'Updates (1)' }).waitFor({ timeout: 5000 });
+  assert.deepEqual(applied, { suggestion_ids: ['s2'] });
+  assert.equal(await dialog.locator('[data-suggestion="s2"]').count(), 0);
+  await page.click('#updates-select-all');
+  assert.equal(await dialog.locator('[data-suggestion="s1"] input').isChecked(), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.isVisible(), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('hostile HTML in a display name or notes is shown as text and never runs', async () => {
   for (const path of ['/models', '/status']) {
     const { page, ctx, problems } = await open(path);
@@ -298,6 +335,25 @@ test('theme: follows the system, switchable, remembered', async () => {
     if (path !== '/status') { await page.goto(`${gw.base}${path}`); await page.waitForTimeout(800); }
     await page.screenshot({ path: join(OUT, `${path.slice(1)}-dark-1280x800.png`), fullPage: true });
   }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('live: the page reconnects by itself when the feed ends', async () => {
+  const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+  // While this route is installed, every feed connection ends at once (as when the gateway
+  // restarts); the snapshot still loads.
+  const cut = (r) => r.fulfill({ status: 200, contentType: 'text/event-stream', body: '' });
+  await context.route('**/v1/gateway/live/events', cut);
+  const { page, problems } = await open('/live', { context });
+  await page.locator('#feed-state', { hasText: 'Reconnecting' }).waitFor({ timeout: 5000 });
+  await context.unroute('**/v1/gateway/live/events', cut);
+  await page.locator('#feed-state', { hasText: 'Live' }).waitFor({ timeout: 15000 });
+  // Still live a moment later: this is the real feed, not a cut one that just opened.
+  await page.waitForTimeout(1500);
+  assert.equal(await page.locator('#feed-state').textContent(), 'Live');
+  const id = (await postJson(gw.base, '/v1/chat/completions', hello())).headers.get('x-gateway-request-id');
+  await page.locator(`tr[data-request="${id}"]`).waitFor({ timeout: 1000 });
   assert.deepEqual(problems, []);
   await context.close();
 });
