@@ -144,6 +144,17 @@ test('models: a drag-and-drop re-rank is saved at once', async () => {
   assert.equal(ranks['extra-a'], 7, JSON.stringify(ranks));
   // The list shows the new order.
   assert.equal(await page.locator('li.route-card').first().getAttribute('data-route'), 'extra-b');
+  // Keyboard: the focused "move down" button moves the route one place and saves.
+  const moved = page.waitForResponse((r) => r.url().endsWith('/v1/gateway/models') && r.request().method() === 'PUT');
+  await page.getByRole('button', { name: 'Move extra-b down' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal((await moved).status(), 200);
+  const after = Object.fromEntries((await catalog()).map((r) => [r.route_id, r.rank]));
+  assert.equal(after['skip-me'], 1, JSON.stringify(after));
+  assert.equal(after['extra-b'], 2, JSON.stringify(after));
+  // Back to the dragged order for the tests after this one.
+  await page.getByRole('button', { name: 'Move extra-b up' }).click();
+  await page.locator('li.route-card').first().and(page.locator('[data-route="extra-b"]')).waitFor({ timeout: 5000 });
   assert.deepEqual(problems, []);
   await ctx.close();
 });

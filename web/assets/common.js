@@ -1,5 +1,6 @@
 // Shared by every page: the navigation bar, the theme switch, API calls that carry the key,
-// DOM building that never interprets text as HTML, the SSE reader, and small formatters.
+// DOM building that never interprets text as HTML (no innerHTML with data anywhere; the only
+// HTML strings are markdown-it's output with raw HTML disabled, see markdown.js), the SSE reader, and small formatters.
 // Pages are ES modules without inline script (the CSP forbids it), so all wiring is here
 // and in one <page>.js per page.
 
@@ -37,11 +38,6 @@ export function fill(el, ...children) {
 }
 
 export const $ = (selector, root = document) => root.querySelector(selector);
-
-/// For the few places that need an HTML string (none of them with data): escapes & < > " '.
-export function esc(text) {
-  return String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 // -- theme -------------------------------------------------------------------------------
 
