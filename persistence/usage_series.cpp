@@ -12,8 +12,10 @@ series_window make_series_window(int64_t now_ms, int64_t hours, int64_t bucket_m
   bucket_minutes = std::clamp<int64_t>(bucket_minutes, 1, 24 * 60);
   const int64_t span_ms = hours * 3'600'000;
   int64_t bucket_ms = bucket_minutes * 60'000;
-  // Round up: span / bucket <= max_series_points.
-  bucket_ms = std::max(bucket_ms, (span_ms + max_series_points - 1) / max_series_points);
+  // Widened to whole minutes (the resolution of route_usage_minutes), rounding up so that
+  // span / bucket <= max_series_points.
+  const int64_t points_ms = (span_ms + max_series_points - 1) / max_series_points;
+  bucket_ms = std::max(bucket_ms, (points_ms + 59'999) / 60'000 * 60'000);
   series_window w;
   w.bucket_ms = bucket_ms;
   w.to_ms = now_ms;
@@ -24,13 +26,15 @@ series_window make_series_window(int64_t now_ms, int64_t hours, int64_t bucket_m
 
 gw::expected<std::vector<route_series>> query_usage_series(const database& db,
                                                            const series_window& window) {
-  // Uses the events(at_ms) index; the grouping is bounded by routes x buckets.
+  // The per-minute aggregate (a range of its primary key): at most routes x minutes rows are
+  // read, however many requests there were. Minutes are whole, so a bucket edge that is not
+  // on a minute counts the minute where it starts.
   auto query = statement::prepare(db, R"sql(
-SELECT route_id, provider_name, (at_ms - ?1) / ?2 AS bucket, COUNT(*),
-       SUM(outcome = 'success'), SUM(outcome <> 'success'),
-       SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens)
-FROM events
-WHERE at_ms >= ?1 AND at_ms <= ?3
+SELECT route_id, provider_name, (minute * 60000 - ?1) / ?2 AS bucket, SUM(requests),
+       SUM(successes), SUM(failures), SUM(prompt_tokens), SUM(completion_tokens),
+       SUM(total_tokens)
+FROM route_usage_minutes
+WHERE minute >= ?1 / 60000 AND minute <= ?3 / 60000
 GROUP BY route_id, provider_name, bucket
 ORDER BY route_id, provider_name, bucket
 )sql");

@@ -1,4 +1,5 @@
-// Per-route usage over time for the /status plots: the raw event log (kept for
+// Per-route usage over time for the /status plots: the per-minute aggregate table
+// route_usage_minutes (kept current with every event, pruned with the raw events after
 // EVENT_RETENTION_DAYS) grouped into fixed buckets by SQLite, with the window, the bucket
 // width and the number of routes bounded so that the answer stays small.
 #pragma once
@@ -44,7 +45,7 @@ struct route_series {
   std::vector<series_point> points;
 };
 
-/// Groups the events of `window` per route and bucket.
+/// Groups the per-minute usage of `window` per route and bucket.
 gw::expected<std::vector<route_series>> query_usage_series(const database& db,
                                                            const series_window& window);
 

@@ -49,9 +49,10 @@ void handle_usage_series(const gateway_context& ctx, server_request& req, const 
   auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   auto window = persistence::make_series_window(now_ms, query_int(req.query, "hours", 24),
                                                 query_int(req.query, "bucket_minutes", 10));
-  auto bridge = [](caf::event_based_actor* self, actors::persistence_actor store,
+  auto bridge = [](caf::event_based_actor* self, actors::persistence_actor persistence,
                    exchange_ptr client, int64_t from_ms, int64_t to_ms, int64_t bucket_ms) {
-    self->request(store, seconds(10), caf::get_atom_v, atom::usage_v, from_ms, to_ms, bucket_ms)
+    self
+      ->request(persistence, seconds(10), caf::get_atom_v, atom::usage_v, from_ms, to_ms, bucket_ms)
       .then([client](std::string& body) { client->respond(json_response(200, std::move(body))); },
             [client](caf::error& err) {
               client->respond(error_response(503, "Usage history query failed: " + to_string(err),

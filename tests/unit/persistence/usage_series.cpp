@@ -3,6 +3,7 @@
 #include "persistence/usage_series.hpp"
 
 #include "persistence/state_store.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -37,7 +38,8 @@ actors::usage_event event(std::string route_id, std::string outcome, int64_t at_
 
 CAF_TEST(the window is clamped and never holds more than max_series_points buckets) {
   auto w = make_series_window(now, 24, 1);
-  CAF_CHECK_EQUAL(w.bucket_ms, 24 * hour / max_series_points);
+  // 24 h / 200 = 7.2 minutes, widened to whole minutes.
+  CAF_CHECK_EQUAL(w.bucket_ms, 8 * minute);
   CAF_CHECK_LESS_OR_EQUAL((w.to_ms - w.from_ms) / w.bucket_ms, max_series_points);
   CAF_CHECK_EQUAL(w.from_ms % w.bucket_ms, 0);
   auto week = make_series_window(now, 100000, -3);
@@ -77,4 +79,45 @@ CAF_TEST(events are grouped per route and bucket inside the window only) {
   CAF_CHECK(json.find(R"("bucket_seconds":600)") != std::string::npos);
   CAF_CHECK(json.find(R"([)" + std::to_string((now - 10 * minute) / 1000) + ",3,2,1,50,50,100]")
             != std::string::npos);
+}
+
+CAF_TEST(pruning the event log prunes the per minute usage too) {
+  auto store = state_store::open(":memory:", 1000);
+  CAF_REQUIRE(store.has_value());
+  CAF_REQUIRE(
+    !(*store)
+       ->write_batch({}, {}, {event("a", "success", now - 3 * hour), event("a", "success", now)})
+       .has_value());
+  auto deleted = (*store)->prune_events(now - hour);
+  CAF_REQUIRE(deleted.has_value());
+  CAF_CHECK_EQUAL(*deleted, 1);
+  auto routes = (*store)->load_usage_series(make_series_window(now, 6, 10));
+  CAF_REQUIRE(routes.has_value());
+  CAF_REQUIRE_EQUAL(routes->size(), 1u);
+  CAF_CHECK_EQUAL(routes->front().requests, 1);
+}
+
+CAF_TEST(a version 1 database gets its per minute usage from the logged events) {
+  test::scratch_dir dir;
+  auto path = dir.file("state.db");
+  {
+    auto store = state_store::open(path, 1000);
+    CAF_REQUIRE(store.has_value());
+    CAF_REQUIRE(
+      !(*store)->write_batch({}, {}, {event("a", "success", now - minute, 8)}).has_value());
+  }
+  {
+    // Back to what a version 1 binary left: the events, no minute table.
+    auto db = database::open(path);
+    CAF_REQUIRE(db.has_value());
+    CAF_REQUIRE(!db->exec("DROP TABLE route_usage_minutes").has_value());
+    CAF_REQUIRE(!db->exec("DELETE FROM schema_version WHERE version = 2").has_value());
+  }
+  auto store = state_store::open(path, 1000);
+  CAF_REQUIRE(store.has_value());
+  CAF_CHECK_EQUAL((*store)->schema_version(), 2);
+  auto routes = (*store)->load_usage_series(make_series_window(now, 1, 1));
+  CAF_REQUIRE(routes.has_value());
+  CAF_REQUIRE_EQUAL(routes->size(), 1u);
+  CAF_CHECK_EQUAL(routes->front().points.at(0).total_tokens, 8);
 }
