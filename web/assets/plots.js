@@ -1,5 +1,5 @@
 // The Usage page's time plots: GET /v1/gateway/usage/series (per-route buckets from the
-// gateway's event log) drawn with uPlot (pinned in web/package.json, embedded as
+// gateway's per-minute usage aggregates) drawn with uPlot (pinned in web/package.json, embedded as
 // /assets/uplot.min.js, which defines window.uPlot). The busiest routes get their own line;
 // the rest are summed into "other routes" so that a large catalog stays readable.
 import { fill, fmtCompact, h } from './common.js';

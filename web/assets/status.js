@@ -189,7 +189,7 @@ async function load() {
     renderTable();
     rememberSeries(series);
     drawPlots(series);
-    fill($('#series-note'), `Buckets of ${fmtDuration(series.bucket_seconds)} from the event log (kept for EVENT_RETENTION_DAYS) · the ${Math.min(8, series.routes.length)} busiest of ${series.routes.length} route(s) drawn separately.`);
+    fill($('#series-note'), `Buckets of ${fmtDuration(series.bucket_seconds)} (history kept for EVENT_RETENTION_DAYS) · the ${Math.min(8, series.routes.length)} busiest of ${series.routes.length} route(s) drawn separately.`);
     fill($('#updated'), `Updated ${new Date().toLocaleTimeString()}`);
   } catch (err) {
     fill($('#updated'), `Could not load usage: ${err.message}`);
