@@ -31,7 +31,10 @@ packages=(g++ make cmake ninja-build ccache pkg-config
 if [[ $mode == test ]]; then
   # promtool and a real Prometheus for the metrics tests; wrk/nginx only for bench/.
   packages+=(prometheus tzdata)
-  # The browser tests of the web pages drive Debian's chromium through playwright-core.
+fi
+
+# The browser tests of the web pages drive Debian's chromium through playwright-core.
+if [[ $mode == test ]]; then
   packages+=(chromium)
 fi
 
