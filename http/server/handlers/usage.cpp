@@ -1,5 +1,6 @@
 // GET /v1/gateway/usage/series: per-route requests, failures and tokens over time for the
-// /status plots, from the persistence actor's per-minute aggregates (bounded: see usage_series.hpp).
+// /status plots, from the persistence actor's per-minute aggregates (bounded: see
+// usage_series.hpp).
 #include "actors/protocol.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "persistence/usage_series.hpp"
