@@ -33,6 +33,11 @@ if [[ $mode == test ]]; then
   packages+=(prometheus tzdata)
 fi
 
+# The browser tests of the web pages drive Debian's chromium through playwright-core.
+if [[ $mode == test ]]; then
+  packages+=(chromium)
+fi
+
 install_packages() {
   local missing=()
   for p in "${packages[@]}"; do
@@ -49,6 +54,14 @@ install_packages() {
     local sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+install_web_modules() {
+  # markdown-it and uPlot, pinned in web/package-lock.json and embedded into the binary by
+  # the build (no network at page run time).
+  if [[ ! -d web/node_modules ]]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 
@@ -70,6 +83,7 @@ build() {
 }
 
 install_packages
+install_web_modules
 [[ $mode == install ]] && { install_node_modules; exit 0; }
 build
 

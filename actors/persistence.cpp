@@ -174,6 +174,17 @@ persistence_actor::behavior_type persistence(self_pointer self,
       }
       return table;
     },
+    [self](caf::get_atom, atom::usage, int64_t from_ms, int64_t to_ms,
+           int64_t bucket_ms) -> caf::result<std::string> {
+      // Commit first, so that the plots include the attempts of the last few milliseconds.
+      commit_pending(*self->state.store, self->state.pending, &self->state.settings);
+      persistence::series_window window{from_ms, to_ms, bucket_ms};
+      auto routes = self->state.store->load_usage_series(window);
+      if (!routes) {
+        return caf::make_error(caf::sec::runtime_error, routes.error().message);
+      }
+      return persistence::usage_series_json(window, *routes);
+    },
     [self](atom::tick) { on_tick(self); },
   };
 }

@@ -102,6 +102,9 @@ using persistence_actor = caf::typed_actor<
   caf::replies_to<atom::flush>::with<bool>,
   // All-time usage aggregates of every route that has any.
   caf::replies_to<caf::get_atom, atom::usage>::with<usage_table>,
+  // Per-route usage over time as JSON (GET /v1/gateway/usage/series): commits what is
+  // pending, then groups the event log in [from_ms, to_ms] into buckets of bucket_ms.
+  caf::replies_to<caf::get_atom, atom::usage, int64_t, int64_t, int64_t>::with<std::string>,
   // Internal timer: commit the pending batch, prune raw events past EVENT_RETENTION_DAYS.
   caf::reacts_to<atom::tick>>;
 

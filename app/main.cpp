@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
   ctx->config = &*cfg;
   ctx->system = &sys;
   ctx->router = actors.router;
+  ctx->persistence = caf::actor_cast<caf::weak_actor_ptr>(persistence);
   gw::server::request_limiter::settings limits;
   limits.slots = static_cast<size_t>(cfg->max_concurrent_requests);
   limits.queue_timeout =

@@ -13,7 +13,7 @@ struct migration {
 };
 
 // Append-only: never edit a migration that has shipped, add the next number instead.
-constexpr std::array<migration, 1> migrations{{
+constexpr std::array<migration, 2> migrations{{
   {1, R"sql(
 CREATE TABLE quota_state (
   key               TEXT PRIMARY KEY,
@@ -74,6 +74,27 @@ CREATE TABLE events (
   latency_ms        INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX events_at_ms ON events(at_ms);
+)sql"},
+  // Per-route usage per minute, kept current with every event (like route_usage) and pruned
+  // with the raw events: the /status plots read at most routes x minutes rows, however much
+  // traffic there was. Filled once from the events already logged.
+  {2, R"sql(
+CREATE TABLE route_usage_minutes (
+  minute            INTEGER NOT NULL,
+  route_id          TEXT    NOT NULL,
+  provider_name     TEXT    NOT NULL,
+  requests          INTEGER NOT NULL DEFAULT 0,
+  successes         INTEGER NOT NULL DEFAULT 0,
+  failures          INTEGER NOT NULL DEFAULT 0,
+  prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  total_tokens      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (minute, route_id, provider_name)
+) WITHOUT ROWID;
+INSERT INTO route_usage_minutes
+SELECT at_ms / 60000, route_id, provider_name, COUNT(*), SUM(outcome = 'success'),
+       SUM(outcome <> 'success'), SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens)
+FROM events GROUP BY 1, 2, 3;
 )sql"},
 }};
 

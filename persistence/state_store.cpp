@@ -67,6 +67,20 @@ ON CONFLICT (route_id) DO UPDATE SET
   last_used_at_ms = MAX(last_used_at_ms, excluded.last_used_at_ms)
 )sql";
 
+// One row per route and minute (schema migration 2), for the usage plots.
+constexpr const char* upsert_usage_minute_sql = R"sql(
+INSERT INTO route_usage_minutes (minute, route_id, provider_name, requests, successes, failures,
+                                 prompt_tokens, completion_tokens, total_tokens)
+VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (minute, route_id, provider_name) DO UPDATE SET
+  requests = requests + 1,
+  successes = successes + excluded.successes,
+  failures = failures + excluded.failures,
+  prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+  completion_tokens = completion_tokens + excluded.completion_tokens,
+  total_tokens = total_tokens + excluded.total_tokens
+)sql";
+
 constexpr const char* upsert_provider_usage_sql = R"sql(
 INSERT INTO provider_usage (provider_name, requests, successes, failures, prompt_tokens,
                             completion_tokens, total_tokens, last_used_at_ms)
@@ -137,7 +151,9 @@ struct state_store::statements {
   statement insert_event;
   statement upsert_route_usage;
   statement upsert_provider_usage;
+  statement upsert_usage_minute;
   statement prune;
+  statement prune_minutes;
   statement count_events;
   statement select_quotas;
   statement select_health;
@@ -155,7 +171,10 @@ struct state_store::statements {
       insert_event_sql,
       upsert_route_usage_sql,
       upsert_provider_usage_sql,
+      upsert_usage_minute_sql,
       "DELETE FROM events WHERE at_ms < ?1",
+      // Whole minutes only: a minute partly before the cutoff stays until it is all older.
+      "DELETE FROM route_usage_minutes WHERE minute < ?1 / 60000",
       "SELECT COUNT(*) FROM events",
       "SELECT key, day, requests_today, tokens_today, minute_json, cooldown_until_ms,"
       " key_failing, updated_ms FROM quota_state ORDER BY key",
@@ -179,9 +198,9 @@ struct state_store::statements {
     auto next = [&]() {
       return std::move(prepared[i++]);
     };
-    return std::unique_ptr<statements>(new statements{next(), next(), next(), next(), next(),
-                                                      next(), next(), next(), next(), next(),
-                                                      next(), next(), next(), next()});
+    return std::unique_ptr<statements>(
+      new statements{next(), next(), next(), next(), next(), next(), next(), next(), next(), next(),
+                     next(), next(), next(), next(), next(), next()});
   }
 };
 
@@ -427,6 +446,17 @@ std::optional<gw::error> state_store::write_usage_deltas(const std::vector<usage
     if (auto err = s.upsert_provider_usage.run()) {
       return err;
     }
+    s.upsert_usage_minute.bind(1, e.at_ms / 60'000);
+    s.upsert_usage_minute.bind(2, e.route_id);
+    s.upsert_usage_minute.bind(3, e.provider_name);
+    s.upsert_usage_minute.bind(4, counts.success);
+    s.upsert_usage_minute.bind(5, counts.failure);
+    s.upsert_usage_minute.bind(6, e.prompt_tokens);
+    s.upsert_usage_minute.bind(7, e.completion_tokens);
+    s.upsert_usage_minute.bind(8, e.total_tokens);
+    if (auto err = s.upsert_usage_minute.run()) {
+      return err;
+    }
   }
   return std::nullopt;
 }
@@ -436,7 +466,12 @@ gw::expected<int64_t> state_store::prune_events(int64_t older_than_ms) {
   if (auto err = stmts_->prune.run()) {
     return *err;
   }
-  return db_.changes();
+  auto deleted = db_.changes();
+  stmts_->prune_minutes.bind(1, older_than_ms);
+  if (auto err = stmts_->prune_minutes.run()) {
+    return *err;
+  }
+  return deleted;
 }
 
 gw::expected<int64_t> state_store::event_count() {

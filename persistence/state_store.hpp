@@ -6,6 +6,7 @@
 #include "core/expected.hpp"
 #include "persistence/records.hpp"
 #include "persistence/sqlite.hpp"
+#include "persistence/usage_series.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -59,6 +60,11 @@ public:
 
   /// Raw events currently in the log (diagnostics and tests).
   gw::expected<int64_t> event_count();
+
+  /// Per-route usage in the buckets of `window`, from the raw event log (/status plots).
+  gw::expected<std::vector<route_series>> load_usage_series(const series_window& window) {
+    return query_usage_series(db_, window);
+  }
 
   int schema_version();
 

@@ -48,6 +48,17 @@ const endpoint endpoint_table[] = {
   {"GET",  "/v1/providers/status",            handle_providers_status, access::api},
   {"GET",  "/v1/gateway/live/snapshot",       handle_live_snapshot,    access::api},
   {"GET",  "/v1/gateway/live/events",         handle_live_events,      access::api},
+  {"GET",  "/v1/gateway/usage/series",        handle_usage_series,     access::api},
+  // Web pages (issue 11): open like the reference's; their API calls carry the key.
+  {"GET",  "/",                               handle_page,             access::open},
+  {"GET",  "/chat",                           handle_page,             access::open},
+  {"GET",  "/models",                         handle_page,             access::open},
+  {"GET",  "/health",                         handle_page,             access::open},
+  {"GET",  "/status",                         handle_page,             access::open},
+  {"GET",  "/live",                           handle_page,             access::open},
+  {"GET",  "/docs",                           handle_page,             access::open},
+  {"GET",  "/assets/{file}",                  handle_asset,            access::open},
+  {"GET",  "/openapi.json",                   handle_openapi,          access::open},
 };
 // clang-format on
 

@@ -7,6 +7,7 @@
 #include "http/server/request_limiter.hpp"
 
 #include <caf/fwd.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,11 @@ struct gateway_context {
   /// For short-lived bridge actors that ask an actor and answer an exchange.
   caf::actor_system* system = nullptr;
   actors::router_actor router;
+  /// The SQLite writer, for the read-only usage-series query of the pages. Weak on purpose:
+  /// idle keep-alive sessions keep this context alive past shutdown, and a strong handle
+  /// would keep the detached persistence actor (and its thread) alive with it, so that the
+  /// actor system never finishes. Empty in some tests.
+  caf::weak_actor_ptr persistence;
   /// MAX_CONCURRENT_REQUESTS admission for inference endpoints.
   std::shared_ptr<request_limiter> limiter;
   /// Prometheus families; null = no metrics (tests).

@@ -67,4 +67,14 @@ void handle_live_snapshot(const gateway_context&, server_request&, const exchang
 void handle_live_events(const gateway_context&, server_request&, const exchange_ptr&,
                         const path_params&);
 
+// -- pages.cpp --------------------------------------------------------------------------
+void handle_page(const gateway_context&, server_request&, const exchange_ptr&, const path_params&);
+void handle_asset(const gateway_context&, server_request&, const exchange_ptr&, const path_params&);
+void handle_openapi(const gateway_context&, server_request&, const exchange_ptr&,
+                    const path_params&);
+
+// -- usage.cpp --------------------------------------------------------------------------
+void handle_usage_series(const gateway_context&, server_request&, const exchange_ptr&,
+                         const path_params&);
+
 } // namespace gw::server

@@ -95,7 +95,7 @@ persistence::usage_event event(std::string route_id, std::string outcome, int st
 CAF_TEST(an in memory store opens migrated and empty) {
   auto store = open_store(":memory:");
   CAF_CHECK_EQUAL(store->schema_version(), persistence::latest_schema_version());
-  CAF_CHECK_EQUAL(store->schema_version(), 1);
+  CAF_CHECK_EQUAL(store->schema_version(), 2);
   CAF_CHECK(store->load_quotas()->empty());
   CAF_CHECK(store->load_health()->empty());
   CAF_CHECK(store->load_usage()->empty());
@@ -122,14 +122,14 @@ CAF_TEST(reopening a file keeps its data and applies the schema only once) {
   }
   for (int i = 0; i < 2; ++i) {
     auto store = open_store(path);
-    CAF_CHECK_EQUAL(store->schema_version(), 1);
+    CAF_CHECK_EQUAL(store->schema_version(), 2);
     auto quotas = store->load_quotas();
     CAF_REQUIRE(quotas.has_value());
     CAF_REQUIRE_EQUAL(quotas->size(), 1u);
     CAF_CHECK_EQUAL(quotas->front().requests_today, 7);
     CAF_CHECK_EQUAL(store->load_health()->size(), 1u);
   }
-  CAF_CHECK_EQUAL(query_text(path, "SELECT COUNT(*) FROM schema_version"), "1");
+  CAF_CHECK_EQUAL(query_text(path, "SELECT COUNT(*) FROM schema_version"), "2");
 }
 
 CAF_TEST(a database from a newer binary is refused) {
