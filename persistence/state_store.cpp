@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <system_error>
+#include <tuple>
 
 namespace gw::persistence {
 
@@ -71,9 +72,9 @@ ON CONFLICT (route_id) DO UPDATE SET
 constexpr const char* upsert_usage_minute_sql = R"sql(
 INSERT INTO route_usage_minutes (minute, route_id, provider_name, requests, successes, failures,
                                  prompt_tokens, completion_tokens, total_tokens)
-VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8)
+VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8)
 ON CONFLICT (minute, route_id, provider_name) DO UPDATE SET
-  requests = requests + 1,
+  requests = requests + excluded.requests,
   successes = successes + excluded.successes,
   failures = failures + excluded.failures,
   prompt_tokens = prompt_tokens + excluded.prompt_tokens,
@@ -391,8 +392,8 @@ std::optional<gw::error> state_store::write_all(const std::vector<quota_record>&
 }
 
 std::optional<gw::error> state_store::write_usage_deltas(const std::vector<usage_event>& events) {
-  // One delta per route and per provider for the whole batch: the same sums as one upsert per
-  // event, at a fraction of the statements.
+  // One delta per route, per provider and per route-minute for the whole batch: the same sums
+  // as one upsert per event, at a fraction of the statements.
   struct provider_delta {
     int64_t requests = 0;
     int64_t successes = 0;
@@ -404,9 +405,18 @@ std::optional<gw::error> state_store::write_usage_deltas(const std::vector<usage
   };
   std::map<std::string, route_usage> routes;
   std::map<std::string, provider_delta> providers;
+  // (minute, route, provider) -> that minute's delta, for the usage plots.
+  std::map<std::tuple<int64_t, std::string, std::string>, provider_delta> minutes;
   for (const auto& e : events) {
     apply_event(routes[e.route_id], e);
     auto counts = classify_outcome(e.outcome);
+    auto& m = minutes[{e.at_ms / 60'000, e.route_id, e.provider_name}];
+    m.requests += 1;
+    m.successes += counts.success;
+    m.failures += counts.failure;
+    m.prompt_tokens += e.prompt_tokens;
+    m.completion_tokens += e.completion_tokens;
+    m.total_tokens += e.total_tokens;
     auto& p = providers[e.provider_name];
     p.requests += 1;
     p.successes += counts.success;
@@ -446,14 +456,17 @@ std::optional<gw::error> state_store::write_usage_deltas(const std::vector<usage
     if (auto err = s.upsert_provider_usage.run()) {
       return err;
     }
-    s.upsert_usage_minute.bind(1, e.at_ms / 60'000);
-    s.upsert_usage_minute.bind(2, e.route_id);
-    s.upsert_usage_minute.bind(3, e.provider_name);
-    s.upsert_usage_minute.bind(4, counts.success);
-    s.upsert_usage_minute.bind(5, counts.failure);
-    s.upsert_usage_minute.bind(6, e.prompt_tokens);
-    s.upsert_usage_minute.bind(7, e.completion_tokens);
-    s.upsert_usage_minute.bind(8, e.total_tokens);
+  }
+  for (const auto& [key, m] : minutes) {
+    s.upsert_usage_minute.bind(1, std::get<0>(key));
+    s.upsert_usage_minute.bind(2, std::get<1>(key));
+    s.upsert_usage_minute.bind(3, std::get<2>(key));
+    s.upsert_usage_minute.bind(4, m.successes);
+    s.upsert_usage_minute.bind(5, m.failures);
+    s.upsert_usage_minute.bind(6, m.prompt_tokens);
+    s.upsert_usage_minute.bind(7, m.completion_tokens);
+    s.upsert_usage_minute.bind(8, m.total_tokens);
+    s.upsert_usage_minute.bind(9, m.requests);
     if (auto err = s.upsert_usage_minute.run()) {
       return err;
     }

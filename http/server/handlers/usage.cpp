@@ -50,17 +50,25 @@ void handle_usage_series(const gateway_context& ctx, server_request& req, const 
   auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   auto window = persistence::make_series_window(now_ms, query_int(req.query, "hours", 24),
                                                 query_int(req.query, "bucket_minutes", 10));
-  auto bridge = [](caf::event_based_actor* self, actors::persistence_actor persistence,
-                   exchange_ptr client, int64_t from_ms, int64_t to_ms, int64_t bucket_ms) {
-    self
-      ->request(persistence, seconds(10), caf::get_atom_v, atom::usage_v, from_ms, to_ms, bucket_ms)
-      .then([client](std::string& body) { client->respond(json_response(200, std::move(body))); },
-            [client](caf::error& err) {
-              client->respond(error_response(503, "Usage history query failed: " + to_string(err),
-                                             "server_error", "persistence_unavailable"));
-            });
+  auto bridge = [](caf::event_based_actor* self, actors::router_actor router,
+                   actors::persistence_actor persistence, exchange_ptr client, int64_t from_ms,
+                   int64_t to_ms, int64_t bucket_ms) {
+    auto query = [self, persistence, client, from_ms, to_ms, bucket_ms] {
+      self
+        ->request(persistence, seconds(10), caf::get_atom_v, atom::usage_v, from_ms, to_ms,
+                  bucket_ms)
+        .then([client](std::string& body) { client->respond(json_response(200, std::move(body))); },
+              [client](caf::error& err) {
+                client->respond(error_response(503, "Usage history query failed: " + to_string(err),
+                                               "server_error", "persistence_unavailable"));
+              });
+    };
+    // The router batches finished attempts (usage_batch_delay): have it hand them over and
+    // the store commit them first, so that the series include every request answered so far.
+    self->request(router, seconds(10), atom::flush_v)
+      .then([query](bool) { query(); }, [query](caf::error&) { query(); });
   };
-  ctx.system->spawn(bridge, store, ex, window.from_ms, window.to_ms, window.bucket_ms);
+  ctx.system->spawn(bridge, ctx.router, store, ex, window.from_ms, window.to_ms, window.bucket_ms);
 }
 
 } // namespace gw::server

@@ -19,9 +19,9 @@ constexpr int64_t hour = 60 * minute;
 // A whole hour, so that bucket edges are easy to state.
 constexpr int64_t now = 1'700'002'800'000;
 
-actors::usage_event event(std::string route_id, std::string outcome, int64_t at_ms,
+persistence::usage_event event(std::string route_id, std::string outcome, int64_t at_ms,
                           int64_t tokens = 0) {
-  actors::usage_event e;
+  persistence::usage_event e;
   e.route_id = std::move(route_id);
   e.provider_name = "p1";
   e.model_id = "m";
@@ -53,7 +53,7 @@ CAF_TEST(events are grouped per route and bucket inside the window only) {
   auto store = state_store::open(":memory:", 1000);
   CAF_REQUIRE(store.has_value());
   auto w = make_series_window(now, 6, 10);
-  std::vector<actors::usage_event> events = {
+  std::vector<persistence::usage_event> events = {
     event("a", "success", now - 5 * minute, 40),  event("a", "success", now - 4 * minute, 60),
     event("a", "rate_limited", now - 3 * minute), event("a", "success", now - 25 * minute, 10),
     event("b", "provider_5xx", now - 2 * minute), event("a", "success", now - 7 * hour, 99),
