@@ -2,6 +2,7 @@
 
 #include "http/openai/error_body.hpp"
 #include "http/openai/web_search.hpp"
+#include "http/server/chat_replies.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -235,16 +236,17 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 }
 
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
-                               const live_route& route, std::string attempts_detail_json,
+                               const live_route& route,
+                               std::vector<catalog::attempt_record> attempts,
                                std::string response_body, double latency_ms) {
   publish_deferred(ring, request_id, "request_completed",
-                   [route = live_route_copy(route), attempts = std::move(attempts_detail_json),
+                   [route = live_route_copy(route), attempts = std::move(attempts),
                     response_body = std::move(response_body), latency_ms] {
                      rapidjson::Document body;
                      bool parsed = parse_json(body, response_body);
                      payload_writer w;
                      w.integer("status_code", 200).route(route.view());
-                     write_attempts(w, attempts);
+                     write_attempts(w, attempts_json(attempts));
                      const rapidjson::Value* usage = parsed ? member(body, "usage") : nullptr;
                      if (usage != nullptr) {
                        w.value("usage", *usage);

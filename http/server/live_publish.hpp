@@ -5,6 +5,7 @@
 // The per-request events render their payload only when first read (deferred_json).
 #pragma once
 
+#include "catalog/attempt.hpp"
 #include "http/openai/live_events.hpp"
 
 #include <rapidjson/document.h>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gw::server {
 
@@ -63,7 +65,8 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 /// usage, assistant text (limit 8000, parts joined with "\n") and the trimmed body are
 /// taken from `response_body` (the upstream's JSON text).
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
-                               const live_route& route, std::string attempts_detail_json,
+                               const live_route& route,
+                               std::vector<catalog::attempt_record> attempts,
                                std::string response_body, double latency_ms);
 
 /// OpenAI-stream success: `request_completed` {status_code, provider_name, route_id,

@@ -51,8 +51,8 @@ struct outcome_publisher {
   int64_t latency;
 
   void operator()(const actors::chat_served& s) const {
-    publish_request_completed(ring, job.request_id, live_route_of(s.route),
-                              attempts_json(job.attempts), s.body, latency);
+    publish_request_completed(ring, job.request_id, live_route_of(s.route), job.attempts, s.body,
+                              latency);
   }
   void operator()(const actors::chat_streamed& s) const {
     publish_stream_completed(ring, job.request_id, 200, live_route_of(s.route), latency);
