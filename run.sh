@@ -45,8 +45,9 @@ packages=(g++ make cmake ninja-build ccache pkg-config
   openssl curl ca-certificates nodejs npm)
 if [[ $mode == test ]]; then
   # promtool and a real Prometheus for the metrics tests; clang + libFuzzer (libclang-rt-dev)
-  # for tests/fuzz; llvm for llvm-symbolizer (readable sanitizer reports); wrk/nginx only for bench/.
-  packages+=(prometheus tzdata clang libclang-rt-dev llvm)
+  # for tests/fuzz; llvm for llvm-symbolizer (readable sanitizer reports); libfaketime for the
+  # day-reset test (quota_windows.test.mjs); wrk/nginx only for bench/.
+  packages+=(prometheus tzdata clang libclang-rt-dev llvm libfaketime)
 fi
 
 install_packages() {
