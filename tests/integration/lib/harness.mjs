@@ -79,7 +79,10 @@ const STOP_TIMEOUT_MS = 15000;
 async function stopChecked(proc, signal, allowStderr) {
   const endedEarly = proc.exitCode !== null || proc.signalCode !== null;
   if (!endedEarly) proc.kill(signal);
-  const result = await Promise.race([proc.closed, sleep(STOP_TIMEOUT_MS).then(() => 'timeout')]);
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS); });
+  // The timer must not outlive the stop: a pending 15 s timer kept every test file alive 15 s.
+  const result = await Promise.race([proc.closed, timeout]).finally(() => clearTimeout(timer));
   if (result === 'timeout') {
     proc.kill('SIGKILL');
     throw new Error(`freerouter did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}:\n${proc.stderrText}`);
