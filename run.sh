@@ -110,6 +110,7 @@ if [[ $mode == test ]]; then
   if ((fuzz_seconds > 0)); then
     # Two targets at a time: each is single-threaded.
     (cd build-fuzz && ctest -L fuzz --no-tests=error --output-on-failure -j2) || fuzz_status=$?
+    grep -h ': ran [0-9]*s, ' build-fuzz/Testing/Temporary/LastTest.log || true
   fi
   # --no-tests=error: a filter (-- -R ...) that matches nothing fails instead of passing.
   status=0

@@ -32,8 +32,8 @@ cd "$work" # crash-*, leak-*, timeout-* files land here
   echo "FAIL: $name found a problem; inputs kept in $work" >&2
   exit 1
 }
-# One summary line: executions, corpus growth, coverage.
-grep -E '^(stat::number_of_executed_units|stat::new_units_added)|DONE' "$work/log" | tr '\n' ' '
-echo
-echo "$name: ran ${seconds}s, corpus $(ls "$seeds" | wc -l) seeds -> $(ls "$work/corpus" | wc -l) new inputs, no crash"
+# One summary line (run.sh prints these after the fuzz run): executions, corpus growth, coverage.
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+cov=$(grep -o 'cov: [0-9]*' "$work/log" | tail -n 1)
+echo "$name: ran ${seconds}s, ${runs:-?} inputs, $cov, $(ls "$seeds" | wc -l) seeds -> $(ls "$work/corpus" | wc -l) corpus inputs, no crash"
 rm -rf "$work"
