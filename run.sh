@@ -1,28 +1,43 @@
 #!/usr/bin/env bash
 # FreeRouter launcher: install what is missing, build, then run the gateway or its tests.
 #   ./run.sh            install + Release build + start on 127.0.0.1:8000 with ./data
-#   ./run.sh --test     install + build + every test through ctest (exit code = result)
-# Flags: --install-only, --host H, --port P, --data-dir D, --debug (Debug build + sanitizers)
+#   ./run.sh --test     install + build + fuzz each parser briefly + every test through ctest
+#                       (exit code = result; arguments after -- go to ctest, e.g. -- -L unit)
+# Flags: --install-only, --host H, --port P, --data-dir D, --debug (Debug build + ASan/UBSan),
+#   --tsan (ThreadSanitizer build in build-tsan), --werror, --targets "T ..." (build only these),
+#   --fuzz-seconds N (per fuzz target in --test, default 20; 0 = no fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 mode=run
 build_type=Release
 build_dir=build
+sanitizers=""
+werror=OFF
+targets=""
+fuzz_seconds=20
+ctest_args=()
 host=""; port=""; data_dir=""
 while (($#)); do
   case "$1" in
     --test) mode=test ;;
     --install-only) mode=install ;;
-    --debug) build_type=Debug ;;
+    --debug) build_type=Debug; build_dir=build-debug; sanitizers="address,undefined" ;;
+    --tsan) build_type=RelWithDebInfo; build_dir=build-tsan; sanitizers="thread" ;;
+    --werror) werror=ON ;;
+    --targets) targets="$2"; shift ;;
+    --fuzz-seconds) fuzz_seconds="$2"; shift ;;
     --host) host="$2"; shift ;;
     --port) port="$2"; shift ;;
     --data-dir) data_dir="$2"; shift ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --) shift; ctest_args=("$@"); break ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
+# Fuzzing is part of the plain (Release) test run only; sanitizer runs test the suites.
+[[ $mode == test && -z $sanitizers ]] || fuzz_seconds=0
 
 # Debian packages: build toolchain, libraries, and what the tests and benchmarks drive.
 packages=(g++ make cmake ninja-build ccache pkg-config
@@ -30,8 +45,10 @@ packages=(g++ make cmake ninja-build ccache pkg-config
   libmimalloc-dev
   openssl curl ca-certificates nodejs npm)
 if [[ $mode == test ]]; then
-  # promtool and a real Prometheus for the metrics tests; wrk/nginx only for bench/.
-  packages+=(prometheus tzdata)
+  # promtool and a real Prometheus for the metrics tests; clang + libFuzzer (libclang-rt-dev)
+  # for tests/fuzz; llvm for llvm-symbolizer (readable sanitizer reports); libfaketime for the
+  # day-reset test (quota_windows.test.mjs); wrk/nginx only for bench/.
+  packages+=(prometheus tzdata clang libclang-rt-dev llvm libfaketime)
 fi
 
 # The browser tests of the web pages drive Debian's chromium through playwright-core.
@@ -74,29 +91,50 @@ install_node_modules() {
 }
 
 build() {
-  local sanitizers=""
-  if [[ $build_type == Debug ]]; then
-    build_dir=build-debug
-    sanitizers="address,undefined"
-  fi
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DGW_SANITIZERS="$sanitizers" >/dev/null
-  cmake --build "$build_dir" -j"$(nproc)"
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DGW_SANITIZERS="$sanitizers" \
+    -DGW_WARNINGS_AS_ERRORS="$werror" >/dev/null
+  # shellcheck disable=SC2086 # a list of target names
+  cmake --build "$build_dir" -j"$(nproc)" ${targets:+--target $targets}
+}
+
+# The libFuzzer targets: clang, ASan+UBSan, in build-fuzz (only the fuzz targets are built).
+build_fuzz() {
+  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGW_FUZZ=ON \
+    -DGW_FUZZ_SECONDS="$fuzz_seconds" -DGW_WARNINGS_AS_ERRORS="$werror" >/dev/null
+  cmake --build build-fuzz -j"$(nproc)" --target fuzz
 }
 
 install_packages
 install_web_modules
 [[ $mode == install ]] && { install_node_modules; exit 0; }
 build
+((fuzz_seconds > 0)) && build_fuzz
 
-if [[ $build_type == Debug ]]; then
+if [[ $sanitizers == *address* ]]; then
   # Leak checking at exit is off: CAF 0.17 keeps some process-lifetime allocations.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+fi
+if [[ $sanitizers == thread ]]; then
+  # Suppressions cover CAF's own (uninstrumented) internals only; each is justified in the file.
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1}
 fi
 
 if [[ $mode == test ]]; then
   install_node_modules
-  cd "$build_dir"
-  exec ctest --output-on-failure --timeout 900 -j1
+  fuzz_status=0
+  if ((fuzz_seconds > 0)); then
+    # Two targets at a time: each is single-threaded.
+    (cd build-fuzz && ctest -L fuzz --no-tests=error --output-on-failure -j2) || fuzz_status=$?
+    grep -h ': ran [0-9]*s, ' build-fuzz/Testing/Temporary/LastTest.log || true
+  fi
+  # --no-tests=error: a filter (-- -R ...) that matches nothing fails instead of passing.
+  status=0
+  (cd "$build_dir" && ctest --output-on-failure --timeout 900 -j1 --no-tests=error "${ctest_args[@]}") || status=$?
+  if ((fuzz_status != 0)); then
+    echo "run.sh: the fuzz targets failed (see fuzz.* above)" >&2
+    exit "$fuzz_status"
+  fi
+  exit "$status"
 fi
 
 [[ -f .env ]] || cp .env.example .env

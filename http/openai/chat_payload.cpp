@@ -1,5 +1,7 @@
 #include "http/openai/chat_payload.hpp"
 
+#include "http/openai/exact_json.hpp"
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -464,17 +466,15 @@ void write_compound_custom(body_writer& w, const Value* client) {
 } // namespace
 
 std::variant<chat_request, request_error> parse_chat_request(std::string_view body) {
-  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag
-                             | rapidjson::kParseFullPrecisionFlag;
   auto doc = std::make_shared<rapidjson::Document>();
-  doc->Parse<flags>(body.data(), body.size());
-  if (doc->HasParseError()) {
-    std::string reason = rapidjson::GetParseError_En(doc->GetParseError());
+  auto parsed = parse_exact(*doc, body);
+  if (parsed.IsError()) {
+    std::string reason = rapidjson::GetParseError_En(parsed.Code());
     if (!reason.empty() && reason.back() == '.') {
       reason.pop_back();
     }
     return request_error{
-      "Invalid JSON body: " + reason + " at offset " + std::to_string(doc->GetErrorOffset()), {}};
+      "Invalid JSON body: " + reason + " at offset " + std::to_string(parsed.Offset()), {}};
   }
   if (nests_deeper_than(body, max_json_depth)) {
     return request_error{"Request body nests arrays/objects deeper than "

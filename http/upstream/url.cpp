@@ -37,6 +37,21 @@ bool parse_port(std::string_view text, uint16_t& port) {
   return true;
 }
 
+/// An IPv6 literal as written between brackets: hex digits, ':' and the dots of an embedded
+/// IPv4 part, with at least one ':'. Anything else inside brackets (found by fuzzing:
+/// "http://[[https]") would be taken as a host name that host_header() cannot write back.
+bool valid_ipv6_literal(std::string_view text) {
+  if (text.find(':') == std::string_view::npos) {
+    return false;
+  }
+  for (char c : text) {
+    if (std::isxdigit(static_cast<unsigned char>(c)) == 0 && c != ':' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
 } // namespace
 
 gw::expected<endpoint> parse_base_url(std::string_view url) {
@@ -71,6 +86,9 @@ gw::expected<endpoint> parse_base_url(std::string_view url) {
       return bad_url(url, "unterminated IPv6 literal");
     }
     ep.host = std::string(authority.substr(1, close - 1));
+    if (!valid_ipv6_literal(ep.host)) {
+      return bad_url(url, "invalid IPv6 literal");
+    }
     auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') {
@@ -84,6 +102,9 @@ gw::expected<endpoint> parse_base_url(std::string_view url) {
   } else {
     auto colon = authority.find(':');
     ep.host = std::string(authority.substr(0, colon));
+    if (ep.host.find_first_of("[]") != std::string::npos) {
+      return bad_url(url, "brackets outside an IPv6 literal");
+    }
     if (colon != std::string_view::npos) {
       port_text = authority.substr(colon + 1);
       if (port_text.empty()) {

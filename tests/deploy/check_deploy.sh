@@ -10,7 +10,8 @@
 #                                                  and every panel query parses as PromQL
 #   check_deploy.sh packaging  DEPLOY_DIR RUN_SH   Dockerfile, systemd unit and README agree with
 #                                                  run.sh and with each other
-# Exit 0 = pass, 1 = fail, 77 = a needed tool is missing (ctest reports "skipped").
+# Exit 0 = pass, 1 = fail. A missing tool is a failure, never a skip: ./run.sh --test installs
+# promtool (Debian package prometheus) and node.
 set -u
 
 mode=${1:?mode}
@@ -23,7 +24,7 @@ fail() {
 }
 
 need() {
-  command -v "$1" >/dev/null 2>&1 || { echo "$1 not installed: skipping" >&2; exit 77; }
+  command -v "$1" >/dev/null 2>&1 || { echo "FAIL: $1 is not installed (./run.sh --test installs it)" >&2; exit 1; }
 }
 
 tmp=$(mktemp -d)
@@ -64,10 +65,13 @@ test-rules)
 names)
   dump=${3:?metrics-dump binary}
   "$dump" >"$tmp/exposition.txt" || fail "$dump failed"
-  # Exported sample names: every family, plus _bucket/_sum/_count for histograms.
-  awk '$1 == "#" && $2 == "TYPE" {
-         print $3
-         if ($4 == "histogram") { print $3 "_bucket"; print $3 "_sum"; print $3 "_count" }
+  # Exported names: those with at least one sample line (a family with only its # TYPE line
+  # would give an empty panel), histogram samples also under their family name.
+  awk '$1 == "#" && $2 == "TYPE" && $4 == "histogram" { histogram[$3] = 1 }
+       $1 != "#" && NF >= 2 {
+         name = $1; sub(/\{.*/, "", name); print name
+         family = name; sub(/_(bucket|sum|count)$/, "", family)
+         if (family in histogram) print family
        }' "$tmp/exposition.txt" | sort -u >"$tmp/exported"
   [ -s "$tmp/exported" ] || fail "no metric families in the exposition"
   for file in alerts.yml alerts.test.yml grafana-dashboard.json; do

@@ -59,10 +59,14 @@ test('an unknown path -> 404 and a wrong method -> 405', async () => {
 });
 
 test('malformed HTTP and abrupt disconnects do not hurt the gateway', async () => {
-  await new Promise((resolve) => {
+  const garbage = await new Promise((resolve, reject) => {
+    let reply = '';
     const s = net.connect(gw.port, '127.0.0.1', () => { s.write('GARBAGE\r\n\r\n'); });
-    s.on('data', () => {}); s.on('close', resolve); s.on('error', resolve);
+    s.setTimeout(5000, () => { s.destroy(); reject(new Error(`no answer to a garbage request; got: ${reply}`)); });
+    s.on('data', (d) => { reply += d; }); s.on('close', () => resolve(reply)); s.on('error', reject);
   });
+  assert.match(garbage, /^HTTP\/1\.1 400 /, garbage);
+  assert.match(garbage, /"code":"malformed_request"/, garbage);
   await new Promise((resolve) => {
     const s = net.connect(gw.port, '127.0.0.1', () => {
       s.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"mess');

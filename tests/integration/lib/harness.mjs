@@ -42,12 +42,57 @@ async function waitReady(url, proc, what, timeoutMs = 15000) {
 }
 
 function track(proc) {
+  // Kept whole (bounded): stop() checks every line, and a sanitizer report can be long.
   proc.stderrText = '';
-  proc.stderr?.on('data', (d) => { proc.stderrText += d.toString(); if (proc.stderrText.length > 20000) proc.stderrText = proc.stderrText.slice(-20000); });
+  proc.stderr?.on('data', (d) => { if (proc.stderrText.length < 4_000_000) proc.stderrText += d.toString(); });
   proc.stdout?.on('data', () => {});
+  // 'close' comes after 'exit' once stdout and stderr are drained: stop() waits for it so that
+  // a report written while the process died is read before stderr is judged.
+  proc.closed = new Promise((resolve) => proc.once('close', (code, sig) => resolve(code ?? sig)));
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
   return proc;
+}
+
+/// What freerouter writes to stderr in a healthy run; any other line fails stop().
+const EXPECTED_STDERR = [
+  /^freerouter: listening on http:\/\/\S+ \(data: .*, catalog routes: \d+, providers configured: \d+\)$/,
+  /^freerouter: shutting down$/,
+  /^freerouter: stopped$/,
+];
+
+/// The stderr lines of `text` that match neither EXPECTED_STDERR nor `allow`.
+export function unexpectedStderr(text, allow = []) {
+  const ok = [...EXPECTED_STDERR, ...allow];
+  return text.split('\n').filter((line) => line !== '' && !ok.some((re) => re.test(line)));
+}
+
+/// How long a stopped gateway may take to exit: the drain (5 s) plus the final state flush.
+const STOP_TIMEOUT_MS = 15000;
+
+/**
+ * Stops `proc` with `signal` and fails unless it ends the way a healthy gateway does: SIGTERM
+ * and SIGINT exit 0 within STOP_TIMEOUT_MS; SIGKILL ends by that signal; a process that had
+ * already ended by itself is a failure (a crash). stderr must hold only EXPECTED_STDERR lines
+ * and the `allowStderr` regexes, so a sanitizer report or an error at shutdown fails the test.
+ */
+async function stopChecked(proc, signal, allowStderr) {
+  const endedEarly = proc.exitCode !== null || proc.signalCode !== null;
+  if (!endedEarly) proc.kill(signal);
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS); });
+  // The timer must not outlive the stop: a pending 15 s timer kept every test file alive 15 s.
+  const result = await Promise.race([proc.closed, timeout]).finally(() => clearTimeout(timer));
+  if (result === 'timeout') {
+    proc.kill('SIGKILL');
+    throw new Error(`freerouter did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}:\n${proc.stderrText}`);
+  }
+  if (endedEarly) throw new Error(`freerouter had already ended (${result}) before stop():\n${proc.stderrText}`);
+  const expected = signal === 'SIGKILL' ? 'SIGKILL' : 0;
+  if (result !== expected) throw new Error(`freerouter ended with ${result} after ${signal}, expected ${expected}:\n${proc.stderrText}`);
+  const bad = unexpectedStderr(proc.stderrText, allowStderr);
+  if (bad.length) throw new Error(`freerouter wrote unexpected stderr lines:\n${bad.join('\n')}\n--- full stderr:\n${proc.stderrText}`);
+  return result;
 }
 
 export async function startFake(extraArgs = []) {
@@ -62,6 +107,16 @@ export async function startFake(extraArgs = []) {
     async reset() { await fetch(`${base}/_fake/reset`, { method: 'POST' }); },
     stop() { proc.kill('SIGKILL'); },
   };
+}
+
+/// The sanitizer runtime options run.sh sets for sanitizer builds (suppressions, leak checking):
+/// the gateway gets a clean environment, but these must reach it.
+export function sanitizerEnv() {
+  const out = {};
+  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'TSAN_OPTIONS', 'LSAN_OPTIONS']) {
+    if (process.env[k] !== undefined) out[k] = process.env[k];
+  }
+  return out;
 }
 
 /// A route object of the catalog format, with defaults for the fields tests do not care about.
@@ -94,17 +149,21 @@ export async function startGateway({ providers = [], catalog, env = {}, unconfig
   const port = await freePort();
   const proc = track(spawn(FREEROUTER_BIN, ['--port', String(port), '--data-dir', dir, '--env-file', join(dir, 'test.env'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, AUTO_ENDPOINT_DIAGNOSIS_ENABLED: 'false', ...keys, ...env },
+    env: { PATH: process.env.PATH, ...sanitizerEnv(), AUTO_ENDPOINT_DIAGNOSIS_ENABLED: 'false', ...keys, ...env },
   }));
   const base = `http://127.0.0.1:${port}`;
   await waitReady(`${base}/healthz`, proc, 'freerouter');
+  let stopping = null;
   return {
     port, base, dir, proc,
-    async stop(signal = 'SIGTERM') {
-      if (proc.exitCode !== null) return proc.exitCode;
-      const exited = new Promise((r) => proc.once('exit', (code, sig) => r(code ?? sig)));
-      proc.kill(signal);
-      return exited;
+    /**
+     * stop() / stop('SIGINT') / stop({ signal, allowStderr }): see stopChecked(). Resolves to
+     * the exit code (0) or 'SIGKILL'; later calls return the first call's promise.
+     */
+    stop(options = {}) {
+      const { signal = 'SIGTERM', allowStderr = [] } = typeof options === 'string' ? { signal: options } : options;
+      stopping ??= stopChecked(proc, signal, allowStderr);
+      return stopping;
     },
   };
 }

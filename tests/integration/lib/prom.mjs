@@ -122,16 +122,22 @@ export function promtoolCheckMetrics(text) {
   });
 }
 
-/// Sample names the exposition can contain: each `# TYPE` family, plus _bucket/_sum/_count for
-/// histograms (and _sum/_count for summaries).
+/// Names that have at least one sample line in the exposition (`name{...} value` or
+/// `name value`), histograms as their _bucket/_sum/_count samples plus the family name. A
+/// family with only its `# HELP`/`# TYPE` lines is not exported: a dashboard panel on it
+/// would stay empty.
 export function exportedNames(text) {
   const names = new Set();
+  const histograms = new Set();
   for (const line of text.split('\n')) {
-    const m = /^# TYPE (\S+) (\S+)/.exec(line);
+    const type = /^# TYPE (\S+) (histogram|summary)$/.exec(line);
+    if (type) histograms.add(type[1]);
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/.exec(line);
     if (!m) continue;
     names.add(m[1]);
-    if (m[2] === 'histogram') ['_bucket', '_sum', '_count'].forEach((s) => names.add(m[1] + s));
-    if (m[2] === 'summary') ['_sum', '_count'].forEach((s) => names.add(m[1] + s));
+    const family = m[1].replace(/_(bucket|sum|count)$/, '');
+    if (family !== m[1] && histograms.has(family)) names.add(family);
   }
   return names;
 }

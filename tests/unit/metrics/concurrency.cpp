@@ -6,6 +6,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,10 +80,21 @@ CAF_TEST(threads racing on a status code first use lose no count) {
 
 CAF_TEST(scraping while requests are recorded sees growing consistent totals) {
   gateway_metrics metrics;
+  constexpr int total = threads * per_thread;
   std::atomic<bool> done{false};
+  // Scrapes that saw a count strictly between 0 and total: proof that scraping and recording
+  // overlapped. The writer pauses halfway until there is one (bounded), so the checks below
+  // cannot pass on a loop that ran zero times or only before or after the writes.
+  std::atomic<int> overlapping_scrapes{0};
   std::thread writer{[&] {
-    for (int i = 0; i < threads * per_thread; ++i) {
+    for (int i = 0; i < total; ++i) {
       metrics.observe_request({0.1, 0.05, 2, false, false});
+      if (i == total / 2) {
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (overlapping_scrapes.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::yield();
+        }
+      }
     }
     done = true;
   }};
@@ -96,10 +108,14 @@ CAF_TEST(scraping while requests are recorded sees growing consistent totals) {
     monotonic = monotonic && count >= last;
     count_is_inf_bucket = count_is_inf_bucket && count == inf;
     last = count;
+    if (count > 0 && count < total) {
+      ++overlapping_scrapes;
+    }
   }
   writer.join();
+  CAF_CHECK_GREATER(overlapping_scrapes.load(), 0);
   CAF_CHECK(monotonic);
   CAF_CHECK(count_is_inf_bucket);
   CAF_CHECK_EQUAL(sample(metrics.serialize(), "freerouter_request_fallbacks_count"),
-                  static_cast<double>(threads * per_thread));
+                  static_cast<double>(total));
 }

@@ -259,3 +259,37 @@ CAF_TEST(mutated bodies are accepted or refused and accepted ones build valid bo
   // Single-byte edits keep a fair share of bodies valid, so both paths were exercised.
   CAF_CHECK(accepted > 100);
 }
+
+// Found by tests/fuzz/chat_payload.cpp (regressions/chat_payload/): RapidJSON 1.1.0's
+// full-precision path calls __builtin_clzll(0) for a zero significand with a large exponent,
+// and the Release build read "0E000068" as 1.01e31. Numbers are now converted by parse_exact().
+CAF_TEST(a zero with a large exponent parses as zero and is forwarded as zero) {
+  auto parsed = parse_chat_request(with_messages(R"("temperature":0E000068,"top_p":-0e-400)"));
+  auto* req = std::get_if<chat_request>(&parsed);
+  CAF_REQUIRE(req != nullptr);
+  const auto& doc = *req->document;
+  CAF_REQUIRE(doc["temperature"].IsDouble());
+  CAF_CHECK_EQUAL(doc["temperature"].GetDouble(), 0.0);
+  CAF_CHECK_EQUAL(doc["top_p"].GetDouble(), 0.0);
+  auto body = gw::openai::build_upstream_body(*req, "groq", "m", false);
+  CAF_CHECK(body.find(R"("temperature":0.0)") != std::string::npos);
+}
+
+CAF_TEST(numbers keep their exact value and their integer type) {
+  auto parsed = parse_chat_request(with_messages(
+    R"("a":0.1,"b":-2147483649,"c":4294967296,"d":18446744073709551616,"e":-7,"f":3,"g":1e-400)"));
+  auto* req = std::get_if<chat_request>(&parsed);
+  CAF_REQUIRE(req != nullptr);
+  const auto& doc = *req->document;
+  CAF_CHECK_EQUAL(doc["a"].GetDouble(), 0.1);
+  CAF_CHECK(doc["b"].IsInt64() && !doc["b"].IsInt());
+  CAF_CHECK_EQUAL(doc["b"].GetInt64(), -2147483649LL);
+  CAF_CHECK(doc["c"].IsUint64() && !doc["c"].IsUint());
+  CAF_CHECK(doc["d"].IsDouble());
+  CAF_CHECK(doc["e"].IsInt() && doc["f"].IsUint() && doc["f"].IsInt());
+  CAF_CHECK_EQUAL(doc["g"].GetDouble(), 0.0);
+  auto too_big = parse_chat_request(with_messages(R"("a":1e400)"));
+  auto* err = std::get_if<request_error>(&too_big);
+  CAF_REQUIRE(err != nullptr);
+  CAF_CHECK(err->message.find("Number too big") != std::string::npos);
+}

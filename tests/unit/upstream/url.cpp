@@ -44,6 +44,23 @@ CAF_TEST(an IPv6 literal keeps its address without brackets) {
   CAF_CHECK_EQUAL(host_header(*ep), "[::1]:8443");
 }
 
+// Found by tests/fuzz/url.cpp (regressions/url/): a bracketed host that is no IPv6 address
+// was accepted, and host_header() then wrote it back without brackets, as another URL.
+CAF_TEST(brackets hold only an IPv6 literal) {
+  for (const char* bad : {"http://[[https]", "http://[]/v1", "http://[host]/v1", "http://[1.2.3.4]",
+                          "http://[::1]]/v1", "http://a]b/v1", "http://a[b:80/v1"}) {
+    CAF_CHECK(!parse_base_url(bad).has_value());
+  }
+  for (const char* good : {"http://[::ffff:127.0.0.1]:8080/v1", "https://[2001:DB8::1]/v1"}) {
+    auto ep = parse_base_url(good);
+    CAF_REQUIRE(ep.has_value());
+    auto again = parse_base_url(ep->scheme + "://" + host_header(*ep) + ep->base_path);
+    CAF_REQUIRE(again.has_value());
+    CAF_CHECK_EQUAL(again->host, ep->host);
+    CAF_CHECK_EQUAL(again->port, ep->port);
+  }
+}
+
 CAF_TEST(malformed urls are config errors naming the url) {
   for (const char* bad :
        {"api.groq.com/v1", "ftp://host/x", "https://", "https://:443/v1", "http://host:0/",

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# .ci/clang_tidy.sh BUILD_DIR [DIR ...]: clang-tidy (the repository's .clang-tidy) over every
+# .cpp of the listed source folders, using BUILD_DIR/compile_commands.json. Fails on any
+# warning, not only on the WarningsAsErrors checks: "clean" means no diagnostics at all.
+# Results are cached per file (key: the file, every project header, .clang-tidy and the compile
+# command), so an unchanged tree re-checks in seconds; the cache is in ~/.cache/freerouter-tidy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?build dir}; shift
+dirs=("$@")
+((${#dirs[@]})) || dirs=(core catalog http metrics persistence actors app)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/freerouter-tidy
+mkdir -p "$cache"
+
+# Everything a translation unit's diagnostics can depend on, besides the file itself.
+shared=$( { cat .clang-tidy; clang-tidy --version; find core catalog http metrics persistence actors app \
+  -name '*.hpp' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)
+
+mapfile -t files < <(find "${dirs[@]}" -name '*.cpp' | sort)
+todo=()
+for f in "${files[@]}"; do
+  command=$(grep -F "\"file\": \"$PWD/$f\"" -B1 "$build/compile_commands.json" | head -1)
+  key=$( { echo "$shared"; echo "$command"; cat "$f"; } | sha256sum | cut -c1-32)
+  [[ -f $cache/$key.ok ]] || todo+=("$f:$key")
+done
+echo "clang-tidy: ${#files[@]} files, $((${#files[@]} - ${#todo[@]})) unchanged since a clean run"
+
+failed=0
+check() {
+  local f=${1%%:*} key=${1##*:} out
+  out=$(clang-tidy -p "$build" --quiet "$f" 2>/dev/null | grep -E '^/.*: (warning|error):' || true)
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out"
+    return 1
+  fi
+  touch "$cache/$key.ok"
+}
+export -f check
+export build cache
+if ((${#todo[@]})); then
+  printf '%s\n' "${todo[@]}" | xargs -P"$(nproc)" -I{} bash -c 'check "$@"' _ {} >"$cache/last.log" || failed=1
+fi
+if ((failed)); then
+  sort -u "$cache/last.log"
+  echo "clang-tidy: $(sort -u "$cache/last.log" | wc -l) diagnostics (above)" >&2
+  exit 1
+fi
+echo "clang-tidy: clean"

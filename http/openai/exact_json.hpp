@@ -1,0 +1,18 @@
+// Parsing a client body with every number converted exactly, without RapidJSON 1.1.0's
+// full-precision path: that path misreads a zero significand with a large exponent
+// ("0E000068" became 1.01e31 in the Release build; found by tests/fuzz/chat_payload.cpp).
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string_view>
+
+namespace gw::openai {
+
+/// Like doc.Parse<kParseIterativeFlag | kParseValidateEncodingFlag | kParseFullPrecisionFlag>():
+/// the same value types (Int/Uint/Int64/Uint64, Double beyond 64 bits), but each number is
+/// converted from its text (integers by strtoll/strtoull, others by the correctly rounded
+/// strtod). A number beyond the double range is kParseErrorNumberTooBig, as before.
+rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view text);
+
+} // namespace gw::openai

@@ -1,0 +1,29 @@
+// Fuzz target: the client's chat-completions body. A body that validates must give a positive
+// token estimate and, for every provider translation and both stream modes, an upstream body
+// that is itself valid JSON.
+#include "http/openai/chat_payload.hpp"
+
+#include "tests/fuzz/fuzz_support.hpp"
+
+#include <rapidjson/document.h>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto parsed = gw::openai::parse_chat_request(gw::fuzz::as_text(data, size));
+  auto* req = std::get_if<gw::openai::chat_request>(&parsed);
+  if (req == nullptr) {
+    gw::fuzz::require(!std::get<gw::openai::request_error>(parsed).message.empty(),
+                      "a refusal without a message");
+    return 0;
+  }
+  gw::fuzz::require(req->prompt_estimate >= 1, "prompt estimate below 1");
+  for (const char* provider : {"groq", "openrouter", "gemini"}) {
+    for (bool stream : {false, true}) {
+      auto body = gw::openai::build_upstream_body(*req, provider, "m", stream);
+      rapidjson::Document doc;
+      doc.Parse(body.data(), body.size());
+      gw::fuzz::require(!doc.HasParseError() && doc.IsObject(),
+                        "upstream body is not a JSON object");
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+// The harness's own guarantees: stop() fails on a crash, on a non-zero exit and on stderr lines a
+// healthy gateway does not write (a sanitizer report, an error at shutdown). Without these, every
+// other test would pass on a gateway that crashes while stopping.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFake, startGateway, fakeProvider, route, unexpectedStderr } from './lib/harness.mjs';
+
+let fake;
+before(async () => { fake = await startFake(); });
+after(() => fake?.stop());
+
+const gateway = () => startGateway({ providers: [fakeProvider(fake, 'p1')], catalog: [route('r1', 'p1', 'ok', 1)] });
+
+test('only the gateway\'s own start and stop lines count as clean stderr', () => {
+  const clean = 'freerouter: listening on http://127.0.0.1:20001 (data: /tmp/x, catalog routes: 1, providers configured: 1)\n'
+    + 'freerouter: shutting down\nfreerouter: stopped\n';
+  assert.deepEqual(unexpectedStderr(clean), []);
+  const asan = '==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020';
+  const ubsan = 'actors/route.cpp:10:5: runtime error: signed integer overflow';
+  const tsan = 'WARNING: ThreadSanitizer: data race (pid=1)';
+  for (const line of [asan, ubsan, tsan, 'persistence: write_batch failed error=io_error']) {
+    assert.deepEqual(unexpectedStderr(clean + line + '\n'), [line]);
+  }
+  assert.deepEqual(unexpectedStderr('freerouter: quota state not persisted; granting anyway\n', [/^freerouter: quota state not persisted/]), []);
+});
+
+test('stop() resolves 0 for a clean SIGTERM and returns the same result when called again', async () => {
+  const gw = await gateway();
+  assert.equal(await gw.stop(), 0);
+  assert.equal(await gw.stop('SIGKILL'), 0);
+});
+
+test('stop() fails when the gateway crashed before it was stopped', async () => {
+  const gw = await gateway();
+  gw.proc.kill('SIGSEGV');
+  await new Promise((r) => gw.proc.once('close', r));
+  await assert.rejects(gw.stop(), /had already ended \(SIGSEGV\)/);
+});
+
+test('stop() fails when the gateway dies from a signal instead of exiting 0', async () => {
+  const gw = await gateway();
+  await assert.rejects(gw.stop('SIGABRT'), /ended with SIGABRT after SIGABRT, expected 0/);
+});
+
+test('stop("SIGKILL") accepts the kill and still checks stderr', async () => {
+  const gw = await gateway();
+  assert.equal(await gw.stop('SIGKILL'), 'SIGKILL');
+});
