@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   if (!cfg) {
     return fail(cfg.error().message);
   }
+  gw::app::raise_open_file_limit();
   if (auto invalid = gw::config::validate(*cfg)) {
     return fail(invalid->message);
   }

@@ -15,6 +15,8 @@
 #include <iostream>
 #include <set>
 
+#include <sys/resource.h>
+
 namespace gw::app {
 
 gw::expected<prepared> prepare(const config::gateway_config& cfg) {
@@ -115,6 +117,21 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
     out.push_back(std::make_shared<actors::http_transport>(*client));
   }
   return out;
+}
+
+uint64_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return 0;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      limit = raised;
+    }
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
 }
 
 } // namespace gw::app

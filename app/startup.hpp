@@ -11,6 +11,7 @@
 
 #include <caf/fwd.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -48,5 +49,10 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
 /// its state, the gateway actors stop, then the persistence actor commits what is pending
 /// and stops. Each wait is bounded.
 void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors);
+
+/// Raises the soft limit of open files to the hard limit: every client connection, upstream
+/// connection and stream is a descriptor, and the usual soft limit of 1024 would stop new
+/// clients long before memory or CPU does. Returns the limit now in force.
+uint64_t raise_open_file_limit();
 
 } // namespace gw::app

@@ -17,6 +17,9 @@ while (($#)); do
   esac
   shift
 done
+# 10,000 idle connections (bench/idle_connections.mjs) need more descriptors than the usual 1024,
+# for the gateway and for node alike.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 for tool in wrk nginx; do command -v $tool >/dev/null || { echo "bench needs $tool (apt-get install wrk nginx-light)" >&2; exit 2; }; done
 [[ -x $build/freerouter && -x $build/tests/support/fake-provider ]] || { echo "build first: ./run.sh --install-only && cmake --build $build" >&2; exit 2; }
 
@@ -43,6 +46,13 @@ http {
       proxy_pass http://fake/p1/v1/chat/completions;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+    }
+    # The stream case: relayed chunk by chunk, as the gateway does.
+    location /stream {
+      proxy_pass http://fake/p1/v1/chat/completions;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
     }
   }
 }
@@ -116,11 +126,21 @@ run_case() { # name url pid conns [lua script]
     run_case "freerouter, 3×429 then ok" "http://127.0.0.1:$gw429_port/v1/chat/completions" "$gw429_pid" "$c"
     run_case "freerouter, 1 route, quota-limited" "http://127.0.0.1:$gwq_port/v1/chat/completions" "$gwq_pid" "$c"
     run_case "stream (20 chunks), fake direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_stream_direct.lua
+    run_case "stream (20 chunks), nginx, proxy_buffering off" "http://127.0.0.1:$nginx_port/stream" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_stream_direct.lua
     run_case "stream (20 chunks), freerouter" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c" bench/post_stream.lua
   done
+  echo
+  echo "Low load (wrk -t1 -c1, one request at a time): the gateway's added latency"
+  echo
+  echo "| | direct p50 / p99 | through freerouter p50 / p99 |"
+  echo "|---|---|---|"
+  one() { wrk -t1 -c1 -d"${duration}s" --latency -s "$2" "$1" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END{print p50 " / " p99}'; }
+  echo "| JSON chat completion | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post.lua) |"
+  echo "| 20-chunk stream (last byte) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream.lua) |"
   if command -v node >/dev/null; then
     echo
     node bench/open_streams.mjs "http://127.0.0.1:$gw_port" "$gw_pid" 1000
+    node bench/idle_connections.mjs 127.0.0.1 "$gw_port" "$gw_pid" 10000
   fi
 } | tee "$work/table.md"
 mkdir -p bench/results
