@@ -28,7 +28,7 @@ constexpr int64_t max_transition_s = max_instant_ms / ms_per_s;
 // Real zone files are a few KiB; anything far larger is not a zone file.
 constexpr std::streamsize max_tzif_bytes = 1 << 20;
 // No zone is more than a day away from UTC; a larger offset means a corrupt file.
-constexpr int64_t max_utc_offset_s = 26 * 3600;
+constexpr int64_t max_utc_offset_s = int64_t{26} * 3600;
 // Local midnight is at most a day (plus a DST jump) away, so a handful of offset segments cover
 // it; the bound only guards against pathological files.
 constexpr int max_segments_per_midnight = 64;

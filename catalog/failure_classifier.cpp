@@ -11,7 +11,7 @@ namespace gw::catalog {
 namespace {
 
 // Only the head of an error body is searched: error texts are short, bodies may not be.
-constexpr size_t searched_body_bytes = 16 * 1024;
+constexpr size_t searched_body_bytes = size_t{16} * 1024;
 
 template <size_t N>
 bool mentions_any(std::string_view text, const std::array<std::string_view, N>& needles) {

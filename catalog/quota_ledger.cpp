@@ -24,7 +24,7 @@ quota_decision deny(const char* reason, int64_t retry_at_ms) {
 } // namespace
 
 quota_ledger::quota_ledger(quota_limits limits, day_clock clock)
-    : limits_(std::move(limits)), clock_(std::move(clock)) {}
+    : limits_(limits), clock_(std::move(clock)) {}
 
 bool quota_ledger::is_later_day(int64_t now_ms, std::string* today) const {
   if (!day_.empty() && now_ms < day_ends_ms_) {

@@ -26,7 +26,7 @@ constexpr int64_t saturated_ns = int64_t{4'000'000'000} * ns_per_s;
 constexpr uint64_t epoch_seconds_floor = 1'000'000'000;    // 2001-09-09
 constexpr uint64_t epoch_millis_floor = 1'000'000'000'000; // the same instant in ms
 // Bodies are searched for hints only in their head; 429 bodies are small.
-constexpr size_t searched_body_bytes = 64 * 1024;
+constexpr size_t searched_body_bytes = size_t{64} * 1024;
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -130,9 +130,9 @@ int64_t unit_nanoseconds(std::string_view unit) {
     {"hrs", 60 * minute},
     {"hour", 60 * minute},
     {"hours", 60 * minute},
-    {"d", 24 * 60 * minute},
-    {"day", 24 * 60 * minute},
-    {"days", 24 * 60 * minute},
+    {"d", int64_t{24} * 60 * minute},
+    {"day", int64_t{24} * 60 * minute},
+    {"days", int64_t{24} * 60 * minute},
   }};
   for (const auto& u : units) {
     if (u.name == unit) {
@@ -221,8 +221,9 @@ std::optional<sys_time> to_instant(const date_parts& p) {
       || p.second > 60) {
     return std::nullopt;
   }
-  int64_t seconds = days_from_civil(p.year, p.month, p.day) * 86400 + p.hour * 3600 + p.minute * 60
-                    + std::min(p.second, 59) - int64_t{p.zone_minutes} * 60;
+  int64_t seconds = days_from_civil(p.year, p.month, p.day) * 86400 + int64_t{p.hour} * 3600
+                    + int64_t{p.minute} * 60 + std::min(p.second, 59)
+                    - int64_t{p.zone_minutes} * 60;
   return sys_time{}
          + std::chrono::duration_cast<sys_time::duration>(std::chrono::seconds(seconds)
                                                           + nanoseconds(p.fraction_ns));

@@ -48,9 +48,9 @@ struct health_verdict {
 
 /// A probe whose outcome never arrived (a lost message, a bug) stops blocking the route after
 /// this long; every attempt ends well before it (REQUEST_DEADLINE_SECONDS defaults to 120).
-constexpr int64_t probe_lease_ms = 10 * 60 * 1000;
+constexpr int64_t probe_lease_ms = int64_t{10} * 60 * 1000;
 /// Longest fallback backoff of rate-limited and too-slow routes.
-constexpr int64_t max_backoff_ms = 3600 * 1000;
+constexpr int64_t max_backoff_ms = int64_t{3600} * 1000;
 
 /// May the route be tried now? active: yes. potentially_outdated: no, until cleared.
 /// rate_limited / too_slow: once next_probe_at has come, probe_allowed is set and no other probe

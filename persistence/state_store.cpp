@@ -199,6 +199,8 @@ struct state_store::statements {
     auto next = [&]() {
       return std::move(prepared[i++]);
     };
+    // An aggregate: make_unique cannot brace-initialize it in C++17.
+    // NOLINTNEXTLINE(modernize-make-unique)
     return std::unique_ptr<statements>(
       new statements{next(), next(), next(), next(), next(), next(), next(), next(), next(), next(),
                      next(), next(), next(), next(), next(), next()});

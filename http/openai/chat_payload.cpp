@@ -205,7 +205,7 @@ bool py_unicode_escaped(uint32_t cp) {
 int64_t py_repr_string_len(std::string_view s) {
   bool has_single = s.find('\'') != std::string_view::npos;
   bool has_double = s.find('"') != std::string_view::npos;
-  uint32_t quote = has_single && !has_double ? '"' : '\'';
+  uint32_t quote = has_single && !has_double ? uint32_t{'"'} : uint32_t{'\''};
   int64_t n = 2;
   size_t i = 0;
   while (i < s.size()) {
@@ -570,10 +570,10 @@ std::string build_upstream_body(const chat_request& req, std::string_view provid
           write_stream_options(w, &m.value);
           wrote_options = true;
         }
-      } else if (dialect != search_dialect::none && name == "tool_choice") {
-        continue;
-      } else if (dialect == search_dialect::groq
-                 && (name == "max_tokens" || name == "max_completion_tokens")) {
+      } else if ((dialect != search_dialect::none && name == "tool_choice")
+                 || (dialect == search_dialect::groq
+                     && (name == "max_tokens" || name == "max_completion_tokens"))) {
+        // Replaced by the translation (tool_choice) or refused by Groq's compound models.
         continue;
       } else if (dialect != search_dialect::none && name == "tools" && m.value.IsArray()) {
         if (dialect == search_dialect::groq) {
@@ -607,7 +607,7 @@ std::string build_upstream_body(const chat_request& req, std::string_view provid
     write_compound_custom(w, nullptr);
   }
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 } // namespace gw::openai

@@ -92,7 +92,7 @@ void append_trimmed(std::string& out, const rapidjson::Value& v, size_t limit, i
       append_trimmed(out, it->value, limit, depth + 1);
     }
     if (v.MemberCount() > max_keys) {
-      out.append(",\"__truncated__\":\"");
+      out.append(R"(,"__truncated__":")");
       out.append(std::to_string(v.MemberCount() - max_keys));
       out.append(" keys omitted\"");
     }
@@ -208,7 +208,7 @@ int64_t live_ring::append(live_event event) {
 }
 
 std::string live_ring::snapshot_json() const {
-  std::string out = "{\"object\":\"list\",\"data\":[";
+  std::string out = R"({"object":"list","data":[)";
   std::lock_guard<std::mutex> guard(mtx_);
   bool first = true;
   for (const auto& event : events_) {

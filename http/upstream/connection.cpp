@@ -122,7 +122,8 @@ void connection::connect(const endpoint& ep, connect_handler done) {
   resolver_ = std::make_unique<tcp::resolver>(strand_);
   resolver_->async_resolve(
     ep.host, std::to_string(ep.port),
-    [this, done = std::move(done)](const error_code& err, tcp::resolver::results_type r) mutable {
+    [this, done = std::move(done)](const error_code& err,
+                                   const tcp::resolver::results_type& r) mutable {
       if (err) {
         auto failure = classify(err, stage::connect);
         done(failure, "resolving " + host_ + ": " + err.message());

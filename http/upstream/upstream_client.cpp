@@ -36,7 +36,7 @@ using error_code = boost::system::error_code;
 
 constexpr uint32_t header_limit = 64 * 1024;
 constexpr uint64_t body_limit = 64ull * 1024 * 1024;
-constexpr size_t read_chunk = 16 * 1024;
+constexpr size_t read_chunk = size_t{16} * 1024;
 
 using string_parser = http::response_parser<http::string_body>;
 using stream_parser = http::response_parser<http::buffer_body>;
