@@ -8,6 +8,9 @@
 #   --fuzz-seconds N (per fuzz target in --test, default 20; 0 = no fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses what
+# earlier builds of the same sources compiled; three build types need room.
+export CCACHE_BASEDIR="$PWD" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-10G}"
 
 mode=run
 build_type=Release

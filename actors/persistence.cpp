@@ -158,10 +158,10 @@ persistence_actor::behavior_type persistence(self_pointer self,
       after_enqueue(self);
     },
     [self](atom::persist, std::vector<usage_event>& events) {
-      auto& st = self->state;
+      auto& state = self->state;
       for (auto& event : events) {
-        persistence::apply_event(st.usage[event.route_id], event);
-        st.pending.events.push_back(std::move(event));
+        persistence::apply_event(state.usage[event.route_id], event);
+        state.pending.events.push_back(std::move(event));
       }
       after_enqueue(self);
     },

@@ -48,7 +48,7 @@ struct outcome_publisher {
   openai::live_ring& ring;
   const actors::chat_job& job;
   const server_response& response;
-  int64_t latency;
+  double latency;
 
   void operator()(const actors::chat_served& s) const {
     publish_request_completed(ring, job.request_id, live_route_of(s.route), job.attempts, s.body,
@@ -120,19 +120,19 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   auto job = std::make_shared<actors::chat_job>(
     request_id, std::move(chat), [relay, slot, job_slot, live](actors::chat_outcome outcome) {
       slot->release();
-      auto job = job_slot->lock();
+      auto finished = job_slot->lock();
       if (std::holds_alternative<actors::chat_streamed>(outcome)) {
-        if (job && live) {
-          publish_outcome(*live, *job, outcome, {});
+        if (finished && live) {
+          publish_outcome(*live, *finished, outcome, {});
         }
         return; // the stream itself was the answer
       }
-      if (!job) {
+      if (!finished) {
         return;
       }
-      auto response = chat_response(outcome, *job);
+      auto response = chat_response(outcome, *finished);
       if (live) {
-        publish_outcome(*live, *job, outcome, response);
+        publish_outcome(*live, *finished, outcome, response);
       }
       relay->answer_without_stream(std::move(response), chat_error_message(outcome));
     });
@@ -164,13 +164,13 @@ void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::c
     job = std::make_shared<actors::chat_job>(
       request_id, std::move(chat), [ex, slot, job_slot, live](actors::chat_outcome outcome) {
         slot->release();
-        auto job = job_slot->lock();
-        if (!job) {
+        auto finished = job_slot->lock();
+        if (!finished) {
           return;
         }
-        auto response = chat_response(outcome, *job);
+        auto response = chat_response(outcome, *finished);
         if (live) {
-          publish_outcome(*live, *job, outcome, response);
+          publish_outcome(*live, *finished, outcome, response);
         }
         ex->respond(std::move(response));
       });
