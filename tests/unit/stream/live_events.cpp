@@ -95,8 +95,21 @@ CAF_TEST(trimmed payloads are valid json even with invalid utf8) {
 
 // -- events and ring -------------------------------------------------------------
 
+CAF_TEST(a deferred payload is rendered once when the event is first read) {
+  int renders = 0;
+  auto payload = std::make_shared<const gw::openai::deferred_json>([&renders] {
+    ++renders;
+    return std::string(R"({"late":true})");
+  });
+  live_event ev{3, "request_completed", "r", 1714000000, {}, payload};
+  CAF_CHECK_EQUAL(renders, 0);
+  CAF_CHECK(live_event_json(ev).find(R"("payload":{"late":true})") != std::string::npos);
+  CAF_CHECK(live_event_json(ev).find(R"("payload":{"late":true})") != std::string::npos);
+  CAF_CHECK_EQUAL(renders, 1);
+}
+
 CAF_TEST(a live event is written with its fields in order) {
-  live_event ev{7, "request_started", "0123456789ab", 1714000000, R"({"path":"/v1/x"})"};
+  live_event ev{7, "request_started", "0123456789ab", 1714000000, R"({"path":"/v1/x"})", nullptr};
   CAF_CHECK_EQUAL(live_event_json(ev),
                   R"({"event_id":7,"event_type":"request_started","request_id":"0123456789ab",)"
                   R"("timestamp":1714000000,"payload":{"path":"/v1/x"}})");
