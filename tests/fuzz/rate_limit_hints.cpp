@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto blank = text.find("\n\n");
   auto head = text.substr(0, blank);
   auto body = blank == std::string_view::npos ? std::string_view{} : text.substr(blank + 2);
-  gw::upstream::header_list headers;
+  gw::catalog::header_list headers;
   while (!head.empty()) {
     auto eol = head.find('\n');
     auto line = head.substr(0, eol);
