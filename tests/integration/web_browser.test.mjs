@@ -142,7 +142,8 @@ test('models: a drag-and-drop re-rank is saved at once', async () => {
   assert.equal(ranks['extra-b'], 1, JSON.stringify(ranks));
   assert.equal(ranks['skip-me'], 2, JSON.stringify(ranks));
   assert.equal(ranks['extra-a'], 7, JSON.stringify(ranks));
-  // The list shows the new order.
+  // The list shows the new order (it re-renders once the PUT's answer is read: wait for it).
+  await page.locator('li.route-card').first().and(page.locator('[data-route="extra-b"]')).waitFor({ timeout: 5000 });
   assert.equal(await page.locator('li.route-card').first().getAttribute('data-route'), 'extra-b');
   // Keyboard: the focused "move down" button moves the route one place and saves.
   const moved = page.waitForResponse((r) => r.url().endsWith('/v1/gateway/models') && r.request().method() === 'PUT');
