@@ -9,7 +9,7 @@ namespace gw::persistence {
 
 series_window make_series_window(int64_t now_ms, int64_t hours, int64_t bucket_minutes) {
   hours = std::clamp<int64_t>(hours, 1, 168);
-  bucket_minutes = std::clamp<int64_t>(bucket_minutes, 1, 24 * 60);
+  bucket_minutes = std::clamp<int64_t>(bucket_minutes, 1, int64_t{24} * 60);
   const int64_t span_ms = hours * 3'600'000;
   int64_t bucket_ms = bucket_minutes * 60'000;
   // Widened to whole minutes (the resolution of route_usage_minutes), rounding up so that
