@@ -20,7 +20,7 @@ constexpr int64_t hour = 60 * minute;
 constexpr int64_t now = 1'700'002'800'000;
 
 persistence::usage_event event(std::string route_id, std::string outcome, int64_t at_ms,
-                          int64_t tokens = 0) {
+                               int64_t tokens = 0) {
   persistence::usage_event e;
   e.route_id = std::move(route_id);
   e.provider_name = "p1";
