@@ -84,7 +84,7 @@ public:
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = started + std::chrono::seconds(120);
 
-  // -- owned by the router while the waterfall runs ---------------------------------------
+  // -- owned by the router while it chooses, by the call's completion while a call runs -----
   std::vector<candidate> candidates;
   std::vector<attempt_record> attempts;
   /// Upstream calls made (X-Gateway-Attempts): skips are not calls.

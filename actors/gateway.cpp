@@ -54,7 +54,6 @@ gw::expected<gateway_actors> spawn_gateway(caf::actor_system& sys, gateway_input
     out.providers.push_back(p);
     out.buckets.push_back(bucket);
     wiring.specs.emplace(spec->name, spec);
-    wiring.providers.emplace(spec->name, p);
     wiring.transports.emplace(spec->name, inputs.transports[i]);
     wiring.series.emplace(spec->name, provider_series);
     wiring.buckets.emplace(spec->name, bucket);

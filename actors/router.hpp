@@ -47,7 +47,6 @@ struct router_wiring {
   /// Registry order, for the status page.
   std::vector<catalog::provider_spec> provider_list;
   std::unordered_map<std::string, std::shared_ptr<const catalog::provider_spec>> specs;
-  std::unordered_map<std::string, provider_actor> providers;
   std::unordered_map<std::string, quota_bucket_actor> buckets;
   /// Each provider's transport. The provider actor owns it; the router calls it directly so
   /// that a completion goes straight to whoever acts next (no hop through the provider).
