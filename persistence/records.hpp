@@ -1,5 +1,6 @@
 // The records the persistence layer stores: a quota bucket's state, a route's health, one
-// finished attempt, and a route's all-time usage. Plain values; the actors send them as
+// finished attempt, a route's all-time usage, and endpoint diagnosis (its last report and the
+// supervisor's verdicts). Plain values; the actors send them as
 // messages (actors/messages.hpp adds their CAF inspect()).
 #pragma once
 
@@ -77,5 +78,27 @@ struct route_usage {
 };
 
 using usage_table = std::vector<route_usage>;
+
+/// One endpoint diagnosis run as stored: the report as the API shows it (catalog/diagnosis_json)
+/// and what automatic maintenance applied from it. The last one is restored at start-up.
+struct diagnosis_record {
+  std::string run_id;
+  int64_t started_ms = 0;
+  int64_t checked_at_ms = 0;
+  std::string report_json;
+  /// A JSON array of the suggestions applied automatically after this run ("[]" = none).
+  std::string auto_applied_json = "[]";
+};
+
+/// The supervisor's answer for one listed model, kept so that each model is asked once.
+struct verdict_record {
+  /// lower(provider) + "::" + lower(model_id).
+  std::string key;
+  bool free_chat_model = false;
+  std::string confidence;
+  std::string reason;
+  std::vector<std::string> sources;
+  int64_t at_ms = 0;
+};
 
 } // namespace gw::persistence

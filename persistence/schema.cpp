@@ -13,7 +13,7 @@ struct migration {
 };
 
 // Append-only: never edit a migration that has shipped, add the next number instead.
-constexpr std::array<migration, 2> migrations{{
+constexpr std::array<migration, 3> migrations{{
   {1, R"sql(
 CREATE TABLE quota_state (
   key               TEXT PRIMARY KEY,
@@ -95,6 +95,26 @@ INSERT INTO route_usage_minutes
 SELECT at_ms / 60000, route_id, provider_name, COUNT(*), SUM(outcome = 'success'),
        SUM(outcome <> 'success'), SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens)
 FROM events GROUP BY 1, 2, 3;
+)sql"},
+  // Endpoint diagnosis: the reports of past runs (the last few kept) and the supervisor's
+  // verdicts per listed model.
+  {3, R"sql(
+CREATE TABLE diagnosis_runs (
+  id                INTEGER PRIMARY KEY,
+  run_id            TEXT    NOT NULL,
+  started_ms        INTEGER NOT NULL DEFAULT 0,
+  checked_at_ms     INTEGER NOT NULL DEFAULT 0,
+  report_json       TEXT    NOT NULL,
+  auto_applied_json TEXT    NOT NULL DEFAULT '[]'
+);
+CREATE TABLE supervisor_verdicts (
+  key             TEXT PRIMARY KEY,
+  free_chat_model INTEGER NOT NULL DEFAULT 0,
+  confidence      TEXT    NOT NULL DEFAULT '',
+  reason          TEXT    NOT NULL DEFAULT '',
+  sources         TEXT    NOT NULL DEFAULT '',
+  at_ms           INTEGER NOT NULL DEFAULT 0
+);
 )sql"},
 }};
 

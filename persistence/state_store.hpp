@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/expected.hpp"
+#include "persistence/diagnosis_store.hpp"
 #include "persistence/records.hpp"
 #include "persistence/sqlite.hpp"
 #include "persistence/usage_series.hpp"
@@ -64,6 +65,21 @@ public:
   /// Per-route usage in the buckets of `window`, from the raw event log (/status plots).
   gw::expected<std::vector<route_series>> load_usage_series(const series_window& window) {
     return query_usage_series(db_, window);
+  }
+
+  /// Endpoint diagnosis (diagnosis_store.hpp): written at once, outside the batches (a run
+  /// ends every few hours).
+  std::optional<gw::error> save_diagnosis(const diagnosis_record& run) {
+    return persistence::save_diagnosis(db_, run);
+  }
+  gw::expected<std::optional<diagnosis_record>> load_last_diagnosis() {
+    return persistence::load_last_diagnosis(db_);
+  }
+  std::optional<gw::error> save_verdict(const verdict_record& verdict) {
+    return persistence::save_verdict(db_, verdict);
+  }
+  gw::expected<std::vector<verdict_record>> load_verdicts() {
+    return persistence::load_verdicts(db_);
   }
 
   int schema_version();

@@ -95,7 +95,7 @@ persistence::usage_event event(std::string route_id, std::string outcome, int st
 CAF_TEST(an in memory store opens migrated and empty) {
   auto store = open_store(":memory:");
   CAF_CHECK_EQUAL(store->schema_version(), persistence::latest_schema_version());
-  CAF_CHECK_EQUAL(store->schema_version(), 2);
+  CAF_CHECK_EQUAL(store->schema_version(), 3);
   CAF_CHECK(store->load_quotas()->empty());
   CAF_CHECK(store->load_health()->empty());
   CAF_CHECK(store->load_usage()->empty());
