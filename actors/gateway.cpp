@@ -58,12 +58,30 @@ gw::expected<gateway_actors> spawn_gateway(caf::actor_system& sys, gateway_input
     wiring.series.emplace(spec->name, provider_series);
     wiring.buckets.emplace(spec->name, bucket);
   }
+  auto provider_list = wiring.provider_list;
   out.router =
     sys.spawn(router, std::move(inputs.catalog), std::move(wiring), std::move(inputs.settings));
+  if (inputs.diagnosis) {
+    diagnosis_wiring seen;
+    for (size_t i = 0; i < provider_list.size(); ++i) {
+      seen.providers.push_back({std::make_shared<const catalog::provider_spec>(provider_list[i]),
+                                out.providers[i], out.buckets[i]});
+    }
+    seen.router = out.router;
+    seen.persistence = inputs.persistence;
+    seen.restored = std::move(inputs.restored_diagnosis);
+    seen.verdicts = std::move(inputs.restored_verdicts);
+    seen.now = inputs.now;
+    seen.metrics = inputs.metrics;
+    out.diagnosis = sys.spawn(diagnosis, std::move(*inputs.diagnosis), std::move(seen));
+  }
   return out;
 }
 
 void stop_gateway(const gateway_actors& actors) {
+  if (actors.diagnosis) {
+    caf::anon_send_exit(actors.diagnosis, caf::exit_reason::user_shutdown);
+  }
   if (actors.router) {
     caf::anon_send_exit(actors.router, caf::exit_reason::user_shutdown);
   }

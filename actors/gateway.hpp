@@ -1,8 +1,10 @@
 // Spawns and wires the long-lived actors: one provider and one quota bucket per provider
-// account, the router, and through it one route actor per catalog route.
+// account, the router, and through it one route actor per catalog route, and the diagnosis
+// actor.
 #pragma once
 
 #include "actors/clock.hpp"
+#include "actors/diagnosis.hpp"
 #include "actors/protocol.hpp"
 #include "actors/router.hpp"
 #include "actors/transport.hpp"
@@ -34,12 +36,19 @@ struct gateway_inputs {
   wall_clock now = system_wall_clock();
   /// Null = no metrics (tests). Must outlive the actors.
   metrics::gateway_metrics* metrics = nullptr;
+  /// Endpoint diagnosis; nullopt = no diagnosis actor (tests).
+  std::optional<diagnosis_settings> diagnosis;
+  /// What diagnosis stored before the last stop.
+  std::optional<diagnosis_record> restored_diagnosis;
+  std::vector<verdict_record> restored_verdicts;
 };
 
 struct gateway_actors {
   router_actor router;
   std::vector<provider_actor> providers;
   std::vector<quota_bucket_actor> buckets;
+  /// Invalid when gateway_inputs::diagnosis was not set.
+  diagnosis_actor diagnosis;
   persistence_actor persistence;
 };
 

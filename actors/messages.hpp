@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/chat_job.hpp"
+#include "catalog/diagnosis.hpp"
 #include "catalog/failure_classifier.hpp"
 #include "catalog/route_health.hpp"
 #include "persistence/records.hpp"
@@ -10,6 +11,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,9 @@ struct attempt_report {
   /// x-ratelimit-remaining-* reached 0 on this answer.
   bool remaining_exhausted = false;
   int64_t latency_ms = 0;
+  /// The call was made for the account, not for a route (diagnosis listing models): a 429
+  /// cools the whole provider whatever its rate_limit_scope.
+  bool provider_wide = false;
 };
 
 /// How a granted non-streamed attempt ended: sent by its completion (on the I/O thread, which
@@ -80,11 +85,13 @@ struct model_list {
 
 // The durable records (quota_record, health_record, usage_event, route_usage) live beside the
 // store that writes them: persistence/records.hpp.
+using persistence::diagnosis_record;
 using persistence::health_record;
 using persistence::quota_record;
 using persistence::route_usage;
 using persistence::usage_event;
 using persistence::usage_table;
+using persistence::verdict_record;
 
 /// A quota bucket's state for status pages: the counters, the limits and whether a request
 /// (of zero tokens) would be granted now.
@@ -132,6 +139,47 @@ struct usage_batch {
   int64_t tokens = 0;
 };
 
+/// Every catalog route with its health (diagnosis compares them with the listings).
+using catalog_entries = std::vector<catalog::catalog_entry>;
+
+/// A catalog change decided by endpoint diagnosis, applied by the router in one saved edit.
+struct catalog_edit {
+  /// Discovered routes to add (disabled until a person enables them).
+  std::vector<catalog::route> add;
+  /// Route ids to remove, and route ids whose health flags to clear.
+  std::vector<std::string> remove;
+  std::vector<std::string> clear;
+};
+
+/// POST .../refresh: the run going on, started by this call or joined.
+struct diagnosis_ticket {
+  std::string run_id;
+  bool joined = false;
+};
+
+/// GET /v1/gateway/endpoint-diagnosis (reference §11.11, plus the run going on).
+struct diagnosis_status {
+  /// AUTO_ENDPOINT_DIAGNOSIS_ENABLED: runs on a timer.
+  bool enabled = false;
+  /// Safe suggestions of scheduled runs are applied automatically.
+  bool auto_maintenance_enabled = false;
+  bool supervisor_enabled = false;
+  /// A run is going on: its id and start.
+  bool running = false;
+  std::string run_id;
+  int64_t running_since_ms = 0;
+  /// When the next scheduled run starts (0 = none scheduled).
+  int64_t next_run_at_ms = 0;
+  std::optional<catalog::diagnosis_report> last_report;
+  std::vector<catalog::suggestion> last_auto_applied;
+};
+
+/// POST .../apply: the suggestions applied, or why the catalog could not be saved.
+struct applied_suggestions {
+  std::vector<catalog::suggestion> applied;
+  std::string error;
+};
+
 /// What an admin/status call answers: an HTTP status and a JSON body.
 struct admin_reply {
   int status = 200;
@@ -143,6 +191,11 @@ typename Inspector::result_type inspect(Inspector& f, quota_view& x) {
   return f(caf::meta::type_name("quota_view"), x.record, x.requests_this_minute,
            x.tokens_this_minute, x.limit_rpm, x.limit_rpd, x.limit_tpm, x.limit_tpd, x.available,
            x.unavailable_reason, x.retry_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, diagnosis_ticket& x) {
+  return f(caf::meta::type_name("diagnosis_ticket"), x.run_id, x.joined);
 }
 
 template <class Inspector>
@@ -167,7 +220,8 @@ typename Inspector::result_type inspect(Inspector& f, attempt_report& x) {
   auto kind = static_cast<uint8_t>(x.kind);
   return f(caf::meta::type_name("attempt_report"), kind, x.status, x.reached_provider, x.probe,
            x.reserved_tokens, x.reservation_id, x.prompt_tokens, x.completion_tokens,
-           x.total_tokens, x.cooldown_until_ms, x.remaining_exhausted, x.latency_ms);
+           x.total_tokens, x.cooldown_until_ms, x.remaining_exhausted, x.latency_ms,
+           x.provider_wide);
 }
 
 template <class Inspector>
@@ -219,6 +273,18 @@ typename Inspector::result_type inspect(Inspector& f, usage_event& x) {
   return f(caf::meta::type_name("usage_event"), x.route_id, x.provider_name, x.model_id, x.outcome,
            x.status_code, x.prompt_tokens, x.completion_tokens, x.total_tokens, x.latency_ms,
            x.at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, diagnosis_record& x) {
+  return f(caf::meta::type_name("diagnosis_record"), x.run_id, x.started_ms, x.checked_at_ms,
+           x.report_json, x.auto_applied_json);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, verdict_record& x) {
+  return f(caf::meta::type_name("verdict_record"), x.key, x.free_chat_model, x.confidence, x.reason,
+           x.sources, x.at_ms);
 }
 
 template <class Inspector>

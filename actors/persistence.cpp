@@ -185,6 +185,19 @@ persistence_actor::behavior_type persistence(self_pointer self,
       }
       return persistence::usage_series_json(window, *routes);
     },
+    [self](atom::persist, const diagnosis_record& run) {
+      if (auto err = self->state.store->save_diagnosis(run)) {
+        std::cerr << "persistence: diagnosis report not saved message=\"" << err->message << "\"\n";
+        return false;
+      }
+      return true;
+    },
+    [self](atom::persist, const verdict_record& verdict) {
+      if (auto err = self->state.store->save_verdict(verdict)) {
+        std::cerr << "persistence: supervisor verdict not saved message=\"" << err->message
+                  << "\"\n";
+      }
+    },
     [self](atom::tick) { on_tick(self); },
   };
 }

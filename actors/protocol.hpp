@@ -74,6 +74,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(gw, caf::first_custom_type_id)
   CAF_ADD_ATOM(gw, gw::atom, summary, "summary")
   CAF_ADD_ATOM(gw, gw::atom, stream_done, "strm_done")
   CAF_ADD_ATOM(gw, gw::atom, watch, "watch")
+  CAF_ADD_ATOM(gw, gw::atom, refresh, "refresh")
+  CAF_ADD_ATOM(gw, gw::atom, diagnosis, "diagnosis")
+  CAF_ADD_ATOM(gw, gw::atom, apply, "apply")
+  CAF_ADD_ATOM(gw, gw::atom, verdict, "verdict")
 
 CAF_END_TYPE_ID_BLOCK(gw)
 
@@ -84,6 +88,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::upstream::upstream_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::route)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::stream_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::model_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::diagnosis_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::catalog_edit)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::catalog_entries)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::applied_suggestions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::supervisor_verdict)
 
 namespace gw::actors {
 
@@ -105,6 +114,10 @@ using persistence_actor = caf::typed_actor<
   // Per-route usage over time as JSON (GET /v1/gateway/usage/series): commits what is
   // pending, then groups the event log in [from_ms, to_ms] into buckets of bucket_ms.
   caf::replies_to<caf::get_atom, atom::usage, int64_t, int64_t, int64_t>::with<std::string>,
+  // Stores a diagnosis run (its report and what maintenance applied); replies once committed.
+  caf::replies_to<atom::persist, diagnosis_record>::with<bool>,
+  // Stores one supervisor verdict (each listed model is asked once).
+  caf::reacts_to<atom::persist, verdict_record>,
   // Internal timer: commit the pending batch, prune raw events past EVENT_RETENTION_DAYS.
   caf::reacts_to<atom::tick>>;
 
@@ -187,6 +200,26 @@ using router_actor = snapshot_listener_actor::extend<
   caf::replies_to<atom::providers>::with<admin_reply>,
   // GET /v1/gateway/health.json: provider (configured / usable) and route (enabled / healthy)
   // counts as a JSON object.
-  caf::replies_to<atom::summary>::with<admin_reply>>;
+  caf::replies_to<atom::summary>::with<admin_reply>,
+  // Endpoint diagnosis: every catalog route with its health status, catalog order.
+  caf::replies_to<atom::catalog, atom::health>::with<catalog_entries>,
+  // Endpoint diagnosis apply: adds (disabled, re-ranked), removes and clears routes in one
+  // saved edit, as the admin API does; replies "" or why the catalog could not be saved.
+  caf::replies_to<atom::apply, catalog_edit>::with<std::string>>;
+
+/// Endpoint diagnosis: compares each provider's model listing with the catalog, on timers and
+/// on demand, and keeps the last report (reference §13).
+using diagnosis_actor = caf::typed_actor<
+  // POST .../refresh: starts a run, or joins the one going on; answers at once.
+  caf::replies_to<atom::refresh>::with<diagnosis_ticket>,
+  // GET /v1/gateway/endpoint-diagnosis: settings, the run going on, the last report.
+  caf::replies_to<caf::get_atom, atom::diagnosis>::with<diagnosis_status>,
+  // POST .../apply: applies the last report's suggestions with these ids; answers those
+  // applied (unknown ids are ignored).
+  caf::replies_to<atom::apply, std::vector<std::string>>::with<applied_suggestions>,
+  // Internal timer: the scheduled run (after the start-up delay, then every interval).
+  caf::reacts_to<atom::tick>,
+  // Internal: the supervisor's answer to question `id` (asked through the waterfall).
+  caf::reacts_to<atom::verdict, uint64_t, catalog::supervisor_verdict>>;
 
 } // namespace gw::actors

@@ -202,7 +202,7 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       auto hinted_or_default =
         report.cooldown_until_ms > now ? report.cooldown_until_ms : now + default_cooldown_ms;
       if (report.kind == outcome_kind::rate_limited
-          && st.scope == catalog::rate_limit_scope::provider) {
+          && (st.scope == catalog::rate_limit_scope::provider || report.provider_wide)) {
         ledger.cool_down_until(hinted_or_default);
       }
       if (report.remaining_exhausted) {

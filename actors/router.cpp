@@ -182,6 +182,8 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
     },
     [self](atom::providers) { return providers_status(self); },
     [self](atom::summary) { return route_summary(self); },
+    [self](atom::catalog, atom::health) { return catalog_with_health(self); },
+    [self](atom::apply, catalog_edit& edit) { return apply_catalog_edit(self, edit); },
   };
 }
 

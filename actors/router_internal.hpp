@@ -62,4 +62,13 @@ caf::result<admin_reply> reset_route_health(router_ptr self, const std::string& 
 caf::result<admin_reply> providers_status(router_ptr self);
 caf::result<admin_reply> route_summary(router_ptr self);
 
+// -- router_diagnosis.cpp ---------------------------------------------------------------
+
+/// Every catalog route with its health status, catalog order.
+caf::result<catalog_entries> catalog_with_health(router_ptr self);
+
+/// Applies a diagnosis edit (remove, add disabled + re-rank, clear health) and saves it;
+/// "" or why the file could not be written (the catalog in memory is current either way).
+std::string apply_catalog_edit(router_ptr self, catalog_edit& edit);
+
 } // namespace gw::actors::detail

@@ -131,6 +131,19 @@ int main(int argc, char** argv) {
   inputs.restored_quotas = std::move(setup->quotas);
   inputs.restored_health = std::move(setup->health);
   inputs.metrics = &metrics;
+  gw::actors::diagnosis_settings diagnosis;
+  diagnosis.scheduled = cfg->auto_endpoint_diagnosis_enabled;
+  diagnosis.maintenance = cfg->auto_endpoint_maintenance_enabled;
+  diagnosis.startup_delay =
+    std::chrono::seconds(cfg->auto_endpoint_diagnosis_startup_delay_seconds);
+  diagnosis.interval = std::chrono::seconds(cfg->auto_endpoint_diagnosis_interval_seconds);
+  diagnosis.request_timeout = inputs.settings.attempt_timeout;
+  diagnosis.supervisor = cfg->endpoint_diagnosis_supervisor_enabled;
+  diagnosis.supervisor_model = cfg->endpoint_diagnosis_supervisor_model;
+  diagnosis.alias = cfg->gateway_model_name;
+  inputs.diagnosis = diagnosis;
+  inputs.restored_diagnosis = std::move(setup->diagnosis);
+  inputs.restored_verdicts = std::move(setup->verdicts);
   auto spawned = gw::actors::spawn_gateway(sys, std::move(inputs));
   if (!spawned) {
     caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
@@ -142,6 +155,7 @@ int main(int argc, char** argv) {
   ctx->config = &*cfg;
   ctx->system = &sys;
   ctx->router = actors.router;
+  ctx->diagnosis = actors.diagnosis;
   ctx->persistence = caf::actor_cast<caf::weak_actor_ptr>(persistence);
   gw::server::request_limiter::settings limits;
   limits.slots = static_cast<size_t>(cfg->max_concurrent_requests);

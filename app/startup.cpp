@@ -58,13 +58,27 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
                           cfg.database_path + ": "
                             + (quotas ? health.error().message : quotas.error().message));
   }
+  // Diagnosis history is a convenience: an unreadable one is reported and started afresh.
+  std::optional<actors::diagnosis_record> last_diagnosis;
+  if (auto loaded = (*store)->load_last_diagnosis()) {
+    last_diagnosis = std::move(*loaded);
+  } else {
+    std::cerr << "freerouter: the last diagnosis report could not be read, starting without it: "
+              << loaded.error().message << "\n";
+  }
+  std::vector<actors::verdict_record> verdicts;
+  if (auto loaded = (*store)->load_verdicts()) {
+    verdicts = std::move(*loaded);
+  }
   auto count = routes->size();
   return prepared{std::move(*providers),
                   catalog::model_catalog(std::move(*routes)),
                   count,
                   std::shared_ptr<persistence::state_store>(std::move(*store)),
                   std::move(*quotas),
-                  std::move(*health)};
+                  std::move(*health),
+                  std::move(last_diagnosis),
+                  std::move(verdicts)};
 }
 
 void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors) {

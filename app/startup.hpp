@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace boost::asio {
@@ -33,6 +34,9 @@ struct prepared {
   std::shared_ptr<persistence::state_store> store;
   std::vector<actors::quota_record> quotas;
   std::vector<actors::health_record> health;
+  /// The last endpoint diagnosis run and the supervisor's verdicts.
+  std::optional<actors::diagnosis_record> diagnosis;
+  std::vector<actors::verdict_record> verdicts;
 };
 
 /// Resolves providers, loads the catalog (writing the default catalog on first start) and

@@ -18,6 +18,9 @@ std::string suggestion_json(const suggestion& s);
 /// A JSON array of suggestions.
 std::string suggestions_json(const std::vector<suggestion>& list);
 
+/// The inverse of suggestions_json (what maintenance applied, as stored).
+gw::expected<std::vector<suggestion>> parse_suggestions_json(std::string_view json);
+
 /// {"run_id", "started_at", "checked_at" (seconds, float), "providers": [...],
 ///  "suggestions": [...]}
 std::string report_json(const diagnosis_report& report);

@@ -22,6 +22,7 @@ const bucket_bounds overhead_buckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 
 const bucket_bounds first_token_buckets = {0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60};
 // le="0" counts the requests served by their first upstream call.
 const bucket_bounds fallback_buckets = {0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50};
+const bucket_bounds diagnosis_buckets = {1, 5, 15, 30, 60, 120, 300, 600, 1800};
 const bucket_bounds batch_buckets = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
 
 double now_unix_seconds() {
@@ -121,6 +122,17 @@ families::families()
                                "Unix time the last diagnosis run ended; 0 before the first.")),
       diagnosis_suggestions(gauge("freerouter_diagnosis_suggestions",
                                   "Catalog suggestions left by the last diagnosis run.")),
+      diagnosis_duration(histogram("freerouter_diagnosis_run_duration_seconds",
+                                   "Duration of one endpoint diagnosis run.", diagnosis_buckets)),
+      diagnosis_last_success(
+        gauge("freerouter_diagnosis_last_success_timestamp_seconds",
+              "Unix time the last diagnosis run with result ok ended; 0 before the first.")),
+      diagnosis_models(gauge("freerouter_diagnosis_models",
+                             "Models found by the last diagnosis run that listed the provider, by "
+                             "kind: discovered (listed), new (add suggestions), stale (remove "
+                             "suggestions), recovered (restore suggestions).")),
+      diagnosis_auto_applied(counter("freerouter_diagnosis_auto_applied_total",
+                                     "Suggestions applied automatically by maintenance.")),
       build_info(gauge("freerouter_build_info", "Always 1; the version is a label.")),
       start_time(gauge("freerouter_start_time_seconds", "Unix time the gateway started.")),
       exhausted(requests_exhausted.Add({})),
@@ -133,7 +145,10 @@ families::families()
       lag(persistence_lag.Add({})), diagnosis_ok(diagnosis_runs.Add({{"result", "ok"}})),
       diagnosis_partial(diagnosis_runs.Add({{"result", "partial"}})),
       diagnosis_failed(diagnosis_runs.Add({{"result", "failed"}})),
-      diagnosis_at(diagnosis_last_run.Add({})), suggestions(diagnosis_suggestions.Add({})) {
+      diagnosis_at(diagnosis_last_run.Add({})), suggestions(diagnosis_suggestions.Add({})),
+      diagnosis_seconds(diagnosis_duration.add({})),
+      diagnosis_success_at(diagnosis_last_success.Add({})),
+      auto_applied(diagnosis_auto_applied.Add({})) {
   build_info.Add({{"version", version}}).Set(1);
   start_time.Add({}).Set(now_unix_seconds());
 }

@@ -62,6 +62,10 @@ struct families {
   prometheus::Family<prometheus::Counter>& diagnosis_runs;
   prometheus::Family<prometheus::Gauge>& diagnosis_last_run;
   prometheus::Family<prometheus::Gauge>& diagnosis_suggestions;
+  histogram_family& diagnosis_duration;
+  prometheus::Family<prometheus::Gauge>& diagnosis_last_success;
+  prometheus::Family<prometheus::Gauge>& diagnosis_models;
+  prometheus::Family<prometheus::Counter>& diagnosis_auto_applied;
   prometheus::Family<prometheus::Gauge>& build_info;
   prometheus::Family<prometheus::Gauge>& start_time;
 
@@ -83,6 +87,9 @@ struct families {
   prometheus::Counter& diagnosis_failed;
   prometheus::Gauge& diagnosis_at;
   prometheus::Gauge& suggestions;
+  histogram_series& diagnosis_seconds;
+  prometheus::Gauge& diagnosis_success_at;
+  prometheus::Counter& auto_applied;
 };
 
 } // namespace gw::metrics

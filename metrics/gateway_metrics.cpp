@@ -207,12 +207,12 @@ void gateway_metrics::observe_persistence_batch(std::size_t writes, double lag_s
   families_->lag.Set(lag_seconds);
 }
 
-void gateway_metrics::record_diagnosis_run(diagnosis_result result, std::size_t suggestions,
-                                           double finished_unix_seconds) noexcept {
+void gateway_metrics::record_diagnosis_run(const diagnosis_summary& run) {
   auto& f = *families_;
-  switch (result) {
+  switch (run.result) {
   case diagnosis_result::ok:
     f.diagnosis_ok.Increment();
+    f.diagnosis_success_at.Set(run.finished_unix_seconds);
     break;
   case diagnosis_result::partial:
     f.diagnosis_partial.Increment();
@@ -221,8 +221,27 @@ void gateway_metrics::record_diagnosis_run(diagnosis_result result, std::size_t 
     f.diagnosis_failed.Increment();
     break;
   }
-  f.suggestions.Set(static_cast<double>(suggestions));
-  f.diagnosis_at.Set(finished_unix_seconds);
+  f.suggestions.Set(static_cast<double>(run.suggestions));
+  f.diagnosis_at.Set(run.finished_unix_seconds);
+  f.diagnosis_seconds.observe(std::max(0.0, run.finished_unix_seconds - run.started_unix_seconds));
+  for (const auto& p : run.providers) {
+    auto set = [&f, &p](const char* kind, int64_t value) {
+      f.diagnosis_models.Add({{"provider", p.provider}, {"kind", kind}})
+        .Set(static_cast<double>(value));
+    };
+    set("discovered", p.discovered);
+    set("new", p.added);
+    set("stale", p.stale);
+    set("recovered", p.recovered);
+  }
+}
+
+void gateway_metrics::set_diagnosis_suggestions(std::size_t pending) noexcept {
+  families_->suggestions.Set(static_cast<double>(pending));
+}
+
+void gateway_metrics::count_diagnosis_auto_applied(std::size_t applied) noexcept {
+  families_->auto_applied.Increment(static_cast<double>(applied));
 }
 
 } // namespace gw::metrics

@@ -11,12 +11,14 @@
 //              freerouter_tokens_total{provider,route_id,direction="prompt|completion"}
 //              freerouter_limiter_rejections_total
 //              freerouter_diagnosis_runs_total{result="ok|partial|failed"}
+//              freerouter_diagnosis_auto_applied_total
 //   histograms freerouter_request_duration_seconds{stream="true|false"}
 //              freerouter_gateway_overhead_seconds       (total minus upstream time)
 //              freerouter_request_fallbacks              (upstream calls - 1, per request)
 //              freerouter_upstream_duration_seconds{provider}
 //              freerouter_stream_first_token_seconds
 //              freerouter_persistence_batch_size         (writes per SQLite transaction)
+//              freerouter_diagnosis_run_duration_seconds
 //   gauges     freerouter_quota_remaining{provider,kind="rpm|rpd|tpm|tpd"}
 //              freerouter_quota_limit{provider,kind}
 //              freerouter_provider_cooldown_until_timestamp_seconds{provider}   (0 = none)
@@ -27,6 +29,8 @@
 //              freerouter_limiter_queue_length
 //              freerouter_persistence_lag_seconds
 //              freerouter_diagnosis_last_run_timestamp_seconds, freerouter_diagnosis_suggestions
+//              freerouter_diagnosis_last_success_timestamp_seconds
+//              freerouter_diagnosis_models{provider,kind="discovered|new|stale|recovered"}
 //              freerouter_build_info{version}, freerouter_start_time_seconds
 //
 // Cost and thread safety. prometheus-cpp 1.0's Family::Add locks the family and hashes the
@@ -37,9 +41,11 @@
 //   any thread, lock-free        http_endpoint_counters::count (after a code's first use),
 //                                observe_request, observe_first_token, the limiter setters,
 //                                count_limiter_rejection, observe_persistence_batch,
-//                                record_diagnosis_run, provider_metrics::set_cooldown_until /
+//                                set_diagnosis_suggestions, count_diagnosis_auto_applied,
+//                                provider_metrics::set_cooldown_until /
 //                                set_key_failing / observe_upstream_duration
 //   any thread, takes a lock     serialize, http_endpoint, provider, set_route_health,
+//                                record_diagnosis_run,
 //   (start-up and state          set_route_cooldown_until, forget_route
 //    transitions, never per request)
 //   one owner only (no lock)     provider_metrics::set_quota (resolves a kind on first use),
@@ -62,6 +68,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gw::metrics {
 
@@ -83,6 +90,23 @@ const char* to_string(quota_kind kind);
 /// some did, or none did.
 enum class diagnosis_result : uint8_t { ok, partial, failed };
 const char* to_string(diagnosis_result result);
+
+/// One finished diagnosis run, for record_diagnosis_run.
+struct diagnosis_summary {
+  diagnosis_result result = diagnosis_result::ok;
+  std::size_t suggestions = 0;
+  double started_unix_seconds = 0;
+  double finished_unix_seconds = 0;
+  /// The providers whose listing was read, with what it showed.
+  struct provider_counts {
+    std::string provider;
+    int64_t discovered = 0;
+    int64_t added = 0;
+    int64_t stale = 0;
+    int64_t recovered = 0;
+  };
+  std::vector<provider_counts> providers;
+};
 
 /// The values of freerouter_route_health's `state` label: catalog::health_status names.
 inline constexpr std::array<std::string_view, 4> route_health_states = {
@@ -224,9 +248,13 @@ public:
 
   // -- Diagnosis (any thread, lock-free) -----------------------------------------------------
 
-  /// One finished diagnosis run: its result, the suggestions it left, when it ended.
-  void record_diagnosis_run(diagnosis_result result, std::size_t suggestions,
-                            double finished_unix_seconds) noexcept;
+  /// One finished diagnosis run: result, duration, suggestions, per-provider model counts.
+  /// Takes the lock of the per-provider series (a run ends every few hours).
+  void record_diagnosis_run(const diagnosis_summary& run);
+  /// Suggestions still pending (after an apply).
+  void set_diagnosis_suggestions(std::size_t pending) noexcept;
+  /// Suggestions applied by maintenance.
+  void count_diagnosis_auto_applied(std::size_t applied) noexcept;
 
 private:
   friend class waterfall_metrics;

@@ -49,6 +49,9 @@ const endpoint endpoint_table[] = {
   {"GET",  "/v1/gateway/live/snapshot",       handle_live_snapshot,    access::api},
   {"GET",  "/v1/gateway/live/events",         handle_live_events,      access::api},
   {"GET",  "/v1/gateway/usage/series",        handle_usage_series,     access::api},
+  {"GET",  "/v1/gateway/endpoint-diagnosis",  handle_diagnosis_status, access::api},
+  {"POST", "/v1/gateway/endpoint-diagnosis/refresh", handle_diagnosis_refresh, access::admin},
+  {"POST", "/v1/gateway/endpoint-diagnosis/apply",   handle_diagnosis_apply,   access::admin},
   // Web pages (issue 11): open like the reference's; their API calls carry the key.
   {"GET",  "/",                               handle_page,             access::open},
   {"GET",  "/chat",                           handle_page,             access::open},

@@ -21,6 +21,8 @@ struct gateway_context {
   /// For short-lived bridge actors that ask an actor and answer an exchange.
   caf::actor_system* system = nullptr;
   actors::router_actor router;
+  /// Endpoint diagnosis; invalid in tests that do not spawn it (the endpoints answer 503).
+  actors::diagnosis_actor diagnosis;
   /// The SQLite writer, for the read-only usage-series query of the pages. Weak on purpose:
   /// idle keep-alive sessions keep this context alive past shutdown, and a strong handle
   /// would keep the detached persistence actor (and its thread) alive with it, so that the

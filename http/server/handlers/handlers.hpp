@@ -43,6 +43,14 @@ void handle_favicon(const gateway_context&, server_request&, const exchange_ptr&
 void handle_metrics(const gateway_context&, server_request&, const exchange_ptr&,
                     const path_params&);
 
+// -- diagnosis.cpp ----------------------------------------------------------------------
+void handle_diagnosis_status(const gateway_context&, server_request&, const exchange_ptr&,
+                             const path_params&);
+void handle_diagnosis_refresh(const gateway_context&, server_request&, const exchange_ptr&,
+                              const path_params&);
+void handle_diagnosis_apply(const gateway_context&, server_request&, const exchange_ptr&,
+                            const path_params&);
+
 // -- admin.cpp --------------------------------------------------------------------------
 void handle_get_catalog(const gateway_context&, server_request&, const exchange_ptr&,
                         const path_params&);

@@ -45,6 +45,10 @@ const std::vector<std::pair<std::string, std::string>> every_family = {
   {"freerouter_diagnosis_runs_total", "counter"},
   {"freerouter_diagnosis_last_run_timestamp_seconds", "gauge"},
   {"freerouter_diagnosis_suggestions", "gauge"},
+  {"freerouter_diagnosis_run_duration_seconds", "histogram"},
+  {"freerouter_diagnosis_last_success_timestamp_seconds", "gauge"},
+  {"freerouter_diagnosis_models", "gauge"},
+  {"freerouter_diagnosis_auto_applied_total", "counter"},
   {"freerouter_build_info", "gauge"},
   {"freerouter_start_time_seconds", "gauge"},
 };
@@ -250,8 +254,11 @@ CAF_TEST(limiter persistence and diagnosis values are exported as set) {
   metrics.count_limiter_rejection();
   metrics.observe_persistence_batch(12, 0.25);
   metrics.observe_persistence_batch(1, 0.5);
-  metrics.record_diagnosis_run(diagnosis_result::partial, 4, 1700000000);
-  metrics.record_diagnosis_run(diagnosis_result::ok, 1, 1700000600);
+  diagnosis_summary partial{diagnosis_result::partial, 4, 1699999990, 1700000000, {}};
+  partial.providers.push_back({"groq", 12, 2, 1, 0});
+  metrics.record_diagnosis_run(partial);
+  metrics.record_diagnosis_run({diagnosis_result::ok, 1, 1700000570, 1700000600, {}});
+  metrics.count_diagnosis_auto_applied(2);
   auto text = metrics.serialize();
   CAF_CHECK_EQUAL(sample(text, "freerouter_limiter_slots"), 20.0);
   CAF_CHECK_EQUAL(sample(text, "freerouter_limiter_slots_in_use"), 7.0);
@@ -266,6 +273,16 @@ CAF_TEST(limiter persistence and diagnosis values are exported as set) {
   CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_runs_total{result=\"failed\"}"), 0.0);
   CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_suggestions"), 1.0);
   CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_last_run_timestamp_seconds"), 1700000600.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_last_success_timestamp_seconds"),
+                  1700000600.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_run_duration_seconds_count"), 2.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_run_duration_seconds_sum"), 40.0);
+  CAF_CHECK_EQUAL(
+    sample(text, "freerouter_diagnosis_models{kind=\"discovered\",provider=\"groq\"}"), 12.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_models{kind=\"new\",provider=\"groq\"}"), 2.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_models{kind=\"stale\",provider=\"groq\"}"),
+                  1.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_diagnosis_auto_applied_total"), 2.0);
 }
 
 CAF_TEST(label values are escaped so the exposition stays parseable) {

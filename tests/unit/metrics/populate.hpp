@@ -47,7 +47,10 @@ inline void populate(gateway_metrics& m, waterfall_metrics& w) {
   m.count_limiter_rejection();
 
   m.observe_persistence_batch(12, 0.02);
-  m.record_diagnosis_run(diagnosis_result::ok, 2, 1.7e9);
+  diagnosis_summary run{diagnosis_result::ok, 2, 1.7e9 - 30, 1.7e9, {}};
+  run.providers.push_back({"p1", 5, 1, 1, 0});
+  m.record_diagnosis_run(run);
+  m.count_diagnosis_auto_applied(1);
 }
 
 } // namespace gw::metrics::test
