@@ -14,9 +14,6 @@ const OUT = process.env.WEB_SCREENSHOT_DIR ?? join(dirname(resolve(FREEROUTER_BI
 const PAGES = ['/', '/chat', '/models', '/health', '/status', '/live', '/docs'];
 const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>Sneaky';
-// Endpoint diagnosis (reference §11.11) is issue 10 and not built yet: the Models page asks
-// for it and shows "not available" on 404. That 404 is the only failed request allowed.
-const EXPECTED_404 = /\/v1\/gateway\/endpoint-diagnosis$/;
 
 let fake, gw, browser;
 before(async () => {
@@ -52,7 +49,7 @@ async function open(path, { viewport = VIEWPORTS[0], base = gw.base, context } =
   const problems = [];
   const urls = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !EXPECTED_404.test(msg.location()?.url ?? '')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('request', (req) => urls.push(req.url()));
@@ -61,7 +58,7 @@ async function open(path, { viewport = VIEWPORTS[0], base = gw.base, context } =
     if (req.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
   });
   page.on('response', (res) => {
-    if (res.status() >= 400 && !EXPECTED_404.test(new URL(res.url()).pathname)) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
   });
   const response = await page.goto(`${base}${path}`);
   return { page, ctx, problems, urls, response };
@@ -160,7 +157,7 @@ test('models: a drag-and-drop re-rank is saved at once', async () => {
   await ctx.close();
 });
 
-test('models: edit a field, filters, and the Updates dialog says diagnosis is not available', async () => {
+test('models: edit a field and filter the list', async () => {
   const { page, ctx, problems } = await open('/models');
   const card = page.locator('li[data-route="extra-a"]');
   await card.getByRole('button', { name: 'Edit' }).click();
@@ -178,50 +175,44 @@ test('models: edit a field, filters, and the Updates dialog says diagnosis is no
   await page.fill('#search', 'web-search');
   assert.equal(await page.locator('li.route-card').count(), 1);
   await page.fill('#search', '');
-
-  await page.click('#updates');
-  await page.locator('#updates-dialog [data-state="unavailable"]').waitFor({ timeout: 5000 });
-  assert.equal(await page.locator('#updates-apply').isDisabled(), true);
-  await page.keyboard.press('Escape');
   assert.deepEqual(problems, []);
   await ctx.close();
 });
 
-test('models: the Updates dialog lists, selects and applies suggestions (diagnosis API mocked in the browser)', async () => {
-  // Endpoint diagnosis is issue 10 and not in the gateway yet, so this checks the dialog
-  // against the reference's API shape (§11.11-§11.13) with the browser answering for the
-  // gateway; the end-to-end test comes with the endpoint.
-  const context = await browser.newContext({ viewport: VIEWPORTS[0] });
-  const suggestion = (id, action, title) => ({ suggestion_id: id, action, provider_name: 'p2', model_id: `m-${id}`,
-    route_id: `p2-m-${id}`, title, details: `<b>details of ${id}</b>`, route: null });
-  let report = { checked_at: Math.floor(Date.now() / 1000), providers: [{ provider_name: 'p2', ok: true }],
-    suggestions: [suggestion('s1', 'add_route', 'New model m-s1'), suggestion('s2', 'remove_route', 'Gone: m-s2')] };
-  let applied = null;
-  await context.route('**/v1/gateway/endpoint-diagnosis', (r) => r.fulfill({ json: { enabled: true, auto_maintenance_enabled: false, last_auto_applied: [], last_report: report } }));
-  await context.route('**/v1/gateway/endpoint-diagnosis/apply', async (r) => {
-    applied = r.request().postDataJSON();
-    const done = report.suggestions.filter((x) => applied.suggestion_ids.includes(x.suggestion_id));
-    report = { ...report, suggestions: report.suggestions.filter((x) => !applied.suggestion_ids.includes(x.suggestion_id)) };
-    await r.fulfill({ json: { data: done } });
-  });
-  const { page, problems } = await open('/models', { context });
-  await page.locator('#updates', { hasText: 'Updates (2)' }).waitFor({ timeout: 5000 });
+test('models: the Updates dialog checks the providers, lists the suggestions and applies them', async () => {
+  // p2's listing now offers a new free chat model, one of them named with markup.
+  const data = [
+    { id: 'ok', name: 'ok' },
+    { id: 'brand/new-chat', name: XSS, architecture: { modality: 'text->text' }, pricing: { prompt: '0', completion: '0' } },
+  ];
+  const listed = await fetch(`${fake.base}/_fake/models?prefix=${encodeURIComponent('/p2/v1')}`, { method: 'PUT', body: JSON.stringify({ data }) });
+  assert.equal(listed.status, 200);
+  const { page, ctx, problems } = await open('/models');
   await page.click('#updates');
   const dialog = page.locator('#updates-dialog');
-  await dialog.locator('[data-suggestion="s2"]').waitFor();
-  assert.match(await dialog.locator('[data-suggestion="s2"]').textContent(), /Remove route/);
-  assert.equal(await dialog.locator('b').count(), 0, 'details shown as text');
-  await dialog.locator('[data-suggestion="s2"] input').check();
-  await page.click('#updates-apply');
+  await dialog.locator('#updates-status', { hasText: 'No check has run yet' }).waitFor({ timeout: 5000 });
+  await page.click('#updates-check');
+  const item = dialog.locator('[data-suggestion="add:p2-brand-new-chat"]');
+  await item.waitFor({ timeout: 20000 });
+  assert.match(await item.textContent(), /New route/);
+  assert.ok((await item.textContent()).includes('<img src=x onerror="window.__xss=1">'), 'the name is shown as text');
+  assert.equal(await dialog.locator('img').count(), 0, 'no element created from the listing');
   await page.locator('#updates', { hasText: 'Updates (1)' }).waitFor({ timeout: 5000 });
-  assert.deepEqual(applied, { suggestion_ids: ['s2'] });
-  assert.equal(await dialog.locator('[data-suggestion="s2"]').count(), 0);
-  await page.click('#updates-select-all');
-  assert.equal(await dialog.locator('[data-suggestion="s1"] input').isChecked(), true);
+  await page.screenshot({ path: join(OUT, 'models-updates-dialog.png') });
+  await item.locator('input').check();
+  await page.click('#updates-apply');
+  await page.locator('#updates', { hasText: /^Updates$/ }).waitFor({ timeout: 5000 });
+  assert.equal(await item.count(), 0);
+  // The route is in the catalog, disabled until a person enables it, and on the page.
+  const added = (await catalog()).find((r) => r.route_id === 'p2-brand-new-chat');
+  assert.ok(added, 'the applied route is in the catalog');
+  assert.equal(added.enabled, false);
   await page.keyboard.press('Escape');
   assert.equal(await dialog.isVisible(), false);
+  await page.locator('li[data-route="p2-brand-new-chat"]').waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
   assert.deepEqual(problems, []);
-  await context.close();
+  await ctx.close();
 });
 
 test('hostile HTML in a display name or notes is shown as text and never runs', async () => {

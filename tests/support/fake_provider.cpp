@@ -5,6 +5,9 @@
 //   fake-provider --port P [--tls-port P2 --cert F --key F] [--threads N] [--models a,b,c]
 //
 // Introspection: GET /_fake/stats, GET /_fake/requests?prefix=/p1/v1, POST /_fake/reset.
+// Control: PUT /_fake/models?prefix=/p1/v1[&status=429][&delay_ms=N] sets what GET /p1/v1/models
+// answers
+// (the request body, verbatim); without one the listing is --models.
 #include "tests/support/fake_behavior.hpp"
 #include "tests/support/fake_responses.hpp"
 #include "tests/support/fake_state.hpp"
@@ -193,8 +196,22 @@ private:
     } else if (req_.method() == http::verb::post && ends_with(path, "/chat/completions")) {
       chat(std::string(path.substr(0, path.size() - std::string_view("/chat/completions").size())));
     } else if (req_.method() == http::verb::get && ends_with(path, "/models")) {
-      ctx_.state.count_request(std::string(path.substr(0, path.size() - 7)), {}, log_entry());
-      send_json(http::status::ok, models_json(ctx_.opts.models));
+      auto prefix = std::string(path.substr(0, path.size() - 7));
+      ctx_.state.count_request(prefix, {}, log_entry());
+      if (auto set = ctx_.state.listing_for(prefix)) {
+        if (set->delay_ms <= 0) {
+          send_json(static_cast<http::status>(set->status), set->body);
+          return;
+        }
+        timer_.expires_after(std::chrono::milliseconds(set->delay_ms));
+        timer_.async_wait([self = this->shared_from_this(), answer = *set](error_code ec) {
+          if (!ec && !self->closed_) {
+            self->send_json(static_cast<http::status>(answer.status), answer.body);
+          }
+        });
+      } else {
+        send_json(http::status::ok, models_json(ctx_.opts.models));
+      }
     } else {
       send_json(http::status::not_found, error_json("no such path: " + std::string(path),
                                                     "invalid_request_error", "not_found"));
@@ -206,6 +223,13 @@ private:
       send_json(http::status::ok, ctx_.state.stats_json());
     } else if (path == "/_fake/requests") {
       send_json(http::status::ok, ctx_.state.requests_json(query_param(query, "prefix")));
+    } else if (path == "/_fake/models" && req_.method() == http::verb::put) {
+      fake_state::listing answer;
+      answer.status = std::stoi(query_param(query, "status").value_or("200"));
+      answer.delay_ms = std::stoll(query_param(query, "delay_ms").value_or("0"));
+      answer.body = req_.body();
+      ctx_.state.set_listing(query_param(query, "prefix").value_or(""), std::move(answer));
+      send_json(http::status::ok, R"({"ok":true})");
     } else if (path == "/_fake/reset" && req_.method() == http::verb::post) {
       ctx_.state.reset();
       send_json(http::status::ok, R"({"ok":true})");

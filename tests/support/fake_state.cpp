@@ -124,4 +124,17 @@ void fake_state::reset() {
   log_.clear();
 }
 
+void fake_state::set_listing(const std::string& prefix, listing answer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  listings_[prefix] = std::move(answer);
+}
+
+std::optional<fake_state::listing> fake_state::listing_for(const std::string& prefix) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (auto it = listings_.find(prefix); it != listings_.end()) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
 } // namespace gw::fake

@@ -42,6 +42,18 @@ public:
   /// Clears counters and logs (open_connections stays: those sockets still exist).
   void reset();
 
+  /// What `GET <prefix>/models` answers from now on (tests change a provider's catalog
+  /// between diagnosis runs); kept across reset().
+  struct listing {
+    int status = 200;
+    std::string body;
+    /// Answered this long after the request arrived.
+    int64_t delay_ms = 0;
+  };
+  void set_listing(const std::string& prefix, listing answer);
+  /// The listing set for `prefix`, if any.
+  std::optional<listing> listing_for(const std::string& prefix) const;
+
 private:
   mutable std::mutex mutex_;
   uint64_t sequence_ = 0;
@@ -51,6 +63,7 @@ private:
   std::map<std::string, uint64_t> by_prefix_;
   std::map<std::string, uint64_t> by_model_;
   std::map<std::string, std::deque<logged_request>> log_;
+  std::map<std::string, listing> listings_;
 };
 
 } // namespace gw::fake

@@ -1,6 +1,8 @@
 // The Models page's "Endpoint updates" dialog (reference §11.11-§11.13, §13.4): suggestions
-// from endpoint diagnosis, "Check now", "Apply selected". A gateway without diagnosis answers
-// 404; the dialog then says so instead of failing.
+// from endpoint diagnosis, "Check now", "Apply selected". "Check now" starts a run that goes on
+// in the gateway (the refresh answers at once); the dialog polls the status, bounded, until the
+// run's report is there. A gateway without diagnosis answers 404 or 503; the dialog then says
+// so instead of failing.
 import { $, ApiError, api, fill, fmtTime, guarded, h, toast } from './common.js';
 
 const ACTIONS = { add_route: 'New route', remove_route: 'Remove route', clear_stale: 'Recovered route' };
@@ -30,7 +32,9 @@ function render() {
   const items = suggestions();
   fill(button, items.length ? `Updates (${items.length})` : 'Updates');
   const report = state?.last_report;
-  fill(statusEl, report
+  fill(statusEl, state?.running
+    ? 'Checking every provider… the list updates when the check ends.'
+    : report
     ? `Last check ${fmtTime(report.checked_at)} · ${(report.providers ?? []).filter((p) => p.ok).length} of ${(report.providers ?? []).length} providers answered`
     : 'No check has run yet. "Check now" asks every configured provider for its model list.');
   if (!items.length) {
@@ -49,7 +53,7 @@ async function refreshStatus() {
   try {
     state = await api('/v1/gateway/endpoint-diagnosis');
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) state = false;
+    if (err instanceof ApiError && (err.status === 404 || err.status === 503)) state = false;
     else throw err;
   }
   render();
@@ -71,9 +75,13 @@ export function initUpdates({ onApplied }) {
     b.disabled = true;
     fill(statusEl, 'Checking every provider… this can take a while.');
     try {
-      const answer = await api('/v1/gateway/endpoint-diagnosis/refresh', { method: 'POST' });
-      state = { ...(state || {}), last_report: answer?.data ?? null };
-      render();
+      const ticket = await api('/v1/gateway/endpoint-diagnosis/refresh', { method: 'POST' });
+      // The run goes on in the gateway: poll its status (every second, at most ten minutes).
+      for (let i = 0; i < 600; i += 1) {
+        await refreshStatus();
+        if (state === false || (!state?.running && state?.last_report?.run_id === ticket?.run_id)) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) { state = false; render(); } else throw err;
     } finally {

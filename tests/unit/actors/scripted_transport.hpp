@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,9 +88,27 @@ public:
   std::map<std::string, upstream::upstream_result> script;
   /// Every request seen, in order.
   std::vector<upstream::upstream_request> seen;
+  /// Completions of held listings (kept so that nothing completes them).
+  std::vector<std::function<void(upstream::upstream_result)>> held;
+
+  /// What GET /models answers (endpoint diagnosis); 404 when unset.
+  std::optional<upstream::upstream_result> listing;
+  /// GET /models never answers (a hung provider); the call stays pending.
+  bool hold_listing = false;
+  size_t listings_served = 0;
 
   void send(upstream::upstream_request req,
             std::function<void(upstream::upstream_result)> on_done) override {
+    if (req.method == "GET" && req.path == "/models") {
+      seen.push_back(std::move(req));
+      if (hold_listing) {
+        held.push_back(std::move(on_done));
+        return;
+      }
+      ++listings_served;
+      on_done(listing ? *listing : status_result(404));
+      return;
+    }
     rapidjson::Document doc;
     doc.Parse(req.body.data(), req.body.size());
     std::string model = doc.IsObject() && doc.HasMember("model") && doc["model"].IsString()
