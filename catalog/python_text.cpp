@@ -78,11 +78,9 @@ void append_value(const rapidjson::Value* v, std::string& out, bool repr, int de
     out += "...";
   } else if (v->IsArray()) {
     out += '[';
-    const char* separator = "";
-    for (const auto& item : v->GetArray()) {
-      out += separator;
-      append_value(&item, out, true, depth + 1);
-      separator = ", ";
+    for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+      out += i == 0 ? "" : ", ";
+      append_value(&(*v)[i], out, true, depth + 1);
     }
     out += ']';
   } else {
