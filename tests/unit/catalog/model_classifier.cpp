@@ -85,6 +85,29 @@ CAF_TEST(media generators embeddings and speech models are not chat models) {
   CAF_CHECK(!is_chat_model(item(R"({"id": "acme/x", "name": "Video Generation XL"})")));
 }
 
+CAF_TEST(every word of the reference lists decides) {
+  // §13.2.1 step 1 wins even over modality lists that both name text.
+  for (const char* word : {"veo", "video generation", "ocr", "generate-preview", "generate-001",
+                           "imagen", "image generation", "lyria", "music generation", "tts",
+                           "text-to-speech", "speech generation", "embedding", "embed", "rerank",
+                           "moderation", "safety", "guard", "translat"}) {
+    auto m = item(R"({"id": "acme/m", "description": "a )" + std::string{word} + R"( model", )"
+                  + text_to_text + "}");
+    CAF_CHECK(named(!is_chat_model(m), word));
+  }
+  // Step 3: without architecture a chat word is enough.
+  for (const char* word : {"chat",       "instruct",     "llm",      "language model",
+                           "text->text", "text to text", "gemini",   "gemma",
+                           "llama",      "qwen",         "deepseek", "mistral",
+                           "mixtral",    "gpt",          "claude",   "command",
+                           "nemotron",   "hermes",       "kimi",     "minimax",
+                           "glm",        "yi",           "phi",      "dolphin",
+                           "ling"}) {
+    auto m = item(R"({"id": "acme/m", "description": ")" + std::string{word} + R"("})");
+    CAF_CHECK(named(is_chat_model(m), word));
+  }
+}
+
 CAF_TEST(modality lists without text on either side are not chat models) {
   CAF_CHECK(
     !is_chat_model(item(R"({"id": "llama-vision", "architecture":)"
