@@ -295,6 +295,19 @@ CAF_TEST(a supervisor verified gemini model becomes a route without models prefi
   CAF_CHECK_EQUAL(r->rank_reason, "Listed on the free tier page.");
 }
 
+CAF_TEST(only one models prefix is removed) {
+  // Found by fuzz-diagnosis (regressions/diagnosis/double_models_prefix): the reference strips
+  // one leading "models/", so a doubled prefix keeps the second.
+  auto r =
+    candidate_route("gemini", "https://g",
+                    item(R"({"id": "models/models/gemini-x", )" + std::string{free_price} + "}"));
+  CAF_REQUIRE(r);
+  CAF_CHECK_EQUAL(r->model_id, "models/gemini-x");
+  CAF_CHECK(!candidate_route(
+    "gemini", "https://g",
+    item(R"({"id": "models/", "name": "Llama", )" + std::string{free_price} + "}")));
+}
+
 CAF_TEST(the supervisor note has no sources part without sources) {
   auto verdict = positive_verdict();
   verdict.sources.clear();
