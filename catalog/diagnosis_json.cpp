@@ -243,6 +243,20 @@ provider_diagnosis read_provider(const json_value& v, const std::string& where,
   return p;
 }
 
+std::vector<suggestion> read_suggestions(const json_value& list,
+                                         std::optional<gw::error>& failure) {
+  std::vector<suggestion> out;
+  for (rapidjson::SizeType i = 0; i < list.Size() && !failure; ++i) {
+    auto where = "suggestions[" + std::to_string(i) + "]";
+    if (!list[i].IsObject()) {
+      failure = invalid(where + " must be an object");
+      break;
+    }
+    out.push_back(read_suggestion(list[i], where, failure));
+  }
+  return out;
+}
+
 } // namespace
 
 std::string suggestion_json(const suggestion& s) {
@@ -316,19 +330,30 @@ gw::expected<diagnosis_report> parse_report_json(std::string_view json) {
     }
   }
   if (const auto* list = in.nested("suggestions", &json_value::IsArray, "an array")) {
-    for (rapidjson::SizeType i = 0; i < list->Size() && !failure; ++i) {
-      auto where = "suggestions[" + std::to_string(i) + "]";
-      if (!(*list)[i].IsObject()) {
-        failure = invalid(where + " must be an object");
-        break;
-      }
-      report.suggestions.push_back(read_suggestion((*list)[i], where, failure));
-    }
+    report.suggestions = read_suggestions(*list, failure);
   }
   if (failure) {
     return *failure;
   }
   return report;
+}
+
+gw::expected<std::vector<suggestion>> parse_suggestions_json(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
+                                                                                    json.size());
+  if (doc.HasParseError()) {
+    return invalid("not JSON");
+  }
+  if (!doc.IsArray()) {
+    return invalid("not an array");
+  }
+  std::optional<gw::error> failure;
+  auto list = read_suggestions(doc, failure);
+  if (failure) {
+    return *failure;
+  }
+  return list;
 }
 
 } // namespace gw::catalog

@@ -66,6 +66,8 @@ upstream::upstream_result model_not_found() {
     404, R"({"error":{"message":"The model does not exist","code":"model_not_found"}})");
 }
 
+// The fixture's run() also fires timers, jumping virtual time forward; the diagnosis actor's
+// timer re-arms itself, so these tests run messages with settle() and move time with pass().
 struct fixture : test_coordinator_fixture<> {
   int64_t now_ms = 1'700'000'000'000;
   std::vector<std::shared_ptr<scripted_transport>> transports;
@@ -87,20 +89,25 @@ struct fixture : test_coordinator_fixture<> {
     auto spawned = actors::spawn_gateway(sys, std::move(inputs));
     CAF_REQUIRE(spawned.has_value());
     gw = *spawned;
-    run();
+    settle();
+  }
+
+  /// Runs every message there is, without firing timers.
+  void settle() {
+    sched.run();
   }
 
   /// Moves simulated time (CAF timers and the actors' wall clock) and runs what is due.
   void pass(std::chrono::milliseconds d) {
     now_ms += d.count();
     advance_time(d);
-    run();
+    settle();
   }
 
   actors::diagnosis_status status() {
     std::optional<actors::diagnosis_status> out;
     self->send(gw.diagnosis, caf::get_atom_v, atom::diagnosis_v);
-    run();
+    settle();
     self->receive([&](actors::diagnosis_status& s) { out = std::move(s); },
                   [](caf::error& err) { CAF_FAIL("status: " << to_string(err)); });
     CAF_REQUIRE(out.has_value());
@@ -119,7 +126,7 @@ struct fixture : test_coordinator_fixture<> {
 
   actors::applied_suggestions apply(std::vector<std::string> ids) {
     self->send(gw.diagnosis, atom::apply_v, std::move(ids));
-    run();
+    settle();
     std::optional<actors::applied_suggestions> out;
     self->receive([&](actors::applied_suggestions& a) { out = std::move(a); },
                   [](caf::error& err) { CAF_FAIL("apply: " << to_string(err)); });
@@ -142,7 +149,7 @@ struct fixture : test_coordinator_fixture<> {
 
   ~fixture() override {
     actors::stop_gateway(gw);
-    run();
+    settle();
   }
 };
 
@@ -194,7 +201,7 @@ CAF_TEST(a refresh during a run joins it and a hung provider does not hold up th
   transports[1]->listing = listing({"m2", "fresh-model"});
   auto first = refresh();
   CAF_CHECK(!first.joined);
-  run();
+  settle();
   auto second = refresh();
   CAF_CHECK(second.joined);
   CAF_CHECK_EQUAL(second.run_id, first.run_id);
@@ -204,7 +211,7 @@ CAF_TEST(a refresh during a run joins it and a hung provider does not hold up th
   // p2 answered at once; the run ends when p1's call runs out of time.
   pass(6s);
   sched.trigger_timeouts();
-  run();
+  settle();
   auto s = status();
   CAF_CHECK(!s.running);
   CAF_REQUIRE(s.last_report.has_value());
@@ -244,7 +251,7 @@ CAF_TEST(a manual run applies nothing until asked and apply adds the route disab
   transports[0]->listing = listing({"m1", "brand-new"});
   transports[0]->script["gone"] = model_not_found();
   refresh();
-  run();
+  settle();
   auto s = status();
   CAF_REQUIRE(s.last_report.has_value());
   CAF_CHECK_EQUAL(ids_of(s.last_report->suggestions),
@@ -267,13 +274,13 @@ CAF_TEST(a 429 on the listing cools the provider and names the error) {
   start({spec("p1")}, {make_route("r1", "p1", "m1", 1)}, manual());
   transports[0]->listing = scripted_transport::status_result(429, "{}", {{"retry-after", "30"}});
   refresh();
-  run();
+  settle();
   auto s = status();
   CAF_REQUIRE(s.last_report.has_value());
   CAF_CHECK_EQUAL(s.last_report->providers[0].error, "rate_limited_429");
   std::optional<actors::quota_view> view;
   self->send(gw.buckets[0], caf::get_atom_v, atom::quota_v);
-  run();
+  settle();
   self->receive([&](actors::quota_view& v) { view = std::move(v); }, [](caf::error&) {});
   CAF_REQUIRE(view.has_value());
   CAF_CHECK(!view->available);
@@ -283,7 +290,7 @@ CAF_TEST(a 429 on the listing cools the provider and names the error) {
 CAF_TEST(a provider without a key is reported and never called) {
   start({spec("p1", "")}, {make_route("r1", "p1", "m1", 1)}, manual());
   refresh();
-  run();
+  settle();
   auto s = status();
   CAF_REQUIRE(s.last_report.has_value());
   CAF_CHECK(!s.last_report->providers[0].configured);
@@ -304,7 +311,7 @@ CAF_TEST(the supervisor is asked through the waterfall once per model) {
   transports[0]->script["m1"] = verdict;
   transports[1]->script["judge-model"] = verdict;
   refresh();
-  run();
+  settle();
   auto s = status();
   CAF_REQUIRE(s.last_report.has_value());
   CAF_CHECK_EQUAL(ids_of(s.last_report->suggestions),
@@ -317,7 +324,7 @@ CAF_TEST(the supervisor is asked through the waterfall once per model) {
   CAF_CHECK_EQUAL(asked, 1u);
   // The second run answers from the cached verdict.
   refresh();
-  run();
+  settle();
   CAF_CHECK_EQUAL(transports[0]->calls_for("m1") + transports[1]->calls_for("judge-model"), asked);
 }
 

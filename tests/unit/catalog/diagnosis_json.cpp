@@ -185,6 +185,19 @@ CAF_TEST(a report survives its JSON round trip exactly) {
   CAF_CHECK(same(empty, *empty_back));
 }
 
+CAF_TEST(a list of suggestions survives its JSON round trip and garbage is refused) {
+  auto report = sample_report();
+  auto text = gw::catalog::suggestions_json(report.suggestions);
+  auto back = gw::catalog::parse_suggestions_json(text);
+  CAF_REQUIRE(back);
+  CAF_CHECK_EQUAL(gw::catalog::suggestions_json(*back), text);
+  CAF_CHECK(gw::catalog::parse_suggestions_json("[]")->empty());
+  CAF_CHECK(!gw::catalog::parse_suggestions_json("{}"));
+  CAF_CHECK(!gw::catalog::parse_suggestions_json("[1]"));
+  CAF_CHECK(!gw::catalog::parse_suggestions_json("[{\"action\": 3}]"));
+  CAF_CHECK(!gw::catalog::parse_suggestions_json("not json"));
+}
+
 CAF_TEST(every millisecond survives the round trip) {
   diagnosis_report report;
   for (int64_t ms : {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1700000000001},

@@ -122,14 +122,14 @@ CAF_TEST(reopening a file keeps its data and applies the schema only once) {
   }
   for (int i = 0; i < 2; ++i) {
     auto store = open_store(path);
-    CAF_CHECK_EQUAL(store->schema_version(), 2);
+    CAF_CHECK_EQUAL(store->schema_version(), 3);
     auto quotas = store->load_quotas();
     CAF_REQUIRE(quotas.has_value());
     CAF_REQUIRE_EQUAL(quotas->size(), 1u);
     CAF_CHECK_EQUAL(quotas->front().requests_today, 7);
     CAF_CHECK_EQUAL(store->load_health()->size(), 1u);
   }
-  CAF_CHECK_EQUAL(query_text(path, "SELECT COUNT(*) FROM schema_version"), "2");
+  CAF_CHECK_EQUAL(query_text(path, "SELECT COUNT(*) FROM schema_version"), "3");
 }
 
 CAF_TEST(a database from a newer binary is refused) {

@@ -111,11 +111,13 @@ CAF_TEST(a version 1 database gets its per minute usage from the logged events) 
     auto db = database::open(path);
     CAF_REQUIRE(db.has_value());
     CAF_REQUIRE(!db->exec("DROP TABLE route_usage_minutes").has_value());
-    CAF_REQUIRE(!db->exec("DELETE FROM schema_version WHERE version = 2").has_value());
+    CAF_REQUIRE(!db->exec("DROP TABLE diagnosis_runs").has_value());
+    CAF_REQUIRE(!db->exec("DROP TABLE supervisor_verdicts").has_value());
+    CAF_REQUIRE(!db->exec("DELETE FROM schema_version WHERE version >= 2").has_value());
   }
   auto store = state_store::open(path, 1000);
   CAF_REQUIRE(store.has_value());
-  CAF_CHECK_EQUAL((*store)->schema_version(), 2);
+  CAF_CHECK_EQUAL((*store)->schema_version(), 3);
   auto routes = (*store)->load_usage_series(make_series_window(now, 1, 1));
   CAF_REQUIRE(routes.has_value());
   CAF_REQUIRE_EQUAL(routes->size(), 1u);
