@@ -187,6 +187,11 @@ test('models: the Updates dialog checks the providers, lists the suggestions and
   ];
   const listed = await fetch(`${fake.base}/_fake/models?prefix=${encodeURIComponent('/p2/v1')}`, { method: 'PUT', body: JSON.stringify({ data }) });
   assert.equal(listed.status, 200);
+  // p4 still lists its model, so the check does not probe it (a probe's 429 would cool p4
+  // and change what the Health test below sees).
+  const p4 = await fetch(`${fake.base}/_fake/models?prefix=${encodeURIComponent('/p4/v1')}`,
+    { method: 'PUT', body: JSON.stringify({ data: [{ id: 'status;code=429;retry_after=3600' }] }) });
+  assert.equal(p4.status, 200);
   const { page, ctx, problems } = await open('/models');
   await page.click('#updates');
   const dialog = page.locator('#updates-dialog');

@@ -35,7 +35,7 @@ function render() {
   fill(statusEl, state?.running
     ? 'Checking every provider… the list updates when the check ends.'
     : report
-    ? `Last check ${fmtTime(report.checked_at)} · ${(report.providers ?? []).filter((p) => p.ok).length} of ${(report.providers ?? []).length} providers answered`
+    ? `Last check ${fmtTime(report.checked_at)} · ${(report.providers ?? []).filter((p) => p.ok).length} of ${(report.providers ?? []).filter((p) => p.configured).length} configured providers answered`
     : 'No check has run yet. "Check now" asks every configured provider for its model list.');
   if (!items.length) {
     fill(listEl, h('p', { class: 'empty' }, 'No suggestions: the catalog matches what the providers offer.'));
