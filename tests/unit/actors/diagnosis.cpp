@@ -83,7 +83,9 @@ struct fixture : test_coordinator_fixture<> {
     }
     inputs.providers = std::move(providers);
     inputs.catalog = catalog::model_catalog(std::move(routes));
-    inputs.now = [this] { return now_ms; };
+    inputs.now = [this] {
+      return now_ms;
+    };
     settings.request_timeout = 5s;
     inputs.diagnosis = std::move(settings);
     auto spawned = actors::spawn_gateway(sys, std::move(inputs));
@@ -236,8 +238,7 @@ CAF_TEST(maintenance applies only the safe suggestions of a scheduled run) {
   CAF_REQUIRE(s.last_report.has_value());
   CAF_CHECK_EQUAL(ids_of(s.last_auto_applied), std::vector<std::string>{"remove:dead"});
   // The add waits for a person; the removal is done.
-  CAF_CHECK_EQUAL(ids_of(s.last_report->suggestions),
-                  std::vector<std::string>{"add:p1-brand-new"});
+  CAF_CHECK_EQUAL(ids_of(s.last_report->suggestions), std::vector<std::string>{"add:p1-brand-new"});
   CAF_CHECK(catalog().find("dead") == nullptr);
   CAF_CHECK(catalog().find("kept") != nullptr);
   CAF_CHECK(catalog().find("p1-brand-new") == nullptr);
