@@ -111,8 +111,8 @@ void apply_suggestions(diagnosis_ptr self, const std::vector<std::string>& ids,
 }
 
 /// Scheduled runs with maintenance on: remove dead routes and restore recovered ones; adds
-/// always wait for a person.
-void maintain(diagnosis_ptr self) {
+/// always wait for a person. `done` runs once the catalog is changed.
+void maintain(diagnosis_ptr self, std::function<void()> done) {
   auto& st = self->state;
   std::vector<std::string> safe;
   for (const auto& s : st.last_report->suggestions) {
@@ -121,10 +121,10 @@ void maintain(diagnosis_ptr self) {
     }
   }
   if (safe.empty()) {
-    store_report(self);
+    done();
     return;
   }
-  apply_suggestions(self, safe, [self](applied_suggestions result) {
+  apply_suggestions(self, safe, [self, done](applied_suggestions result) {
     auto& state = self->state;
     if (!result.error.empty()) {
       std::cerr << "freerouter: diagnosis maintenance: " << result.error << "\n";
@@ -133,7 +133,7 @@ void maintain(diagnosis_ptr self) {
       state.wiring.metrics->count_diagnosis_auto_applied(result.applied.size());
     }
     state.last_auto_applied = std::move(result.applied);
-    store_report(self);
+    done();
   });
 }
 
@@ -170,10 +170,22 @@ void export_run(diagnosis_ptr self, const catalog::diagnosis_report& report) {
   m->record_diagnosis_run(summary);
 }
 
+/// The run is over (maintenance included): store the report, re-arm the timer.
+void finish_run(diagnosis_ptr self) {
+  auto& st = self->state;
+  bool scheduled = st.running->scheduled;
+  st.running.reset();
+  store_report(self);
+  if (scheduled && st.settings.scheduled) {
+    schedule_next(self, st.settings.interval);
+  }
+}
+
+/// Every provider answered: the report replaces the last one. The run stays "running" while
+/// maintenance applies its safe suggestions, so that nobody reads a half-applied state.
 void complete_run(diagnosis_ptr self) {
   auto& st = self->state;
-  auto run = std::move(*st.running);
-  st.running.reset();
+  auto& run = *st.running;
   catalog::diagnosis_report report;
   report.run_id = run.run_id;
   report.started_ms = run.started_ms;
@@ -186,17 +198,16 @@ void complete_run(diagnosis_ptr self) {
   }
   export_run(self, report);
   st.last_report = std::move(report);
-  if (run.scheduled) {
-    st.last_auto_applied.clear();
+  if (!run.scheduled) {
+    finish_run(self);
+    return;
   }
-  if (run.scheduled && st.settings.maintenance) {
-    maintain(self);
-  } else {
-    store_report(self);
+  st.last_auto_applied.clear();
+  if (!st.settings.maintenance) {
+    finish_run(self);
+    return;
   }
-  if (run.scheduled && st.settings.scheduled) {
-    schedule_next(self, st.settings.interval);
-  }
+  maintain(self, [self] { finish_run(self); });
 }
 
 /// Starts a run: the catalog as it is now, then every provider at once.

@@ -21,6 +21,7 @@ before(async () => {
     unconfigured: ['p3'],
   });
   await traffic();
+  await diagnosisRun();
 });
 after(async () => { await gw?.stop(); fake?.stop(); });
 
@@ -29,6 +30,18 @@ async function traffic(n = 3) {
     const res = await postJson(gw.base, '/v1/chat/completions', hello());
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get('x-gateway-route'), 'r2');
+  }
+}
+
+/// One endpoint diagnosis run, so that its per-provider series exist (bounded: 20 s).
+async function diagnosisRun() {
+  const started = await postJson(gw.base, '/v1/gateway/endpoint-diagnosis/refresh', {});
+  assert.equal(started.status, 202, started.text);
+  for (const until = Date.now() + 20000; ;) {
+    const status = await (await fetch(`${gw.base}/v1/gateway/endpoint-diagnosis`)).json();
+    if (!status.running && status.last_report?.run_id === started.json.run_id) return;
+    assert.ok(Date.now() < until, 'the diagnosis run did not end');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

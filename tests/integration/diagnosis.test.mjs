@@ -172,3 +172,26 @@ test('a listing answered 429 cools the provider and is reported as rate limited'
     assert.equal(dge.available, false, providers.text);
   } finally { await gw.stop(); }
 });
+
+test('a potentially outdated route listed again is restored by its clear_stale suggestion', async () => {
+  const gw = await gatewayOver(fake, [route('dgf-flaky', 'dgf', DEAD_MODEL, 1), route('dgf-ok', 'dgf', 'ok', 2)]);
+  try {
+    // Two "model not found" answers in a row mark the route potentially outdated.
+    for (let i = 0; i < 2; i++) {
+      const chat = await send(gw.base, 'POST', '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(chat.status, 200, chat.text);
+    }
+    let catalog = await send(gw.base, 'GET', '/v1/gateway/models');
+    assert.equal(catalog.json.data.find((r) => r.route_id === 'dgf-flaky').health.status, 'potentially_outdated');
+    // The provider lists the model again: diagnosis suggests restoring the route.
+    await setListing('dgf', [{ id: DEAD_MODEL }, { id: 'ok' }]);
+    await refresh(gw);
+    const report = (await settled(gw)).last_report;
+    assert.deepEqual(ids(report.suggestions), ['clear_stale:dgf-flaky']);
+    assert.equal(report.providers.find((p) => p.provider_name === 'dgf').recovered_route_suggestion_count, 1);
+    const applied = await send(gw.base, 'POST', `${STATUS}/apply`, { suggestion_ids: ['clear_stale:dgf-flaky'] });
+    assert.equal(applied.status, 200, applied.text);
+    catalog = await send(gw.base, 'GET', '/v1/gateway/models');
+    assert.equal(catalog.json.data.find((r) => r.route_id === 'dgf-flaky').health.status, 'active');
+  } finally { await gw.stop(); }
+});
