@@ -110,6 +110,26 @@ void push_snapshot(bucket_ptr self) {
   self->send(st.listener, atom::quota_v, std::move(snap));
 }
 
+/// Releases a reservation whose state did not reach the disk and says why: the caller skips
+/// the route (reason quota_not_persisted) and the next reservation tries the disk again.
+route_ticket refuse_unpersisted(bucket_ptr self, const route_ticket& granted) {
+  auto& st = self->state;
+  auto now = st.now();
+  st.ledger->settle(now, granted.reservation_id, 0, /*reached_provider=*/false);
+  if (granted.reservation_id == st.key_probe_reservation) {
+    st.key_probe_reservation = 0;
+    st.key_retry_at_ms = now;
+  }
+  st.series.count_not_persisted();
+  // One line per failure streak, not one per request.
+  if (st.not_persisted_streak++ == 0) {
+    std::cerr << "freerouter: quota state of " << st.key
+              << " cannot be committed; refusing its reservations until it can\n";
+  }
+  export_state(self, now);
+  return route_ticket{false, "quota_not_persisted", now + 1000, granted.probe, 0, 0};
+}
+
 caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
   auto& st = self->state;
   auto now = st.now();
@@ -145,19 +165,22 @@ caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
     return granted;
   }
   // Grant only once the reservation is on disk: a crash (kill -9) can then never
-  // forget a request that a provider may already be serving.
+  // forget a request that a provider may already be serving. A reservation that could not
+  // be committed (disk full, read-only, I/O error) is released and refused instead.
   auto promise = self->make_response_promise<route_ticket>();
+  auto settled = [self, promise, granted](bool committed) mutable {
+    if (committed) {
+      self->state.not_persisted_streak = 0;
+      promise.deliver(granted);
+      return;
+    }
+    promise.deliver(refuse_unpersisted(self, granted));
+  };
   self
     ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
               to_record(st, st.ledger->snapshot(now), now))
-    .then(
-      [promise, granted](bool ok) mutable {
-        if (!ok) {
-          std::cerr << "freerouter: quota state not persisted; granting anyway\n";
-        }
-        promise.deliver(granted);
-      },
-      [promise, granted](caf::error&) mutable { promise.deliver(granted); });
+    .then([settled](bool ok) mutable { settled(ok); },
+          [settled](caf::error&) mutable { settled(false); });
   return promise;
 }
 

@@ -33,6 +33,8 @@ struct quota_bucket_state {
   snapshot_listener_actor listener;
   /// Reconciles applied so far (bucket_snapshot::applied).
   uint64_t applied = 0;
+  /// Reservations refused in a row because the state could not be committed (logged once).
+  uint64_t not_persisted_streak = 0;
   /// Last exported cooldown / key state, to touch the gauges only on changes.
   int64_t exported_cooldown_ms = -1;
   bool exported_key_failing = false;

@@ -99,6 +99,10 @@ families::families()
               "Unix time at which a provider-wide cooldown ends; 0 when there is none.")),
       provider_key_failing(gauge("freerouter_provider_key_failing",
                                  "1 while the provider rejects its API key (401/403), else 0.")),
+      quota_not_persisted(
+        counter("freerouter_quota_not_persisted_total",
+                "Reservations a limited quota bucket refused because its state could not be "
+                "committed to SQLite (disk full, read-only, I/O error).")),
       route_health(gauge("freerouter_route_health",
                          "1 for the route's current health state (active, rate_limited, too_slow, "
                          "potentially_outdated), 0 for the others.")),

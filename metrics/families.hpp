@@ -51,6 +51,7 @@ struct families {
   prometheus::Family<prometheus::Gauge>& quota_limit;
   prometheus::Family<prometheus::Gauge>& provider_cooldown_until;
   prometheus::Family<prometheus::Gauge>& provider_key_failing;
+  prometheus::Family<prometheus::Counter>& quota_not_persisted;
   prometheus::Family<prometheus::Gauge>& route_health;
   prometheus::Family<prometheus::Gauge>& route_cooldown_until;
   prometheus::Family<prometheus::Gauge>& limiter_slots;

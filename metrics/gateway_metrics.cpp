@@ -88,6 +88,12 @@ void provider_metrics::set_key_failing(bool failing) noexcept {
   }
 }
 
+void provider_metrics::count_not_persisted() noexcept {
+  if (not_persisted_ != nullptr) {
+    not_persisted_->Increment();
+  }
+}
+
 void provider_metrics::observe_upstream_duration(double seconds) noexcept {
   if (upstream_ != nullptr) {
     upstream_->observe(seconds);
@@ -151,6 +157,7 @@ provider_metrics gateway_metrics::provider(std::string_view provider_name) {
   const prometheus::Labels labels{{"provider", m.provider_}};
   m.cooldown_ = &families_->provider_cooldown_until.Add(labels);
   m.key_failing_ = &families_->provider_key_failing.Add(labels);
+  m.not_persisted_ = &families_->quota_not_persisted.Add(labels);
   m.upstream_ = &families_->upstream_duration.add(labels);
   return m;
 }

@@ -10,6 +10,7 @@
 //              freerouter_requests_exhausted_total
 //              freerouter_tokens_total{provider,route_id,direction="prompt|completion"}
 //              freerouter_limiter_rejections_total
+//              freerouter_quota_not_persisted_total{provider}
 //              freerouter_diagnosis_runs_total{result="ok|partial|failed"}
 //              freerouter_diagnosis_auto_applied_total
 //   histograms freerouter_request_duration_seconds{stream="true|false"}
@@ -43,7 +44,8 @@
 //                                count_limiter_rejection, observe_persistence_batch,
 //                                set_diagnosis_suggestions, count_diagnosis_auto_applied,
 //                                provider_metrics::set_cooldown_until /
-//                                set_key_failing / observe_upstream_duration
+//                                set_key_failing / observe_upstream_duration /
+//                                count_not_persisted
 //   any thread, takes a lock     serialize, http_endpoint, provider, set_route_health,
 //                                record_diagnosis_run,
 //   (start-up and state          set_route_cooldown_until, forget_route
@@ -167,6 +169,8 @@ public:
 
   /// One upstream call's duration. Any thread, lock-free.
   void observe_upstream_duration(double seconds) noexcept;
+  /// A reservation refused because the bucket's state could not be committed. Any thread.
+  void count_not_persisted() noexcept;
 
   bool enabled() const noexcept {
     return families_ != nullptr;
@@ -179,6 +183,7 @@ private:
   std::string provider_;
   prometheus::Gauge* cooldown_ = nullptr;
   prometheus::Gauge* key_failing_ = nullptr;
+  prometheus::Counter* not_persisted_ = nullptr;
   histogram_series* upstream_ = nullptr;
   std::array<prometheus::Gauge*, 4> remaining_{};
   std::array<prometheus::Gauge*, 4> limit_{};

@@ -5,6 +5,7 @@
 #include "actors/persistence.hpp"
 #include "persistence/state_store.hpp"
 #include "tests/unit/caf_dsl.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -78,8 +79,8 @@ struct fixture : test_coordinator_fixture<> {
     };
   }
 
-  void with_persistence() {
-    auto opened = persistence::state_store::open(":memory:", 1000);
+  void with_persistence(const std::string& path = ":memory:") {
+    auto opened = persistence::state_store::open(path, 1000);
     CAF_REQUIRE(opened.has_value());
     store = std::shared_ptr<persistence::state_store>(std::move(*opened));
     actors::persistence_settings settings;
@@ -393,6 +394,37 @@ CAF_TEST(a limited grant is answered only after the persistence actor committed 
   CAF_CHECK(ticket.granted);
   CAF_CHECK_EQUAL(ticket.reserved_tokens, 42);
   CAF_CHECK_NOT_EQUAL(ticket.reservation_id, 0u);
+}
+
+CAF_TEST(a limited bucket never grants a reservation its store could not commit) {
+  gw::test::scratch_dir dir;
+  auto path = dir.file("state.sqlite3");
+  with_persistence(path);
+  start(limited(rpd(3)));
+  CAF_REQUIRE(reserve().granted);
+  auto break_table = [&path](const char* sql) {
+    auto db = persistence::database::open(path);
+    CAF_REQUIRE(db.has_value());
+    CAF_REQUIRE(!db->exec(sql).has_value());
+  };
+  // The store fails (as on a full disk): every write of the quota table fails from now on.
+  break_table("ALTER TABLE quota_state RENAME TO quota_state_away");
+  for (int i = 0; i < 3; ++i) {
+    auto refused = reserve();
+    CAF_CHECK(!refused.granted);
+    CAF_CHECK_EQUAL(refused.skip_reason, "quota_not_persisted");
+    CAF_CHECK_GREATER(refused.retry_at_ms, t0);
+  }
+  // Refused reservations are released: only the committed one counts.
+  CAF_CHECK_EQUAL(view().record.requests_today, 1);
+  // The store recovers: reservations are committed and granted again, exactly up to the limit.
+  break_table("ALTER TABLE quota_state_away RENAME TO quota_state");
+  CAF_CHECK(reserve().granted);
+  CAF_CHECK(reserve().granted);
+  CAF_CHECK_EQUAL(reserve().skip_reason, "daily_request_limit");
+  auto rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].requests_today, 3);
 }
 
 CAF_TEST(a denied reservation writes nothing) {

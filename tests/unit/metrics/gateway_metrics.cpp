@@ -34,6 +34,7 @@ const std::vector<std::pair<std::string, std::string>> every_family = {
   {"freerouter_quota_limit", "gauge"},
   {"freerouter_provider_cooldown_until_timestamp_seconds", "gauge"},
   {"freerouter_provider_key_failing", "gauge"},
+  {"freerouter_quota_not_persisted_total", "counter"},
   {"freerouter_route_health", "gauge"},
   {"freerouter_route_cooldown_until_timestamp_seconds", "gauge"},
   {"freerouter_limiter_slots", "gauge"},
@@ -192,6 +193,10 @@ CAF_TEST(a provider handle exports only the quota windows it sets) {
   CAF_CHECK_EQUAL(sample(text, "freerouter_provider_key_failing{provider=\"groq\"}"), 0.0);
   CAF_CHECK_EQUAL(sample(text, "freerouter_quota_remaining{kind=\"rpm\",provider=\"groq\"}"), 10.0);
   CAF_CHECK_EQUAL(count_samples(text, "freerouter_provider_key_failing"), 1);
+  again.count_not_persisted();
+  again.count_not_persisted();
+  text = metrics.serialize();
+  CAF_CHECK_EQUAL(sample(text, "freerouter_quota_not_persisted_total{provider=\"groq\"}"), 2.0);
 }
 
 CAF_TEST(a default provider handle ignores every call) {
@@ -201,6 +206,7 @@ CAF_TEST(a default provider handle ignores every call) {
   p.set_cooldown_until(5);
   p.set_key_failing(true);
   p.observe_upstream_duration(1);
+  p.count_not_persisted();
   auto text = metrics.serialize();
   CAF_CHECK_EQUAL(count_samples(text, "freerouter_quota_remaining"), 0);
   CAF_CHECK_EQUAL(count_samples(text, "freerouter_provider_key_failing"), 0);
