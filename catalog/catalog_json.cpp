@@ -227,6 +227,11 @@ gw::expected<std::vector<route>> parse_catalog(const rapidjson::Value& root) {
   if (entries == nullptr) {
     return make_error(errc::invalid_request, "Expected a JSON array or { data: [...] }");
   }
+  if (entries->Size() > max_catalog_routes) {
+    return make_error(errc::invalid_request,
+                      "The catalog has " + std::to_string(entries->Size()) + " routes; at most "
+                        + std::to_string(max_catalog_routes) + " are allowed");
+  }
   std::vector<route> routes;
   routes.reserve(entries->Size());
   size_t index = 0;

@@ -9,6 +9,7 @@
 
 #include <rapidjson/fwd.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,8 +17,13 @@
 
 namespace gw::catalog {
 
+/// The most routes a catalog may hold. Free tiers offer a few hundred models; a bigger catalog is
+/// a mistake, and every route is an actor, a health row and a status line.
+constexpr size_t max_catalog_routes = 5000;
+
 /// Parses a JSON array of route objects, or {"data": [...]}. Tags are canonicalized,
-/// non-text-chat routes silently dropped, the result sorted by route_order. Every error is
+/// non-text-chat routes silently dropped, the result sorted by route_order. More than
+/// max_catalog_routes entries are refused. Every error is
 /// errc::invalid_request with a message fit for an API client ("catalog entry 2: missing
 /// required field 'rank'", "Duplicate route_id: <id>", ...).
 gw::expected<std::vector<route>> parse_catalog(std::string_view json);

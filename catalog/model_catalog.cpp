@@ -1,5 +1,6 @@
 #include "catalog/model_catalog.hpp"
 
+#include "catalog/catalog_json.hpp"
 #include "catalog/default_catalog.hpp"
 #include "catalog/ranking.hpp"
 #include "catalog/tags.hpp"
@@ -102,6 +103,9 @@ std::vector<route> model_catalog::add_discovered(std::vector<route> discovered) 
   }
   std::vector<std::string> added_ids;
   for (auto& r : discovered) {
+    if (routes_.size() >= max_catalog_routes) {
+      break;
+    }
     if (!is_text_chat_route(r) || ids.count(r.route_id) > 0 || targets.count(target_of(r)) > 0) {
       continue;
     }

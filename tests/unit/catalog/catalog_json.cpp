@@ -391,3 +391,22 @@ CAF_TEST(route fields can be followed by caller keys) {
                   R"("source_url":"","rank_score":null,"rank_reason":"",)"
                   R"("rank_source":"heuristic","health":null})");
 }
+
+CAF_TEST(a catalog larger than the bound is refused with a clear message) {
+  auto catalog_of = [](size_t n) {
+    std::string json = "[";
+    for (size_t i = 0; i < n; ++i) {
+      json += (i ? "," : "") + std::string(R"({"route_id": "r)") + std::to_string(i)
+              + R"(", "provider_name": "groq", "model_id": "m)" + std::to_string(i)
+              + R"(", "rank": )" + std::to_string(i + 1) + "}";
+    }
+    return json + "]";
+  };
+  auto at_bound = parse_catalog(catalog_of(gw::catalog::max_catalog_routes));
+  CAF_REQUIRE(at_bound);
+  CAF_CHECK_EQUAL(at_bound->size(), gw::catalog::max_catalog_routes);
+  auto over = parse_catalog(catalog_of(gw::catalog::max_catalog_routes + 1));
+  CAF_REQUIRE(!over);
+  CAF_CHECK_EQUAL(over.error().code, errc::invalid_request);
+  CAF_CHECK_EQUAL(over.error().message, "The catalog has 5001 routes; at most 5000 are allowed");
+}
