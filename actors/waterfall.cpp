@@ -30,15 +30,20 @@ void finish(router_ptr self, const chat_job_ptr& job, chat_outcome outcome) {
   finish_job(self->state.wiring.metrics, *job, std::move(outcome));
 }
 
+/// Keeps the earliest instant a route of this request becomes usable again (Retry-After).
+void note_retry_at(chat_job& job, int64_t retry_at_ms) {
+  if (retry_at_ms > 0 && (job.earliest_retry_ms == 0 || retry_at_ms < job.earliest_retry_ms)) {
+    job.earliest_retry_ms = retry_at_ms;
+  }
+}
+
 void skip(router_ptr self, const chat_job_ptr& job, size_t index, const std::string& reason,
           int64_t retry_at_ms) {
   const auto& c = job->candidates[index];
   self->state.counters.count_skip(c.provider_name, c.route_id, reason);
   record_attempt(*job, c, "skipped", reason, 0);
   notify_route(*job, "route_skip", c, reason);
-  if (retry_at_ms > 0 && (job->earliest_retry_ms == 0 || retry_at_ms < job->earliest_retry_ms)) {
-    job->earliest_retry_ms = retry_at_ms;
-  }
+  note_retry_at(*job, retry_at_ms);
   try_route(self, job, index + 1);
 }
 
@@ -227,6 +232,9 @@ void on_call_done(router_ptr self, const chat_job_ptr& job, size_t index,
   const auto& report = settlement.report;
   account(self, cand, settlement.ticket, report,
           settlement.abandoned ? std::string_view{} : catalog::to_string(report.kind));
+  if (report.kind == catalog::outcome_kind::rate_limited) {
+    note_retry_at(*job, report.cooldown_until_ms); // the route rests until the provider's hint
+  }
   if (!settlement.answered && !settlement.abandoned) {
     try_route(self, job, index + 1);
   }
@@ -273,6 +281,9 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
     record_attempt(*job, cand, "failed", "caller_error", outcome.status);
     finish(self, job, chat_caller_error{cand, outcome.status, outcome.error_body});
     return;
+  }
+  if (outcome.kind == catalog::outcome_kind::rate_limited) {
+    note_retry_at(*job, report.cooldown_until_ms);
   }
   auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
   record_attempt(*job, cand, status, outcome.reason, outcome.status);

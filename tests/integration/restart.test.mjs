@@ -73,7 +73,8 @@ test('a rate-limited route stays rate limited across a SIGKILL', async () => {
 });
 
 test('a provider cooldown survives a restart', async () => {
-  let gw = await gatewayOver(fake, [route('pc-a', 'rpca', 'ok;rl_remaining_requests=0;rl_reset=600', 1), route('pc-b', 'rpcb', 'ok', 2)]);
+  let gw = await gatewayOver(fake, [route('pc-a', 'rpca', 'ok;rl_remaining_requests=0;rl_reset=600', 1), route('pc-b', 'rpcb', 'ok', 2)],
+    { providerExtra: { rpca: { rate_limit_scope: 'provider' } } });
   try {
     await chatOk(gw, 'pc-a');
     const before = await providerStatus(gw, 'rpca');
