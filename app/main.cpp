@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
   if (!setup) {
     return fail(setup.error().message);
   }
+  for (const auto& warning : setup->warnings) {
+    std::cerr << "freerouter: warning: " << warning << '\n';
+  }
 
   // Declared first, destroyed last: actors, the limiter and the server hold handles into it.
   gw::metrics::gateway_metrics metrics;

@@ -11,8 +11,10 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <iterator>
 #include <set>
 
 #include <sys/resource.h>
@@ -36,17 +38,7 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
       return *failed;
     }
   }
-  std::set<std::string> known;
-  for (const auto& p : *providers) {
-    known.insert(p.name);
-  }
-  for (const auto& r : *routes) {
-    if (known.count(r.provider_name) == 0) {
-      return gw::make_error(errc::config_error, cfg.model_catalog_path + ": route '" + r.route_id
-                                                  + "' names unknown provider '" + r.provider_name
-                                                  + "'");
-    }
-  }
+  auto warnings = unknown_provider_warnings(cfg.model_catalog_path, *providers, *routes);
   auto store = persistence::state_store::open(cfg.database_path, cfg.sqlite_busy_timeout_ms);
   if (!store) {
     return gw::make_error(errc::config_error, cfg.database_path + ": " + store.error().message);
@@ -64,7 +56,43 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
                   count,
                   std::shared_ptr<persistence::state_store>(std::move(*store)),
                   std::move(*quotas),
-                  std::move(*health)};
+                  std::move(*health),
+                  std::move(warnings)};
+}
+
+std::vector<std::string> unknown_provider_warnings(const std::string& catalog_path,
+                                                   const std::vector<catalog::provider_spec>& known,
+                                                   const std::vector<catalog::route>& routes) {
+  std::set<std::string> names;
+  for (const auto& p : known) {
+    names.insert(p.name);
+  }
+  // Provider name -> its route ids, in catalog order (one line per provider, not per route).
+  std::vector<std::pair<std::string, std::vector<std::string>>> unknown;
+  for (const auto& r : routes) {
+    if (names.count(r.provider_name) != 0) {
+      continue;
+    }
+    auto it = std::find_if(unknown.begin(), unknown.end(),
+                           [&](const auto& entry) { return entry.first == r.provider_name; });
+    if (it == unknown.end()) {
+      unknown.emplace_back(r.provider_name, std::vector<std::string>{});
+      it = std::prev(unknown.end());
+    }
+    it->second.push_back(r.route_id);
+  }
+  std::vector<std::string> lines;
+  for (const auto& [provider, ids] : unknown) {
+    std::string list;
+    for (const auto& id : ids) {
+      list += (list.empty() ? "" : ", ") + id;
+    }
+    lines.push_back(catalog_path + ": " + std::to_string(ids.size())
+                    + (ids.size() == 1 ? " route names" : " routes name") + " unknown provider '"
+                    + provider + "' (" + list
+                    + "); kept in the file, never routed (unknown_provider)");
+  }
+  return lines;
 }
 
 void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors) {
