@@ -2,6 +2,7 @@
 // everything a request means is decided by the request_handler.
 #include "http/server/http_server.hpp"
 
+#include "catalog/ids.hpp"
 #include "http/openai/error_body.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -80,7 +81,11 @@ public:
       static_cast<http::status>(response.status), 11);
     res->set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) {
-      res->set(name, value);
+      // A CR/LF would split the response. Ids are checked where they come in; this is the
+      // last line of defence, a scan of a few short values.
+      if (catalog::header_safe(value)) {
+        res->set(name, value);
+      }
     }
     res->keep_alive(keep_alive_ && !stats_->draining.load(std::memory_order_relaxed));
     res->body() = std::move(response.body);
@@ -101,7 +106,9 @@ public:
       std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status), 11);
     stream_response_->set(http::field::content_type, content_type);
     for (auto& [name, value] : headers) {
-      stream_response_->set(name, value);
+      if (catalog::header_safe(value)) {
+        stream_response_->set(name, value);
+      }
     }
     stream_response_->keep_alive(keep_alive_);
     stream_response_->chunked(true);

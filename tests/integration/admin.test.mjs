@@ -108,6 +108,10 @@ test('PUT /v1/gateway/models rejects bad catalogs with 400 and keeps the old one
       ['rank not an integer', [route('x', 'adea', 'ok', 'first')], /rank/],
       ['duplicate route_id', [route('x', 'adea', 'ok', 1), route('x', 'adeb', 'ok', 2)], /Duplicate route_id: x/],
       ['unknown provider', [route('x', 'nobody', 'ok', 1)], /nobody/],
+      ['a route_id with CR/LF', [route('x\r\nX-Evil: 1', 'adea', 'ok', 1)], /catalog entry 0: field 'route_id' must not contain control characters/],
+      ['a model_id with LF', [route('x', 'adea', 'ok\nX-Evil: 1', 1)], /catalog entry 0: field 'model_id' must not contain control characters/],
+      ['a route_id with a slash', [route('a/b', 'adea', 'ok', 1)], /field 'route_id' must not contain '\/'/],
+      ['an empty route_id', [route('', 'adea', 'ok', 1)], /field 'route_id' must not be empty/],
     ];
     for (const [name, body, pattern] of cases) {
       const res = await send(gw.base, 'PUT', '/v1/gateway/models', body);

@@ -85,6 +85,12 @@ test('bad configuration exits non-zero with one clear line', () => {
   let run = spawnSync(FREEROUTER_BIN, ['--port', '0', '--data-dir', dir, '--env-file', join(dir, 'test.env')], { encoding: 'utf8', timeout: 10000 });
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /model_catalog\.json/);
+  // An id that would split a response header: refused at start-up, the entry named, one line.
+  writeFileSync(join(dir, 'model_catalog.json'), JSON.stringify([route('r\r\nX-Evil: 1', 'groq', 'ok', 1)]));
+  run = spawnSync(FREEROUTER_BIN, ['--port', '0', '--data-dir', dir, '--env-file', join(dir, 'test.env')], { encoding: 'utf8', timeout: 10000 });
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /model_catalog\.json.*catalog entry 0: field 'route_id' must not contain control characters/);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
   run = spawnSync(FREEROUTER_BIN, ['--port', String(gw.port), '--data-dir', mkdtempSync(join(tmpdir(), 'fr-')), '--env-file', join(dir, 'test.env')], { encoding: 'utf8', timeout: 10000 });
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, new RegExp(`${gw.port}`));
