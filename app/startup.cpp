@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <set>
+#include <system_error>
 
 #include <sys/resource.h>
 
@@ -39,6 +41,13 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
     }
   }
   auto warnings = unknown_provider_warnings(cfg.model_catalog_path, *providers, *routes);
+  if (std::error_code ec; std::filesystem::is_regular_file(cfg.database_path, ec)
+                          && std::filesystem::file_size(cfg.database_path, ec) == 0 && !ec) {
+    // SQLite takes an empty file as a new database: say so, a lost state is worth a line.
+    warnings.push_back(cfg.database_path
+                       + " is empty (0 bytes); state starts empty: quota counters, cooldowns"
+                         " and route health from before are gone");
+  }
   auto store = persistence::state_store::open(cfg.database_path, cfg.sqlite_busy_timeout_ms);
   if (!store) {
     return gw::make_error(errc::config_error, cfg.database_path + ": " + store.error().message);

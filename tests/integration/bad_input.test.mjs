@@ -36,6 +36,8 @@ const cases = [
   ['model of the wrong type', '{"model":5,"messages":[{"role":"user","content":"x"}]}', 400, /model/],
   ['max_tokens of the wrong type', '{"messages":[{"role":"user","content":"x"}],"max_tokens":"abc"}', 400, /max_tokens/],
   ['max_tokens as an object', '{"messages":[{"role":"user","content":"x"}],"max_tokens":{}}', 400, /max_tokens/],
+  ['max_tokens of 2^62', '{"messages":[{"role":"user","content":"x"}],"max_tokens":4611686018427387904}', 400,
+    /^'max_tokens' must be at most 1000000000000$/],
 ];
 for (const [name, body, status, pattern] of cases) {
   test(`${name} -> ${status}`, async () => {

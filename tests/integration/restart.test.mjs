@@ -2,7 +2,8 @@
 // quota counters (after SIGTERM and after SIGKILL), route cooldowns and health, catalog edits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFake, route } from './lib/harness.mjs';
 import { gatewayOver, restartGateway, upstreamCalls, chat, chatOk, attemptTriples, providerStatus, catalogRoute, send } from './lib/state.mjs';
@@ -70,6 +71,18 @@ test('a rate-limited route stays rate limited across a SIGKILL', async () => {
     assert.equal(res.headers.get('x-gateway-attempts'), '1');
     assert.equal(await upstreamCalls(fake, 'rcka'), 1);
   } finally { await gw.stop(); }
+});
+
+test('an empty (0-byte) gateway.sqlite3 starts with one warning that the state starts empty', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freerouter-empty-db-'));
+  writeFileSync(join(dataDir, 'gateway.sqlite3'), '');
+  const warning = /^freerouter: warning: .*gateway\.sqlite3 is empty \(0 bytes\); state starts empty/;
+  const gw = await gatewayOver(fake, [route('edb', 'redb', 'ok', 1)], { dataDir });
+  try {
+    const lines = gw.proc.stderrText.split('\n').filter((l) => warning.test(l));
+    assert.equal(lines.length, 1, gw.proc.stderrText);
+    await chatOk(gw, 'edb');
+  } finally { await gw.stop({ allowStderr: [warning] }); }
 });
 
 test('a provider cooldown survives a restart', async () => {
