@@ -94,12 +94,18 @@ std::vector<std::string> unknown_provider_warnings(const std::string& catalog_pa
   for (const auto& [provider, ids] : unknown) {
     std::string list;
     for (const auto& id : ids) {
-      list += (list.empty() ? "" : ", ") + id;
+      list += list.empty() ? "" : ", ";
+      list += id;
     }
-    lines.push_back(catalog_path + ": " + std::to_string(ids.size())
-                    + (ids.size() == 1 ? " route names" : " routes name") + " unknown provider '"
-                    + provider + "' (" + list
-                    + "); kept in the file, never routed (unknown_provider)");
+    std::string line = catalog_path;
+    line += ": " + std::to_string(ids.size());
+    line += ids.size() == 1 ? " route names" : " routes name";
+    line += " unknown provider '";
+    line += provider;
+    line += "' (";
+    line += list;
+    line += "); kept in the file, never routed (unknown_provider)";
+    lines.push_back(std::move(line));
   }
   return lines;
 }

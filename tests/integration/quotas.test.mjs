@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFake, route, postJson, hello } from './lib/harness.mjs';
-import { gatewayOver, upstreamCalls, chat, chatOk, attemptTriples, skipCount, providerStatus } from './lib/state.mjs';
+import { gatewayOver, upstreamCalls, chat, chatOk, attemptTriples, skipCount, providerStatus, eventually } from './lib/state.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
@@ -147,6 +147,8 @@ test('x-ratelimit-remaining-requests: 0 on a success rests that route until the 
   ]);
   try {
     await chatOk(gw, 'rl-a');
+    // The success was answered before it was accounted: wait until the route has rested.
+    assert.ok(await eventually(async () => (await providerStatus(gw, 'rlra')).models[0].health.status === 'rate_limited'));
     const res = await chatOk(gw, 'rl-b');
     assert.equal(res.headers.get('x-gateway-attempts'), '1');
     assert.equal(await skipCount(gw, 'rl-a', 'route_rate_limited'), 1);
@@ -170,6 +172,8 @@ test('x-ratelimit-remaining-requests: 0 on a success puts the provider in cooldo
   ], { providerExtra: { rlpa: { rate_limit_scope: 'provider' } } });
   try {
     await chatOk(gw, 'rp-a');
+    // The success was answered before it was accounted: wait until the provider cools.
+    assert.ok(await eventually(async () => !(await providerStatus(gw, 'rlpa')).available));
     const res = await chatOk(gw, 'rp-c');
     assert.equal(res.headers.get('x-gateway-attempts'), '1');
     assert.equal(await skipCount(gw, 'rp-a', 'cooldown'), 1);
