@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 namespace gw::actors {
 
 namespace {
@@ -100,11 +102,34 @@ void write_usage(json_writer& w, const std::string& route_id, const usage_map& u
   w.EndObject();
 }
 
-void write_route_with_health(json_writer& w, const catalog::route& r, const health_record& h) {
+void write_route_with_health(json_writer& w, const catalog::route& r, const health_record& h,
+                             bool provider_known = true) {
   w.StartObject();
   catalog::write_route_fields(w, r);
+  if (!provider_known) {
+    w.Key("unavailable_reason");
+    w.String("unknown_provider");
+  }
   w.Key("health");
   write_health(w, h);
+}
+
+bool is_known(const std::vector<catalog::provider_spec>& providers, const std::string& name) {
+  return std::any_of(providers.begin(), providers.end(),
+                     [&](const catalog::provider_spec& p) { return p.name == name; });
+}
+
+/// The provider names routes use that are not in `providers`, in catalog order.
+std::vector<std::string> unknown_providers(const std::vector<catalog::provider_spec>& providers,
+                                           const std::vector<catalog::route>& routes) {
+  std::vector<std::string> names;
+  for (const auto& r : routes) {
+    if (!is_known(providers, r.provider_name)
+        && std::find(names.begin(), names.end(), r.provider_name) == names.end()) {
+      names.push_back(r.provider_name);
+    }
+  }
+  return names;
 }
 
 std::string take(const rapidjson::StringBuffer& buffer) {
@@ -120,10 +145,77 @@ void write_limit(json_writer& w, const char* key, int64_t limit) {
   }
 }
 
+/// One row of GET /v1/providers/status with the provider's routes; `known` = false for a
+/// provider the catalog names but the gateway does not know.
+void write_provider_row(json_writer& w, const catalog::provider_spec& p, const quota_view& q,
+                        const std::vector<catalog::route>& routes, const health_map& health,
+                        const usage_map& usage, int64_t now_ms, bool known) {
+  w.StartObject();
+  w.Key("name");
+  write_string(w, p.name);
+  w.Key("configured");
+  w.Bool(p.configured());
+  w.Key("available");
+  w.Bool(q.available);
+  w.Key("unavailable_reason");
+  if (q.available) {
+    w.Null();
+  } else {
+    write_string(w, q.unavailable_reason);
+  }
+  w.Key("retry_after_seconds");
+  if (q.available || q.retry_at_ms <= now_ms) {
+    w.Null();
+  } else {
+    w.Int64((q.retry_at_ms - now_ms + 999) / 1000);
+  }
+  w.Key("tokens_used_today");
+  w.Int64(q.record.tokens_today);
+  w.Key("requests_today");
+  w.Int64(q.record.requests_today);
+  w.Key("requests_this_minute");
+  w.Int64(q.requests_this_minute);
+  w.Key("tokens_this_minute");
+  w.Int64(q.tokens_this_minute);
+  w.Key("cooldown_until");
+  write_seconds(w, q.record.cooldown_until_ms);
+  w.Key("key_failing");
+  w.Bool(q.record.key_failing);
+  w.Key("limits");
+  w.StartObject();
+  write_limit(w, "requests_per_minute", q.limit_rpm);
+  write_limit(w, "requests_per_day", q.limit_rpd);
+  write_limit(w, "tokens_per_minute", q.limit_tpm);
+  write_limit(w, "tokens_per_day", q.limit_tpd);
+  w.EndObject();
+  w.Key("day_reset_timezone");
+  write_string(w, p.day_reset_timezone);
+  w.Key("max_context_tokens");
+  if (p.max_context_tokens) {
+    w.Int64(*p.max_context_tokens);
+  } else {
+    w.Null();
+  }
+  w.Key("models");
+  w.StartArray();
+  for (const auto& r : routes) {
+    if (r.provider_name != p.name) {
+      continue;
+    }
+    write_route_with_health(w, r, health_or_default(health, r), known);
+    w.Key("usage");
+    write_usage(w, r.route_id, usage);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 } // namespace
 
 std::string catalog_view_json(const std::vector<catalog::route>& routes, const health_map& health,
-                              const std::string& catalog_path) {
+                              const std::string& catalog_path,
+                              const std::vector<catalog::provider_spec>& providers) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
@@ -134,7 +226,8 @@ std::string catalog_view_json(const std::vector<catalog::route>& routes, const h
   w.Key("data");
   w.StartArray();
   for (const auto& r : routes) {
-    write_route_with_health(w, r, health_or_default(health, r));
+    write_route_with_health(w, r, health_or_default(health, r),
+                            is_known(providers, r.provider_name));
     w.EndObject();
   }
   w.EndArray();
@@ -142,12 +235,13 @@ std::string catalog_view_json(const std::vector<catalog::route>& routes, const h
   return take(buffer);
 }
 
-std::string route_view_json(const catalog::route& route, const health_record& health) {
+std::string route_view_json(const catalog::route& route, const health_record& health,
+                            bool provider_known) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
   w.Key("data");
-  write_route_with_health(w, route, health);
+  write_route_with_health(w, route, health, provider_known);
   w.EndObject();
   w.EndObject();
   return take(buffer);
@@ -170,65 +264,15 @@ std::string providers_status_json(const std::vector<catalog::provider_spec>& pro
     if (auto it = quotas.find(p.name); it != quotas.end()) {
       q = it->second;
     }
-    w.StartObject();
-    w.Key("name");
-    write_string(w, p.name);
-    w.Key("configured");
-    w.Bool(p.configured());
-    w.Key("available");
-    w.Bool(q.available);
-    w.Key("unavailable_reason");
-    if (q.available) {
-      w.Null();
-    } else {
-      write_string(w, q.unavailable_reason);
-    }
-    w.Key("retry_after_seconds");
-    if (q.available || q.retry_at_ms <= now_ms) {
-      w.Null();
-    } else {
-      w.Int64((q.retry_at_ms - now_ms + 999) / 1000);
-    }
-    w.Key("tokens_used_today");
-    w.Int64(q.record.tokens_today);
-    w.Key("requests_today");
-    w.Int64(q.record.requests_today);
-    w.Key("requests_this_minute");
-    w.Int64(q.requests_this_minute);
-    w.Key("tokens_this_minute");
-    w.Int64(q.tokens_this_minute);
-    w.Key("cooldown_until");
-    write_seconds(w, q.record.cooldown_until_ms);
-    w.Key("key_failing");
-    w.Bool(q.record.key_failing);
-    w.Key("limits");
-    w.StartObject();
-    write_limit(w, "requests_per_minute", q.limit_rpm);
-    write_limit(w, "requests_per_day", q.limit_rpd);
-    write_limit(w, "tokens_per_minute", q.limit_tpm);
-    write_limit(w, "tokens_per_day", q.limit_tpd);
-    w.EndObject();
-    w.Key("day_reset_timezone");
-    write_string(w, p.day_reset_timezone);
-    w.Key("max_context_tokens");
-    if (p.max_context_tokens) {
-      w.Int64(*p.max_context_tokens);
-    } else {
-      w.Null();
-    }
-    w.Key("models");
-    w.StartArray();
-    for (const auto& r : routes) {
-      if (r.provider_name != p.name) {
-        continue;
-      }
-      write_route_with_health(w, r, health_or_default(health, r));
-      w.Key("usage");
-      write_usage(w, r.route_id, usage);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
+    write_provider_row(w, p, q, routes, health, usage, now_ms, true);
+  }
+  for (const auto& name : unknown_providers(providers, routes)) {
+    catalog::provider_spec unknown;
+    unknown.name = name;
+    quota_view q;
+    q.available = false;
+    q.unavailable_reason = "unknown_provider";
+    write_provider_row(w, unknown, q, routes, health, usage, now_ms, false);
   }
   w.EndArray();
   w.EndObject();

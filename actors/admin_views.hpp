@@ -17,13 +17,19 @@ using quota_map = std::map<std::string, quota_view>;
 using usage_map = std::map<std::string, route_usage>;
 
 /// GET/PUT /v1/gateway/models: {"object":"list","catalog_path":..,"data":[route + "health"]}.
+/// A route whose provider is not in `providers` also has "unavailable_reason":
+/// "unknown_provider" (it is kept, never routed).
 std::string catalog_view_json(const std::vector<catalog::route>& routes, const health_map& health,
-                              const std::string& catalog_path);
+                              const std::string& catalog_path,
+                              const std::vector<catalog::provider_spec>& providers);
 
-/// enable/disable/health-reset: {"data": route + "health"}.
-std::string route_view_json(const catalog::route& route, const health_record& health);
+/// enable/disable/health-reset: {"data": route + "health"} (+ "unavailable_reason" as above).
+std::string route_view_json(const catalog::route& route, const health_record& health,
+                            bool provider_known);
 
-/// GET /v1/providers/status, providers in registry order, each with its routes.
+/// GET /v1/providers/status, providers in registry order, each with its routes; then one row
+/// per provider the catalog names but the gateway does not know (unavailable_reason
+/// "unknown_provider").
 std::string providers_status_json(const std::vector<catalog::provider_spec>& providers,
                                   const quota_map& quotas,
                                   const std::vector<catalog::route>& routes,

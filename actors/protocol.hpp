@@ -143,7 +143,7 @@ using quota_bucket_actor = caf::typed_actor<
   // router frees the probe when the quota says no.
   caf::replies_to<atom::reserve, int64_t, bool>::with<route_ticket>,
   // Replaces a reservation with what the attempt really used (or releases it); applies
-  // provider-wide cooldowns (scope "provider", remaining=0 hints) and the failing-key flag.
+  // provider-wide cooldowns (scope "provider": 429s, remaining=0 hints) and the failing-key flag.
   caf::reacts_to<atom::reconcile, attempt_report>,
   // The counters, limits and availability now (GET /v1/providers/status).
   caf::replies_to<caf::get_atom, atom::quota>::with<quota_view>,

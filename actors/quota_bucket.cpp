@@ -224,11 +224,12 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       using catalog::outcome_kind;
       auto hinted_or_default =
         report.cooldown_until_ms > now ? report.cooldown_until_ms : now + default_cooldown_ms;
-      if (report.kind == outcome_kind::rate_limited
-          && (st.scope == catalog::rate_limit_scope::provider || report.provider_wide)) {
-        ledger.cool_down_until(hinted_or_default);
-      }
-      if (report.remaining_exhausted) {
+      // Contract §6.7: with scope "model" (the default) a 429 or a remaining=0 hint rests the
+      // route that got it (its route actor), never the provider's other routes. A call made
+      // for the account itself (diagnosis listing models) has no route: it cools the provider.
+      bool provider_wide = st.scope == catalog::rate_limit_scope::provider || report.provider_wide;
+      bool cools = report.kind == outcome_kind::rate_limited || report.remaining_exhausted;
+      if (provider_wide && cools) {
         ledger.cool_down_until(hinted_or_default);
       }
       bool key_probe =
@@ -260,8 +261,7 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
         }
       }
       // A cooldown or a failing key must survive a crash as soon as possible.
-      bool urgent = report.kind == outcome_kind::rate_limited || report.remaining_exhausted
-                    || report.kind == outcome_kind::auth_error;
+      bool urgent = (provider_wide && cools) || report.kind == outcome_kind::auth_error;
       if (urgent) {
         persist_now(self);
       } else {

@@ -38,13 +38,18 @@ void push_snapshot(route_ptr self) {
   }
 }
 
-/// Applies the outcome of an attempt to the route's health.
+/// Applies the outcome of an attempt to the route's health. `own_limits`: the provider's rate
+/// limits are per model (rate_limit_scope "model"), so a remaining=0 hint rests this route only.
 void apply_outcome(catalog::route_health& health, const std::string& route_id,
-                   const attempt_report& report, int64_t now) {
+                   const attempt_report& report, int64_t now, bool own_limits) {
   using catalog::outcome_kind;
   switch (report.kind) {
   case outcome_kind::success:
-    catalog::on_success(health, now);
+    if (report.remaining_exhausted && own_limits) {
+      catalog::on_remaining_exhausted(health, now, report.cooldown_until_ms);
+    } else {
+      catalog::on_success(health, now);
+    }
     return;
   case outcome_kind::rate_limited:
     catalog::on_rate_limited(health, route_id, now, report.cooldown_until_ms, report.status);
@@ -153,7 +158,8 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
     [self](atom::report, const attempt_report& report) {
       auto& st = self->state;
       auto before = to_health_record(st.route, st.health);
-      apply_outcome(st.health, st.route.route_id, report, st.now());
+      bool own_limits = st.spec && st.spec->scope == catalog::rate_limit_scope::model;
+      apply_outcome(st.health, st.route.route_id, report, st.now(), own_limits);
       ++st.applied;
       auto after = to_health_record(st.route, st.health);
       if (before.status != after.status || before.consecutive_failures != after.consecutive_failures

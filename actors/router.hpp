@@ -36,7 +36,9 @@ struct router_settings {
   /// Where catalog edits are saved (atomically); empty = not saved (tests).
   std::string catalog_path;
   /// STREAM_IDLE_TIMEOUT_SECONDS: the longest silence of a streamed upstream (per read).
-  std::chrono::milliseconds stream_idle_timeout{60'000};
+  std::chrono::milliseconds stream_idle_timeout{90'000};
+  /// STREAM_FIRST_TOKEN_TIMEOUT_SECONDS: also bounds a stream's connect + head.
+  std::chrono::milliseconds stream_first_token_timeout{90'000};
   /// How long granted-from-snapshot usage may wait before it is told to the buckets and the
   /// persistence actor (one message per batch instead of one per request).
   std::chrono::milliseconds usage_batch_delay{50};

@@ -55,8 +55,11 @@ void account_quota(router_ptr self, provider_view& provider, const route_ticket&
       provider.unreported.tokens += usage_known ? report.total_tokens : ticket.reserved_tokens;
       arm_flush(self);
     }
-    // Only a failure or a remaining=0 hint can change what the bucket grants.
-    if (report.kind == catalog::outcome_kind::success && !report.remaining_exhausted) {
+    // Only a failure or a remaining=0 hint (scope "provider") can change what the bucket grants.
+    bool provider_wide =
+      provider.spec && provider.spec->scope == catalog::rate_limit_scope::provider;
+    if (report.kind == catalog::outcome_kind::success
+        && !(report.remaining_exhausted && provider_wide)) {
       return;
     }
   }
@@ -82,7 +85,8 @@ void account(router_ptr self, const candidate& route, const route_ticket& ticket
   }
   auto view = st.routes.find(route.route_id);
   bool health_unchanged = report.kind == catalog::outcome_kind::success && !ticket.probe
-                          && view != st.routes.end() && pristine(view->second);
+                          && !report.remaining_exhausted && view != st.routes.end()
+                          && pristine(view->second);
   if (!health_unchanged) {
     report_to_route(self, route.route_id, report);
   }

@@ -45,14 +45,27 @@ caf::result<admin_reply> commit_catalog_change(router_ptr self) {
   return catalog_view(self);
 }
 
+/// A new route naming an unknown provider is refused (a typo is told at once). One the catalog
+/// already holds with that provider (loaded from the file, skipped) may go back unchanged, so
+/// that the catalog as listed can always be saved again.
 std::optional<std::string> unknown_provider(router_ptr self,
                                             const std::vector<catalog::route>& routes) {
+  const auto& st = self->state;
   for (const auto& r : routes) {
-    if (self->state.wiring.specs.count(r.provider_name) == 0) {
+    if (st.wiring.specs.count(r.provider_name) != 0) {
+      continue;
+    }
+    const auto* kept = st.catalog->find(r.route_id);
+    if (kept == nullptr || kept->provider_name != r.provider_name) {
       return "Route '" + r.route_id + "' names unknown provider '" + r.provider_name + "'";
     }
   }
   return std::nullopt;
+}
+
+/// Whether the gateway knows the provider a route names (else it is never routed).
+bool provider_known(router_ptr self, const catalog::route& route) {
+  return self->state.wiring.specs.count(route.provider_name) != 0;
 }
 
 } // namespace
@@ -125,7 +138,8 @@ caf::result<admin_reply> catalog_view(router_ptr self, int status) {
   collect_health(self, [self, promise, status](health_map health) mutable {
     auto& st = self->state;
     promise.deliver(
-      admin_reply{status, catalog_view_json(st.catalog->all(), health, st.settings.catalog_path)});
+      admin_reply{status, catalog_view_json(st.catalog->all(), health, st.settings.catalog_path,
+                                            st.wiring.provider_list)});
   });
   return promise;
 }
@@ -174,7 +188,7 @@ caf::result<admin_reply> set_route_enabled(router_ptr self, const std::string& r
           promise.deliver(error_reply(404, "Unknown route_id: " + route_id, "unknown_route"));
           return;
         }
-        promise.deliver(admin_reply{200, route_view_json(*r, h)});
+        promise.deliver(admin_reply{200, route_view_json(*r, h, provider_known(self, *r))});
       },
       [promise](caf::error&) mutable {
         promise.deliver(error_reply(503, "The route did not answer", "route_unavailable"));
@@ -198,7 +212,7 @@ caf::result<admin_reply> reset_route_health(router_ptr self, const std::string& 
           promise.deliver(error_reply(404, "Unknown route_id: " + route_id, "unknown_route"));
           return;
         }
-        promise.deliver(admin_reply{200, route_view_json(*r, h)});
+        promise.deliver(admin_reply{200, route_view_json(*r, h, provider_known(self, *r))});
       },
       [promise](caf::error&) mutable {
         promise.deliver(error_reply(503, "The route did not answer", "route_unavailable"));

@@ -25,9 +25,23 @@ milliseconds remaining(const chat_job& job) {
 
 void try_route(router_ptr self, const chat_job_ptr& job, size_t index);
 
+/// REQUEST_TIMEOUT_SECONDS, or the provider's own timeout_seconds.
+milliseconds attempt_timeout_of(const router_settings& settings,
+                                const catalog::provider_spec& spec) {
+  return spec.timeout_seconds ? milliseconds{static_cast<int64_t>(*spec.timeout_seconds * 1000)}
+                              : settings.attempt_timeout;
+}
+
 /// The router's own answers (exhausted, deadline, a caller error of a stream).
 void finish(router_ptr self, const chat_job_ptr& job, chat_outcome outcome) {
   finish_job(self->state.wiring.metrics, *job, std::move(outcome));
+}
+
+/// Keeps the earliest instant a route of this request becomes usable again (Retry-After).
+void note_retry_at(chat_job& job, int64_t retry_at_ms) {
+  if (retry_at_ms > 0 && (job.earliest_retry_ms == 0 || retry_at_ms < job.earliest_retry_ms)) {
+    job.earliest_retry_ms = retry_at_ms;
+  }
 }
 
 void skip(router_ptr self, const chat_job_ptr& job, size_t index, const std::string& reason,
@@ -36,9 +50,7 @@ void skip(router_ptr self, const chat_job_ptr& job, size_t index, const std::str
   self->state.counters.count_skip(c.provider_name, c.route_id, reason);
   record_attempt(*job, c, "skipped", reason, 0);
   notify_route(*job, "route_skip", c, reason);
-  if (retry_at_ms > 0 && (job->earliest_retry_ms == 0 || retry_at_ms < job->earliest_retry_ms)) {
-    job->earliest_retry_ms = retry_at_ms;
-  }
+  note_retry_at(*job, retry_at_ms);
   try_route(self, job, index + 1);
 }
 
@@ -53,9 +65,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, false);
   add_provider_headers(req, spec, false);
   req.cancel = job->upstream_cancel;
-  auto attempt_timeout = spec.timeout_seconds
-                           ? milliseconds{static_cast<int64_t>(*spec.timeout_seconds * 1000)}
-                           : st.settings.attempt_timeout;
+  auto attempt_timeout = attempt_timeout_of(st.settings, spec);
   req.timeout = std::min(attempt_timeout, remaining(*job));
   ++job->upstream_calls;
   notify_route(*job, "route_trying", cand, {});
@@ -83,9 +93,13 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, true);
   add_provider_headers(req, *provider.spec, true);
-  // Bounds connect + head and then every single read (the idle timeout between chunks); not
-  // clipped to the request deadline, which bounds the waterfall (until commit) only.
-  req.timeout = st.settings.stream_idle_timeout;
+  // Connect + head: like a JSON attempt (REQUEST_TIMEOUT_SECONDS or the provider's own), and
+  // never longer than the first-token timeout or the waterfall's deadline. Then every single
+  // read: the idle timeout between chunks (the relay bounds the reads before commit by the
+  // first-token deadline).
+  req.timeout = std::min({attempt_timeout_of(st.settings, *provider.spec),
+                          st.settings.stream_first_token_timeout, remaining(*job)});
+  req.read_timeout = st.settings.stream_idle_timeout;
   req.cancel = job->upstream_cancel;
   ++job->upstream_calls;
   job->stream_ticket_from_snapshot = ticket.from_snapshot;
@@ -227,6 +241,9 @@ void on_call_done(router_ptr self, const chat_job_ptr& job, size_t index,
   const auto& report = settlement.report;
   account(self, cand, settlement.ticket, report,
           settlement.abandoned ? std::string_view{} : catalog::to_string(report.kind));
+  if (report.kind == catalog::outcome_kind::rate_limited) {
+    note_retry_at(*job, report.cooldown_until_ms); // the route rests until the provider's hint
+  }
   if (!settlement.answered && !settlement.abandoned) {
     try_route(self, job, index + 1);
   }
@@ -273,6 +290,9 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
     record_attempt(*job, cand, "failed", "caller_error", outcome.status);
     finish(self, job, chat_caller_error{cand, outcome.status, outcome.error_body});
     return;
+  }
+  if (outcome.kind == catalog::outcome_kind::rate_limited) {
+    note_retry_at(*job, report.cooldown_until_ms);
   }
   auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
   record_attempt(*job, cand, status, outcome.reason, outcome.status);

@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
   if (!setup) {
     return fail(setup.error().message);
   }
+  for (const auto& warning : setup->warnings) {
+    std::cerr << "freerouter: warning: " << warning << '\n';
+  }
 
   // Declared first, destroyed last: actors, the limiter and the server hold handles into it.
   gw::metrics::gateway_metrics metrics;
@@ -127,6 +130,8 @@ int main(int argc, char** argv) {
   inputs.settings.catalog_path = cfg->model_catalog_path;
   inputs.settings.stream_idle_timeout =
     std::chrono::milliseconds(static_cast<int64_t>(cfg->stream_idle_timeout_seconds * 1000));
+  inputs.settings.stream_first_token_timeout =
+    std::chrono::milliseconds(static_cast<int64_t>(cfg->stream_first_token_timeout_seconds * 1000));
   inputs.persistence = persistence;
   inputs.restored_quotas = std::move(setup->quotas);
   inputs.restored_health = std::move(setup->health);

@@ -11,9 +11,13 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <set>
+#include <system_error>
 
 #include <sys/resource.h>
 
@@ -36,16 +40,13 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
       return *failed;
     }
   }
-  std::set<std::string> known;
-  for (const auto& p : *providers) {
-    known.insert(p.name);
-  }
-  for (const auto& r : *routes) {
-    if (known.count(r.provider_name) == 0) {
-      return gw::make_error(errc::config_error, cfg.model_catalog_path + ": route '" + r.route_id
-                                                  + "' names unknown provider '" + r.provider_name
-                                                  + "'");
-    }
+  auto warnings = unknown_provider_warnings(cfg.model_catalog_path, *providers, *routes);
+  if (std::error_code ec; std::filesystem::is_regular_file(cfg.database_path, ec)
+                          && std::filesystem::file_size(cfg.database_path, ec) == 0 && !ec) {
+    // SQLite takes an empty file as a new database: say so, a lost state is worth a line.
+    warnings.push_back(cfg.database_path
+                       + " is empty (0 bytes); state starts empty: quota counters, cooldowns"
+                         " and route health from before are gone");
   }
   auto store = persistence::state_store::open(cfg.database_path, cfg.sqlite_busy_timeout_ms);
   if (!store) {
@@ -63,8 +64,9 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
   if (auto loaded = (*store)->load_last_diagnosis()) {
     last_diagnosis = std::move(*loaded);
   } else {
-    std::cerr << "freerouter: the last diagnosis report could not be read, starting without it: "
-              << loaded.error().message << "\n";
+    warnings.push_back(cfg.database_path
+                       + ": the last diagnosis report could not be read, starting without it: "
+                       + loaded.error().message);
   }
   std::vector<actors::verdict_record> verdicts;
   if (auto loaded = (*store)->load_verdicts()) {
@@ -78,7 +80,49 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
                   std::move(*quotas),
                   std::move(*health),
                   std::move(last_diagnosis),
-                  std::move(verdicts)};
+                  std::move(verdicts),
+                  std::move(warnings)};
+}
+
+std::vector<std::string> unknown_provider_warnings(const std::string& catalog_path,
+                                                   const std::vector<catalog::provider_spec>& known,
+                                                   const std::vector<catalog::route>& routes) {
+  std::set<std::string> names;
+  for (const auto& p : known) {
+    names.insert(p.name);
+  }
+  // Provider name -> its route ids, in catalog order (one line per provider, not per route).
+  std::vector<std::pair<std::string, std::vector<std::string>>> unknown;
+  for (const auto& r : routes) {
+    if (names.count(r.provider_name) != 0) {
+      continue;
+    }
+    auto it = std::find_if(unknown.begin(), unknown.end(),
+                           [&](const auto& entry) { return entry.first == r.provider_name; });
+    if (it == unknown.end()) {
+      unknown.emplace_back(r.provider_name, std::vector<std::string>{});
+      it = std::prev(unknown.end());
+    }
+    it->second.push_back(r.route_id);
+  }
+  std::vector<std::string> lines;
+  for (const auto& [provider, ids] : unknown) {
+    std::string list;
+    for (const auto& id : ids) {
+      list += list.empty() ? "" : ", ";
+      list += id;
+    }
+    std::string line = catalog_path;
+    line += ": " + std::to_string(ids.size());
+    line += ids.size() == 1 ? " route names" : " routes name";
+    line += " unknown provider '";
+    line += provider;
+    line += "' (";
+    line += list;
+    line += "); kept in the file, never routed (unknown_provider)";
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace boost::asio {
@@ -37,11 +38,21 @@ struct prepared {
   /// The last endpoint diagnosis run and the supervisor's verdicts.
   std::optional<actors::diagnosis_record> diagnosis;
   std::vector<actors::verdict_record> verdicts;
+  /// One line each, for stderr: what was loaded but will not be used.
+  std::vector<std::string> warnings;
 };
 
 /// Resolves providers, loads the catalog (writing the default catalog on first start) and
-/// opens the state store. A catalog naming an unknown provider is a configuration error.
+/// opens the state store. Routes naming a provider the gateway does not know stay in the
+/// catalog (a catalog of a newer version, a provider added later) and are never routed: the
+/// original's drop-in behaviour; each such provider is one warning.
 gw::expected<prepared> prepare(const config::gateway_config& cfg);
+
+/// The warnings about catalog routes whose provider is not among `known`, one line per
+/// unknown provider naming its routes.
+std::vector<std::string> unknown_provider_warnings(const std::string& catalog_path,
+                                                   const std::vector<catalog::provider_spec>& known,
+                                                   const std::vector<catalog::route>& routes);
 
 /// One keep-alive HTTP(S) client per provider, trusting UPSTREAM_CA_FILE in addition to the
 /// system store.

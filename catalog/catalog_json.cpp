@@ -1,5 +1,6 @@
 #include "catalog/catalog_json.hpp"
 
+#include "catalog/ids.hpp"
 #include "catalog/tags.hpp"
 
 #include <rapidjson/document.h>
@@ -156,6 +157,13 @@ gw::expected<route> parse_route(const json_value& entry, size_t index) {
       return field_error(index, key, "a string");
     }
     *field = std::move(*text);
+  }
+  for (auto [key, problem] : {std::pair{"route_id", route_id_problem(r.route_id)},
+                              std::pair{"provider_name", model_id_problem(r.provider_name)},
+                              std::pair{"model_id", model_id_problem(r.model_id)}}) {
+    if (!problem.empty()) {
+      return entry_error(index, std::string{"field '"} + key + "' " + problem);
+    }
   }
   auto rank = to_integer(*member(entry, "rank"));
   if (!rank) {

@@ -2,6 +2,7 @@
 // The word lists are the reference's, unchanged: they are substring tests, so short words
 // ("yi", "vl", "ling") match inside longer ones exactly as they did there.
 #include "catalog/diagnosis.hpp"
+#include "catalog/ids.hpp"
 #include "catalog/tags.hpp"
 
 #include <array>
@@ -216,6 +217,11 @@ std::optional<route> candidate_route(std::string_view provider_name, std::string
   }
   if (model_id.empty()) {
     return std::nullopt; // "models/" alone names nothing
+  }
+  // The id goes into the catalog, URLs and X-Gateway-* headers: a listing is not trusted.
+  if (!model_id_problem(model_id).empty()
+      || !route_id_problem(route_slug(provider_name, model_id)).empty()) {
+    return std::nullopt;
   }
   route r;
   r.route_id = route_slug(provider_name, model_id);

@@ -129,10 +129,25 @@ void on_rate_limited(route_health& h, std::string_view route_id, int64_t now_ms,
   h.consecutive_failures = h.status == health_status::rate_limited ? h.consecutive_failures + 1 : 1;
   h.status = health_status::rate_limited;
   h.reason = "provider_" + std::to_string(status > 0 ? status : 429);
-  h.rate_limited_until_ms = hint_until_ms > 0
-                              ? std::max(hint_until_ms, now_ms)
-                              : now_ms + rate_limit_backoff_ms(h.consecutive_failures);
-  h.next_probe_at_ms = h.rate_limited_until_ms + jitter_ms(route_id);
+  if (hint_until_ms > 0) {
+    // The provider named the instant: the route is usable then, and Retry-After says so.
+    h.rate_limited_until_ms = std::max(hint_until_ms, now_ms);
+    h.next_probe_at_ms = h.rate_limited_until_ms;
+  } else {
+    // A guessed backoff: the jitter spreads the probes of routes limited at the same moment.
+    h.rate_limited_until_ms = now_ms + rate_limit_backoff_ms(h.consecutive_failures);
+    h.next_probe_at_ms = h.rate_limited_until_ms + jitter_ms(route_id);
+  }
+  touch(h, now_ms);
+}
+
+void on_remaining_exhausted(route_health& h, int64_t now_ms, int64_t hint_until_ms) {
+  // Not a failure: a 429 on the probe then counts as the first one.
+  h.consecutive_failures = 0;
+  h.status = health_status::rate_limited;
+  h.reason = "remaining_exhausted";
+  h.rate_limited_until_ms = hint_until_ms > now_ms ? hint_until_ms : now_ms + remaining_cooldown_ms;
+  h.next_probe_at_ms = h.rate_limited_until_ms;
   touch(h, now_ms);
 }
 

@@ -68,10 +68,19 @@ int64_t jitter_ms(std::string_view route_id);
 void on_success(route_health& h, int64_t now_ms);
 
 /// A 429 (status 0 means 429): failures + 1 if already rate_limited, else 1. Until = the hinted
-/// instant (hint_until_ms > 0) or now + min(3600 s, 60 s * 2^min(failures - 1, 5)); the next
-/// probe is at until + jitter. Reason "provider_<status>".
+/// instant (hint_until_ms > 0; the next probe then too: the provider named it, and Retry-After
+/// must be honest) or now + min(3600 s, 60 s * 2^min(failures - 1, 5)), the next probe then
+/// at until + jitter. Reason "provider_<status>".
 void on_rate_limited(route_health& h, std::string_view route_id, int64_t now_ms,
                      int64_t hint_until_ms, int status);
+
+/// How long a route whose answer said "x-ratelimit-remaining: 0" without a reset time rests.
+constexpr int64_t remaining_cooldown_ms = int64_t{60} * 1000;
+
+/// The route answered, but its x-ratelimit-remaining-* reached 0 (rate_limit_scope "model":
+/// the limit is the route's own): rate_limited until the hinted instant (when in the future,
+/// else for remaining_cooldown_ms), probed then; failures 0; reason "remaining_exhausted".
+void on_remaining_exhausted(route_health& h, int64_t now_ms, int64_t hint_until_ms);
 
 /// An attempt timed out: failures + 1 if the reason already is "request_timeout", else 1. From
 /// two failures on the route is too_slow for min(3600 s, 120 s * 2^(failures - 2)) + jitter.

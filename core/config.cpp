@@ -279,6 +279,10 @@ void read_settings(setting_reader& r, gateway_config& c) {
            below_min::reject);
   r.number("SSE_CHUNK_REPLAY_SLEEP_SECONDS", c.sse_chunk_replay_sleep_seconds, 0, false,
            below_min::reject);
+  // Unset stream timeouts follow the request timeout, so a .env written for the original
+  // (which knows only REQUEST_TIMEOUT_SECONDS) still bounds a stalled stream.
+  c.stream_first_token_timeout_seconds = c.request_timeout_seconds;
+  c.stream_idle_timeout_seconds = c.request_timeout_seconds;
   r.number("STREAM_FIRST_TOKEN_TIMEOUT_SECONDS", c.stream_first_token_timeout_seconds, 0, true,
            below_min::reject);
   r.number("STREAM_IDLE_TIMEOUT_SECONDS", c.stream_idle_timeout_seconds, 0, true,

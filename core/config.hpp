@@ -36,8 +36,9 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   int http_max_keepalive_connections = 200;
   double http_keepalive_expiry_seconds = 30;
   double sse_chunk_replay_sleep_seconds = 0;
-  double stream_first_token_timeout_seconds = 60;
-  double stream_idle_timeout_seconds = 60;
+  /// Both default to request_timeout_seconds (set while reading the settings).
+  double stream_first_token_timeout_seconds = 90;
+  double stream_idle_timeout_seconds = 90;
   std::string gateway_model_name = "auto";
   bool auto_endpoint_diagnosis_enabled = true;
   bool auto_endpoint_maintenance_enabled = true;

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -125,6 +126,42 @@ std::optional<int64_t> token_count(const Value& v) {
   return n;
 }
 
+// A count token_count() refuses only for its size: a non-negative integer (number or digit
+// string) or a finite non-negative float above max_token_count. Told apart so that the error
+// names the bound instead of calling 2^62 "not a non-negative integer".
+bool exceeds_token_bound(const Value& v) {
+  if (v.IsUint64()) {
+    return v.GetUint64() > static_cast<uint64_t>(max_token_count);
+  }
+  if (v.IsDouble()) {
+    double d = v.GetDouble();
+    return std::isfinite(d) && d > static_cast<double>(max_token_count);
+  }
+  if (!v.IsString()) {
+    return false;
+  }
+  auto text = view(v);
+  auto first = text.find_first_not_of(" \t\n\r\f\v");
+  if (first == std::string_view::npos) {
+    return false;
+  }
+  text = text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
+  if (text.front() == '+') {
+    text.remove_prefix(1);
+  }
+  text.remove_prefix(std::min(text.find_first_not_of('0'), text.size())); // leading zeros
+  bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (!digits) {
+    return false;
+  }
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc::result_out_of_range
+         || (ec == std::errc{} && n > static_cast<uint64_t>(max_token_count));
+}
+
 std::optional<request_error> check_messages(const Value& doc) {
   const auto* messages = member(doc, "messages");
   if (messages == nullptr || !messages->IsArray() || messages->Empty()) {
@@ -171,6 +208,10 @@ std::optional<request_error> check_fields(const Value& doc) {
   for (const char* name : {"max_completion_tokens", "max_tokens"}) {
     const auto* value = member(doc, name);
     if (value != nullptr && !token_count(*value)) {
+      if (exceeds_token_bound(*value)) {
+        return request_error{
+          std::string("'") + name + "' must be at most " + std::to_string(max_token_count), name};
+      }
       return request_error{std::string("'") + name + "' must be a non-negative integer", name};
     }
   }

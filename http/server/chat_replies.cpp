@@ -129,12 +129,14 @@ struct response_builder {
   server_response operator()(const actors::chat_exhausted& e) const {
     server_response res;
     res.status = 503;
-    res.body = openai::error_json(exhausted_message, "provider_unavailable", "waterfall_exhausted",
-                                  {}, "\"attempts\":" + attempts_json(job.attempts));
+    std::string extra = "\"attempts\":" + attempts_json(job.attempts);
     if (e.retry_at_ms > e.at_ms) {
-      auto seconds = (e.retry_at_ms - e.at_ms + 999) / 1000;
-      res.headers.emplace_back("Retry-After", std::to_string(seconds));
+      auto seconds = std::to_string((e.retry_at_ms - e.at_ms + 999) / 1000);
+      extra += ",\"retry_after\":" + seconds;
+      res.headers.emplace_back("Retry-After", std::move(seconds));
     }
+    res.body = openai::error_json(exhausted_message, "provider_unavailable", "waterfall_exhausted",
+                                  {}, extra);
     return res;
   }
   server_response operator()(const actors::chat_deadline& d) const {

@@ -1,5 +1,6 @@
 #include "http/server/endpoints.hpp"
 
+#include "core/constant_time.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "metrics/gateway_metrics.hpp"
 
@@ -104,12 +105,13 @@ bool bearer_matches(const server_request& req, const std::vector<std::string>& k
     return false;
   }
   value.remove_prefix(prefix.size());
+  // Every key is compared in full, in constant time: neither the timing nor an early exit
+  // tells how much of a guess was right or which key it came close to.
+  bool matched = false;
   for (const auto& key : keys) {
-    if (value == key) {
-      return true;
-    }
+    matched |= constant_time_equal(value, key);
   }
-  return false;
+  return matched;
 }
 
 bool allowed(const gateway_context& ctx, const server_request& req, access who) {

@@ -2,6 +2,7 @@
 // everything a request means is decided by the request_handler.
 #include "http/server/http_server.hpp"
 
+#include "catalog/ids.hpp"
 #include "http/openai/error_body.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <deque>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include <sys/socket.h>
@@ -29,6 +31,13 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr size_t header_limit = 64 * 1024;
+/// The interim answer to `Expect: 100-continue`.
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+/// Lingering close after a 413: how long and how much of the rest of a body is read and
+/// dropped before the connection is closed anyway.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr size_t linger_bytes = size_t{64} * 1024 * 1024;
+constexpr size_t linger_read = size_t{64} * 1024;
 
 /// Counts requests being answered, for graceful shutdown and health.
 struct server_stats {
@@ -80,7 +89,11 @@ public:
       static_cast<http::status>(response.status), 11);
     res->set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) {
-      res->set(name, value);
+      // A CR/LF would split the response. Ids are checked where they come in; this is the
+      // last line of defence, a scan of a few short values.
+      if (catalog::header_safe(value)) {
+        res->set(name, value);
+      }
     }
     res->keep_alive(keep_alive_ && !stats_->draining.load(std::memory_order_relaxed));
     res->body() = std::move(response.body);
@@ -101,7 +114,9 @@ public:
       std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status), 11);
     stream_response_->set(http::field::content_type, content_type);
     for (auto& [name, value] : headers) {
-      stream_response_->set(name, value);
+      if (catalog::header_safe(value)) {
+        stream_response_->set(name, value);
+      }
     }
     stream_response_->keep_alive(keep_alive_);
     stream_response_->chunked(true);
@@ -165,11 +180,43 @@ private:
     bool abort = false;
   };
 
+  /// The header first, so that a client sending `Expect: 100-continue` gets its 100 before
+  /// it sends the body (curl otherwise waits a second per upload). The request timeout set
+  /// here bounds the header and the body together.
   void read_request() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(header_limit);
     stream_.expires_after(options_.request_read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, size_t) {
+    if (ec || parser_->is_done()) {
+      on_read(ec, 0);
+      return;
+    }
+    const auto& msg = parser_->get();
+    auto expect = msg.find(http::field::expect);
+    if (expect != msg.end() && msg.version() >= 11
+        && beast::iequals(expect->value(), "100-continue")) {
+      stream_.expires_after(options_.write_timeout);
+      net::async_write(stream_, net::buffer(continue_line),
+                       [self = shared_from_this()](beast::error_code err, size_t) {
+                         if (err) {
+                           self->close();
+                           return;
+                         }
+                         self->stream_.expires_after(self->options_.request_read_timeout);
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -181,6 +228,9 @@ private:
       return;
     }
     if (ec == http::error::body_limit) {
+      // The client may still be sending: read and drop the rest after the answer, so that
+      // it reads the 413 instead of a reset (a close with unread data sends a RST).
+      linger_ = true;
       reply_and_close(
         413, "Request body exceeds the limit of " + std::to_string(options_.body_limit) + " bytes",
         "request_too_large");
@@ -348,11 +398,38 @@ private:
       counted_ = false;
       stats_->active.fetch_sub(1, std::memory_order_relaxed);
     }
+    if (linger_ && !ec) {
+      linger();
+      return;
+    }
     if (ec || !keep_alive || client_gone_ || stats_->draining.load(std::memory_order_relaxed)) {
       close();
       return;
     }
     read_request();
+  }
+
+  /// nginx's lingering close: after the answer, send FIN, then read and drop what the client
+  /// still sends for at most linger_time or linger_bytes, then close.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    linger_left_ = linger_bytes;
+    stream_.expires_after(linger_time); // one deadline for all the reads below
+    discard();
+  }
+
+  void discard() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(linger_read),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec || n >= self->linger_left_) {
+                                self->close();
+                                return;
+                              }
+                              self->linger_left_ -= n;
+                              self->discard();
+                            });
   }
 
   void close() {
@@ -382,6 +459,9 @@ private:
   std::optional<http::response_serializer<http::empty_body>> header_serializer_;
   std::deque<chunk_item> pending_chunks_;
   const std::string last_chunk_ = "0\r\n\r\n";
+  /// Close after the answer by lingering (see linger()).
+  bool linger_ = false;
+  size_t linger_left_ = 0;
 };
 
 void session_exchange::respond(server_response response) {

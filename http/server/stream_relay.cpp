@@ -80,6 +80,12 @@ void stream_relay::on_head(const upstream::upstream_result& head,
   }
   parse_->head_headers = head.headers;
   parse_->status = head.status;
+  if (body_) {
+    // A timer, not a check when data arrives: an upstream that sent its head and then
+    // nothing is left at the deadline, not when it speaks again. commit() lifts it.
+    first_token_deadline_ = attempt_started_ + settings_.first_token_timeout;
+    body_->set_read_deadline(first_token_deadline_);
+  }
   if (!head.ok() || head.status >= 400 || !body_) {
     // No body to relay: classify the answer like a non-streaming one.
     auto outcome = catalog::classify(head);
@@ -156,6 +162,9 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
     if (committed_) {
       interrupt(kind,
                 std::string("the upstream stream broke off: ") + upstream::to_string(failure));
+    } else if (kind == outcome_kind::timeout
+               && std::chrono::steady_clock::now() >= first_token_deadline_) {
+      fail_before_commit(kind, "first_token_timeout");
     } else {
       fail_before_commit(kind, upstream::to_string(failure));
     }
@@ -240,6 +249,9 @@ void stream_relay::handle_event(const std::string& data, const std::string& raw)
 
 void stream_relay::commit() {
   committed_ = true;
+  if (body_) {
+    body_->set_read_deadline({}); // from now on only the idle timeout bounds a read
+  }
   if (settings_.format == stream_format::openai) {
     server::header_list headers = {
       {"Cache-Control", "no-cache"},

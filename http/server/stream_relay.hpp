@@ -103,6 +103,8 @@ private:
   catalog::route_ref route_;
   int upstream_calls_ = 0;
   std::chrono::steady_clock::time_point attempt_started_;
+  /// attempt_started_ + first_token_timeout: no read before commit outlasts it.
+  std::chrono::steady_clock::time_point first_token_deadline_{};
   std::shared_ptr<upstream::upstream_stream> body_;
   std::unique_ptr<struct relay_parse_state> parse_;
   bool attempt_open_ = false;

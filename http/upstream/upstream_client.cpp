@@ -180,6 +180,11 @@ public:
     });
   }
 
+  void set_read_deadline(std::chrono::steady_clock::time_point deadline) override {
+    // Posted like read_some, so a deadline set before a read applies to that read.
+    net::post(strand_, [self = shared_from_this(), deadline] { self->deadline_ = deadline; });
+  }
+
   void cancel() override {
     net::post(strand_, [self = shared_from_this()] { self->do_cancel(); });
   }
@@ -196,7 +201,13 @@ private:
       return;
     }
     reading_ = true;
-    conn_->tcp().expires_after(timeout_);
+    auto limit = timeout_;
+    if (deadline_ != std::chrono::steady_clock::time_point{}) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline_ - std::chrono::steady_clock::now());
+      limit = std::clamp(left, std::chrono::milliseconds{1}, timeout_);
+    }
+    conn_->tcp().expires_after(limit);
     auto& body = parser_->get().body();
     body.data = buffer_.data();
     body.size = buffer_.size();
@@ -263,6 +274,8 @@ private:
   connection::strand_type strand_;
   std::unique_ptr<stream_parser> parser_;
   std::chrono::milliseconds timeout_;
+  /// No read outlasts it (default = none).
+  std::chrono::steady_clock::time_point deadline_{};
   std::array<char, read_chunk> buffer_{};
   bool reading_ = false;
   bool cancelled_ = false;
@@ -276,6 +289,7 @@ public:
   exchange(std::shared_ptr<client_core> core, upstream_request req,
            upstream_client::done_handler on_done, upstream_client::head_handler on_head)
       : core_(std::move(core)), body_(std::move(req.body)), timeout_(req.timeout),
+        read_timeout_(req.read_timeout.count() > 0 ? req.read_timeout : req.timeout),
         cancel_(std::move(req.cancel)), started_(clock_type::now()),
         head_only_(req.method == "HEAD"), on_done_(std::move(on_done)),
         on_head_(std::move(on_head)) {
@@ -463,8 +477,8 @@ private:
     head_result_.status = static_cast<int>(msg.result_int());
     head_result_.headers = copy_headers(msg);
     if (head_result_.status < 400) {
-      auto stream =
-        std::make_shared<stream_impl>(core_, std::move(conn_), std::move(stream_parser_), timeout_);
+      auto stream = std::make_shared<stream_impl>(core_, std::move(conn_),
+                                                  std::move(stream_parser_), read_timeout_);
       complete(std::move(head_result_), std::move(stream));
       return;
     }
@@ -558,6 +572,7 @@ private:
   std::string body_;
   std::string invalid_;
   std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds read_timeout_;
   std::shared_ptr<cancel_token> cancel_;
   clock_type::time_point started_;
   clock_type::duration queued_for_{0};

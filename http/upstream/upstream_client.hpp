@@ -47,12 +47,18 @@ public:
 
   /// Reads the next available body bytes (chunked encoding removed; whatever has arrived).
   /// `data` is valid only during the callback. `done` is true once at the clean end of the
-  /// body; `failure` != none on idle timeout (the request's timeout, re-armed per call),
-  /// reset or cancel — `data` may still carry the bytes read before the failure.
+  /// body; `failure` != none on idle timeout (the request's read_timeout, re-armed per call,
+  /// or the read deadline when sooner), reset or cancel — `data` may still carry the bytes
+  /// read before the failure.
   /// At most one read_some may be outstanding; calling again after done/failure repeats it.
   /// The callback runs on an io thread; callable from any thread.
   virtual void read_some(
     std::function<void(std::string_view data, bool done, transport_failure failure)> cb) = 0;
+
+  /// Reads that start from now on fail with transport_failure::timeout once `deadline` has
+  /// passed (a first-token deadline); a default time_point removes it. Takes effect for the
+  /// next read_some called after it. Callable from any thread.
+  virtual void set_read_deadline(std::chrono::steady_clock::time_point deadline) = 0;
 
   /// Closes the connection (it is not returned to the pool). A pending read_some completes
   /// with transport_failure::cancelled. Callable from any thread.

@@ -71,8 +71,10 @@ struct upstream_request {
   std::string path;
   header_list headers;
   std::string body;
-  /// Bounds connect + TLS + write + every read of this attempt.
+  /// Bounds connect + TLS + write + every read of this attempt (of a stream: until its head).
   std::chrono::milliseconds timeout{90'000};
+  /// Streams only: bounds every read of the body after the head; 0 = `timeout`.
+  std::chrono::milliseconds read_timeout{0};
   /// Optional: lets the caller abandon the call.
   std::shared_ptr<cancel_token> cancel;
 };

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFake, route } from './lib/harness.mjs';
+import { startFake, startGateway, fakeProvider, route } from './lib/harness.mjs';
 import { gatewayOver, upstreamCalls, chat, chatOk, catalogRoute, send } from './lib/state.mjs';
 
 let fake;
@@ -108,6 +108,10 @@ test('PUT /v1/gateway/models rejects bad catalogs with 400 and keeps the old one
       ['rank not an integer', [route('x', 'adea', 'ok', 'first')], /rank/],
       ['duplicate route_id', [route('x', 'adea', 'ok', 1), route('x', 'adeb', 'ok', 2)], /Duplicate route_id: x/],
       ['unknown provider', [route('x', 'nobody', 'ok', 1)], /nobody/],
+      ['a route_id with CR/LF', [route('x\r\nX-Evil: 1', 'adea', 'ok', 1)], /catalog entry 0: field 'route_id' must not contain control characters/],
+      ['a model_id with LF', [route('x', 'adea', 'ok\nX-Evil: 1', 1)], /catalog entry 0: field 'model_id' must not contain control characters/],
+      ['a route_id with a slash', [route('a/b', 'adea', 'ok', 1)], /field 'route_id' must not contain '\/'/],
+      ['an empty route_id', [route('', 'adea', 'ok', 1)], /field 'route_id' must not be empty/],
     ];
     for (const [name, body, pattern] of cases) {
       const res = await send(gw.base, 'PUT', '/v1/gateway/models', body);
@@ -120,6 +124,37 @@ test('PUT /v1/gateway/models rejects bad catalogs with 400 and keeps the old one
     assert.equal(readFileSync(join(gw.dir, 'model_catalog.json'), 'utf8'), before, 'the file is untouched');
     await chatOk(gw, 'a1');
   } finally { await gw.stop(); }
+});
+
+test('a catalog route naming an unknown provider is skipped with a warning, kept in the file and shown with its reason', async () => {
+  const warning = /^freerouter: warning: .*model_catalog\.json: 1 route names unknown provider 'nobody' \(ghost\); kept in the file, never routed \(unknown_provider\)$/;
+  const gw = await startGateway({ providers: [fakeProvider(fake, 'adup')],
+    catalog: [route('real', 'adup', 'ok;content=real', 2), route('ghost', 'nobody', 'ok', 1)] });
+  try {
+    assert.ok(gw.proc.stderrText.split('\n').some((l) => warning.test(l)), gw.proc.stderrText);
+    const res = await chatOk(gw, 'real');
+    assert.equal(res.headers.get('x-gateway-attempts'), '1');
+    const view = await send(gw.base, 'GET', '/v1/gateway/models');
+    const ghost = view.json.data.find((r) => r.route_id === 'ghost');
+    assert.equal(ghost.unavailable_reason, 'unknown_provider');
+    assert.equal(view.json.data.find((r) => r.route_id === 'real').unavailable_reason, undefined);
+    const status = await send(gw.base, 'GET', '/v1/providers/status');
+    const row = status.json.data.find((p) => p.name === 'nobody');
+    assert.ok(row, status.text);
+    assert.equal(row.configured, false);
+    assert.equal(row.available, false);
+    assert.equal(row.unavailable_reason, 'unknown_provider');
+    assert.deepEqual(row.models.map((m) => m.route_id), ['ghost']);
+    // The catalog as listed goes back in unchanged (the web page saves it so); a new route with
+    // an unknown provider is still refused, so a typo is told at once.
+    const listed = view.json.data.map(({ health, ...r }) => r);
+    let put = await send(gw.base, 'PUT', '/v1/gateway/models', listed);
+    assert.equal(put.status, 200, put.text);
+    put = await send(gw.base, 'PUT', '/v1/gateway/models', [...listed, route('typo', 'nobdy', 'ok', 3)]);
+    assertError(put, 400, 'unknown_provider');
+    assert.match(put.json.error.message, /nobdy/);
+    assert.deepEqual(readCatalogFile(gw).map((r) => r.route_id).sort(), ['ghost', 'real']);
+  } finally { await gw.stop({ allowStderr: [warning] }); }
 });
 
 test('POST /v1/gateway/models/reset restores the 71 default routes and saves them', async () => {

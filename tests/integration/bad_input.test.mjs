@@ -36,6 +36,8 @@ const cases = [
   ['model of the wrong type', '{"model":5,"messages":[{"role":"user","content":"x"}]}', 400, /model/],
   ['max_tokens of the wrong type', '{"messages":[{"role":"user","content":"x"}],"max_tokens":"abc"}', 400, /max_tokens/],
   ['max_tokens as an object', '{"messages":[{"role":"user","content":"x"}],"max_tokens":{}}', 400, /max_tokens/],
+  ['max_tokens of 2^62', '{"messages":[{"role":"user","content":"x"}],"max_tokens":4611686018427387904}', 400,
+    /^'max_tokens' must be at most 1000000000000$/],
 ];
 for (const [name, body, status, pattern] of cases) {
   test(`${name} -> ${status}`, async () => {
@@ -47,6 +49,82 @@ test('a body over MAX_REQUEST_BODY_BYTES -> 413', async () => {
   const big = JSON.stringify(hello({ messages: [{ role: 'user', content: 'x'.repeat(200000) }] }));
   const res = await postJson(gw.base, '/v1/chat/completions', big);
   assertEnvelope(res, 413);
+});
+
+/// Sends `head` on a raw socket; resolves with what arrived within `ms` (bounded) and the socket.
+function rawExchange(port, head) {
+  const s = net.connect(port, '127.0.0.1', () => s.write(head));
+  let text = '';
+  const waiters = [];
+  s.on('data', (d) => { text += d; for (const w of waiters.splice(0)) w(); });
+  s.on('close', () => { for (const w of waiters.splice(0)) w(); });
+  s.on('error', () => {});
+  return {
+    socket: s,
+    /// Resolves once `pattern` matches what arrived, or with null after `ms`.
+    async until(pattern, ms) {
+      const end = Date.now() + ms;
+      while (!pattern.test(text)) {
+        const left = end - Date.now();
+        if (left <= 0 || s.destroyed) return null;
+        await new Promise((resolve) => { const t = setTimeout(resolve, left); waiters.push(() => { clearTimeout(t); resolve(); }); });
+      }
+      return text;
+    },
+    get text() { return text; },
+  };
+}
+
+test('Expect: 100-continue gets its 100 Continue before the body is sent', async () => {
+  const body = JSON.stringify(hello());
+  const ex = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`);
+  try {
+    const interim = await ex.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/, 1000);
+    assert.ok(interim, `no 100 Continue within 1 s; got: ${JSON.stringify(ex.text)}`);
+    ex.socket.write(body);
+    const final = await ex.until(/HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n[\s\S]*"chat\.completion"/, 5000);
+    assert.ok(final, `no final answer; got: ${JSON.stringify(ex.text)}`);
+  } finally { ex.socket.destroy(); }
+});
+
+test('Expect: 100-continue with a Content-Length over the limit is answered 413 at once, without a 100', async () => {
+  const ex = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+    + 'Content-Length: 20000000\r\nExpect: 100-continue\r\n\r\n');
+  try {
+    const answer = await ex.until(/\r\n\r\n\{.*\}/, 2000);
+    assert.ok(answer, `no answer; got: ${JSON.stringify(ex.text)}`);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /"code":"request_too_large"/);
+  } finally { ex.socket.destroy(); }
+});
+
+test('a 20 MB body still being sent is answered with a readable 413, not a broken pipe', async () => {
+  const { request } = await import('node:http');
+  const chunk = Buffer.alloc(1024 * 1024, 'x');
+  const outcome = await new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port: gw.port, method: 'POST', path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', 'content-length': 20 * chunk.length } });
+    const timer = setTimeout(() => { req.destroy(); resolve({ error: 'no answer within 10 s' }); }, 10000);
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode, text }); });
+      res.on('error', (err) => { clearTimeout(timer); resolve({ status: res.statusCode, text, error: err.code }); });
+    });
+    req.on('error', (err) => { clearTimeout(timer); resolve({ error: err.code ?? String(err) }); });
+    let sent = 0;
+    const pump = () => {
+      while (sent < 20) {
+        sent += 1;
+        if (!req.write(chunk)) { req.once('drain', pump); return; }
+      }
+      req.end();
+    };
+    pump();
+  });
+  assert.equal(outcome.status, 413, JSON.stringify(outcome));
+  assert.match(outcome.text, /"code":"request_too_large"/);
 });
 
 test('an unknown path -> 404 and a wrong method -> 405', async () => {
@@ -85,10 +163,12 @@ test('bad configuration exits non-zero with one clear line', () => {
   let run = spawnSync(FREEROUTER_BIN, ['--port', '0', '--data-dir', dir, '--env-file', join(dir, 'test.env')], { encoding: 'utf8', timeout: 10000 });
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /model_catalog\.json/);
-  writeFileSync(join(dir, 'model_catalog.json'), JSON.stringify([route('r', 'nobody', 'ok', 1)]));
+  // An id that would split a response header: refused at start-up, the entry named, one line.
+  writeFileSync(join(dir, 'model_catalog.json'), JSON.stringify([route('r\r\nX-Evil: 1', 'groq', 'ok', 1)]));
   run = spawnSync(FREEROUTER_BIN, ['--port', '0', '--data-dir', dir, '--env-file', join(dir, 'test.env')], { encoding: 'utf8', timeout: 10000 });
   assert.notEqual(run.status, 0);
-  assert.match(run.stderr, /unknown provider 'nobody'/);
+  assert.match(run.stderr, /model_catalog\.json.*catalog entry 0: field 'route_id' must not contain control characters/);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
   run = spawnSync(FREEROUTER_BIN, ['--port', String(gw.port), '--data-dir', mkdtempSync(join(tmpdir(), 'fr-')), '--env-file', join(dir, 'test.env')], { encoding: 'utf8', timeout: 10000 });
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, new RegExp(`${gw.port}`));

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFake, route, postJson, hello } from './lib/harness.mjs';
-import { gatewayOver, upstreamCalls, chat, chatOk, attemptTriples, skipCount, providerStatus } from './lib/state.mjs';
+import { gatewayOver, upstreamCalls, chat, chatOk, attemptTriples, skipCount, providerStatus, eventually } from './lib/state.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
@@ -140,23 +140,96 @@ test('a 429 with rate_limit_scope "provider" cools the whole provider: its other
   } finally { await gw.stop(); }
 });
 
-test('x-ratelimit-remaining-requests: 0 on a success puts the provider in cooldown', async () => {
+test('x-ratelimit-remaining-requests: 0 on a success rests that route until the reset (scope model)', async () => {
   const gw = await gatewayOver(fake, [
     route('rl-a', 'rlra', 'ok;rl_remaining_requests=0;rl_reset=30', 1),
     route('rl-b', 'rlrb', 'ok', 2),
   ]);
   try {
     await chatOk(gw, 'rl-a');
+    // The success was answered before it was accounted: wait until the route has rested.
+    assert.ok(await eventually(async () => (await providerStatus(gw, 'rlra')).models[0].health.status === 'rate_limited'));
     const res = await chatOk(gw, 'rl-b');
     assert.equal(res.headers.get('x-gateway-attempts'), '1');
-    assert.equal(await skipCount(gw, 'rl-a', 'cooldown'), 1);
+    assert.equal(await skipCount(gw, 'rl-a', 'route_rate_limited'), 1);
     assert.equal(await upstreamCalls(fake, 'rlra'), 1);
     const row = await providerStatus(gw, 'rlra');
+    assert.equal(row.available, true, 'the provider itself is not in cooldown');
+    const a = row.models.find((m) => m.route_id === 'rl-a');
+    assert.equal(a.health.status, 'rate_limited');
+    assert.equal(a.health.status_reason, 'remaining_exhausted');
+    const now = Date.now() / 1000;
+    assert.ok(a.health.rate_limited_until >= now + 25 && a.health.rate_limited_until <= now + 35,
+      `x-ratelimit-reset 30 honoured: rate_limited_until ${a.health.rate_limited_until}, now ${now}`);
+  } finally { await gw.stop(); }
+});
+
+test('x-ratelimit-remaining-requests: 0 on a success puts the provider in cooldown with scope "provider"', async () => {
+  const gw = await gatewayOver(fake, [
+    route('rp-a', 'rlpa', 'ok;rl_remaining_requests=0;rl_reset=30', 1),
+    route('rp-b', 'rlpa', 'ok', 2),
+    route('rp-c', 'rlpb', 'ok', 3),
+  ], { providerExtra: { rlpa: { rate_limit_scope: 'provider' } } });
+  try {
+    await chatOk(gw, 'rp-a');
+    // The success was answered before it was accounted: wait until the provider cools.
+    assert.ok(await eventually(async () => !(await providerStatus(gw, 'rlpa')).available));
+    const res = await chatOk(gw, 'rp-c');
+    assert.equal(res.headers.get('x-gateway-attempts'), '1');
+    assert.equal(await skipCount(gw, 'rp-a', 'cooldown'), 1);
+    assert.equal(await skipCount(gw, 'rp-b', 'cooldown'), 1);
+    assert.equal(await upstreamCalls(fake, 'rlpa'), 1);
+    const row = await providerStatus(gw, 'rlpa');
     assert.equal(row.available, false);
     assert.equal(row.unavailable_reason, 'cooldown');
     const now = Date.now() / 1000;
     assert.ok(row.cooldown_until >= now + 25 && row.cooldown_until <= now + 35,
       `x-ratelimit-reset 30 honoured: cooldown_until ${row.cooldown_until}, now ${now}`);
+  } finally { await gw.stop(); }
+});
+
+test('a 429 carrying x-ratelimit-remaining-requests: 0 cools only that route by default; health reset frees it at once', async () => {
+  const gw = await gatewayOver(fake, [
+    route('rx-a', 'rexa', 'status;code=429;retry_after=30;rl_remaining_requests=0', 1),
+    route('rx-b', 'rexa', 'ok;content=b', 2),
+  ]);
+  try {
+    let res = await chatOk(gw, 'rx-b');
+    assert.equal(res.headers.get('x-gateway-attempts'), '2', 'rx-a answered 429, then rx-b of the same provider in the same request');
+    res = await chatOk(gw, 'rx-b');
+    assert.equal(res.headers.get('x-gateway-attempts'), '1', 'rx-a is cooling down and not called');
+    assert.equal(await skipCount(gw, 'rx-a', 'route_rate_limited'), 1);
+    assert.equal(await skipCount(gw, 'rx-b', 'cooldown'), 0);
+    const row = await providerStatus(gw, 'rexa');
+    assert.equal(row.available, true, 'the provider itself is not in cooldown');
+    const reset = await postJson(gw.base, '/v1/gateway/models/rx-a/health/reset', '');
+    assert.equal(reset.status, 200, reset.text);
+    const before = await upstreamCalls(fake, 'rexa');
+    res = await chatOk(gw, 'rx-b');
+    assert.equal(res.headers.get('x-gateway-attempts'), '2', 'after the reset rx-a is called again at once');
+    assert.equal(await upstreamCalls(fake, 'rexa'), before + 2);
+  } finally { await gw.stop(); }
+});
+
+test('the exhausted 503 says when the first cooling route frees up (Retry-After and retry_after)', async () => {
+  const gw = await gatewayOver(fake, [
+    route('ry-a', 'reya', 'status;code=429;retry_after=30;rl_remaining_requests=0', 1),
+    route('ry-b', 'reya', 'status;code=429;retry_after=20', 2),
+  ]);
+  try {
+    let res = await chat(gw);
+    assert.equal(res.status, 503, res.text);
+    assert.deepEqual(attemptTriples(res), [['ry-a', 'rate_limited', 'provider_429'], ['ry-b', 'rate_limited', 'provider_429']]);
+    let retry = Number(res.headers.get('retry-after'));
+    assert.ok(retry >= 19 && retry <= 20, `Retry-After ${res.headers.get('retry-after')} = the 20 s hint of ry-b`);
+    assert.equal(res.json.error.retry_after, retry);
+    res = await chat(gw);
+    assert.equal(res.status, 503, res.text);
+    assert.deepEqual(attemptTriples(res), [['ry-a', 'skipped', 'route_rate_limited'], ['ry-b', 'skipped', 'route_rate_limited']]);
+    retry = Number(res.headers.get('retry-after'));
+    assert.ok(retry >= 15 && retry <= 20, `Retry-After ${res.headers.get('retry-after')}: ry-b frees up first`);
+    assert.equal(res.json.error.retry_after, retry);
+    assert.equal(await upstreamCalls(fake, 'reya'), 2);
   } finally { await gw.stop(); }
 });
 

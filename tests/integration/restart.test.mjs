@@ -2,7 +2,8 @@
 // quota counters (after SIGTERM and after SIGKILL), route cooldowns and health, catalog edits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFake, route } from './lib/harness.mjs';
 import { gatewayOver, restartGateway, upstreamCalls, chat, chatOk, attemptTriples, providerStatus, catalogRoute, send } from './lib/state.mjs';
@@ -72,8 +73,21 @@ test('a rate-limited route stays rate limited across a SIGKILL', async () => {
   } finally { await gw.stop(); }
 });
 
+test('an empty (0-byte) gateway.sqlite3 starts with one warning that the state starts empty', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freerouter-empty-db-'));
+  writeFileSync(join(dataDir, 'gateway.sqlite3'), '');
+  const warning = /^freerouter: warning: .*gateway\.sqlite3 is empty \(0 bytes\); state starts empty/;
+  const gw = await gatewayOver(fake, [route('edb', 'redb', 'ok', 1)], { dataDir });
+  try {
+    const lines = gw.proc.stderrText.split('\n').filter((l) => warning.test(l));
+    assert.equal(lines.length, 1, gw.proc.stderrText);
+    await chatOk(gw, 'edb');
+  } finally { await gw.stop({ allowStderr: [warning] }); }
+});
+
 test('a provider cooldown survives a restart', async () => {
-  let gw = await gatewayOver(fake, [route('pc-a', 'rpca', 'ok;rl_remaining_requests=0;rl_reset=600', 1), route('pc-b', 'rpcb', 'ok', 2)]);
+  let gw = await gatewayOver(fake, [route('pc-a', 'rpca', 'ok;rl_remaining_requests=0;rl_reset=600', 1), route('pc-b', 'rpcb', 'ok', 2)],
+    { providerExtra: { rpca: { rate_limit_scope: 'provider' } } });
   try {
     await chatOk(gw, 'pc-a');
     const before = await providerStatus(gw, 'rpca');

@@ -122,6 +122,41 @@ for (const [name, model, env] of [
   });
 }
 
+// Stream timeouts are timers: a silent upstream is left at the deadline, not when it resumes.
+for (const [name, model, env] of [
+  ['headers then 6 s of silence, first-token timeout 1 s', 'stream;chunks=3;first_delay_ms=6000',
+    { STREAM_FIRST_TOKEN_TIMEOUT_SECONDS: '1' }],
+  ['a connection that never answers, REQUEST_TIMEOUT_SECONDS 1', 'stall',
+    { REQUEST_TIMEOUT_SECONDS: '1', STREAM_FIRST_TOKEN_TIMEOUT_SECONDS: '30', STREAM_IDLE_TIMEOUT_SECONDS: '30' }],
+]) {
+  test(`fails over at the deadline on ${name}`, { timeout: 20000 }, async () => {
+    const gw = await gatewayWith([route('mute', 'pmute', model, 1), route('good', 'pgood', 'stream;chunks=2', 2)], env);
+    try {
+      const started = Date.now();
+      const r = await stream(gw.base, '/v1/chat/completions', hello({ stream: true }));
+      const took = Date.now() - started;
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-gateway-route'), 'good');
+      assert.equal(r.headers.get('x-gateway-attempts'), '2');
+      assert.equal(contentOf(r.events), 'tok0 tok1 ');
+      assert.ok(took >= 900 && took < 3000, `answered after ${took} ms`);
+    } finally { await gw.stop(); }
+  });
+}
+
+test('with only REQUEST_TIMEOUT_SECONDS set, a stream stalled after commit is cut at that timeout', { timeout: 20000 }, async () => {
+  const gw = await gatewayWith([route('s', 'p1', 'stream;chunks=6;interval_ms=50;stall_after=2', 1)],
+    { REQUEST_TIMEOUT_SECONDS: '1' });
+  try {
+    const started = Date.now();
+    const r = await stream(gw.base, '/v1/chat/completions', hello({ stream: true }));
+    const took = Date.now() - started;
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.events.at(-1).data).error.code, 'stream_interrupted');
+    assert.ok(took < 3000, `interrupted after ${took} ms`);
+  } finally { await gw.stop(); }
+});
+
 test('exhaustion before any byte is the 503 JSON, not a 200', async () => {
   const gw = await gatewayWith([route('a', 'p1', 'status;code=503', 1)]);
   try {

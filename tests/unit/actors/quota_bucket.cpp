@@ -289,8 +289,20 @@ CAF_TEST(a model scoped 429 leaves the provider usable) {
   CAF_CHECK_EQUAL(view().record.cooldown_until_ms, 0);
 }
 
-CAF_TEST(an exhausted remaining counter cools down until the hint or for a minute) {
+CAF_TEST(a model scoped remaining counter at zero leaves the provider usable) {
   start(limited(rpm(100), catalog::rate_limit_scope::model));
+  for (auto kind : {outcome_kind::success, outcome_kind::rate_limited}) {
+    auto spent = outcome(kind);
+    spent.remaining_exhausted = true;
+    spent.cooldown_until_ms = t0 + 30 * second;
+    reconcile(spent);
+    CAF_CHECK(reserve().granted);
+    CAF_CHECK_EQUAL(view().record.cooldown_until_ms, 0);
+  }
+}
+
+CAF_TEST(a provider scoped remaining counter at zero cools down until the hint or for a minute) {
+  start(limited(rpm(100), catalog::rate_limit_scope::provider));
   auto hinted = outcome(outcome_kind::success);
   hinted.remaining_exhausted = true;
   hinted.cooldown_until_ms = t0 + 7 * second;

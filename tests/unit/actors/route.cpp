@@ -241,9 +241,8 @@ CAF_TEST(a rate limited route is skipped then probed by exactly one request) {
   spec.quota.requests_per_day = 100;
   with_bucket(spec);
   start();
-  const std::string id = make_route().route_id;
   const int64_t until = t0 + 30 * second;
-  const int64_t probe_at = until + catalog::jitter_ms(id);
+  const int64_t probe_at = until; // a hinted instant is kept as it is (no jitter)
   auto limited = outcome(outcome_kind::rate_limited, 429);
   limited.cooldown_until_ms = until;
   report(limited);
@@ -294,6 +293,50 @@ CAF_TEST(a rate limited route is skipped then probed by exactly one request) {
   auto b = acquire();
   CAF_CHECK(a.granted && !a.probe);
   CAF_CHECK(b.granted && !b.probe);
+}
+
+CAF_TEST(a remaining counter at zero rests only this route when the scope is model) {
+  auto spec = provider();
+  spec.quota.requests_per_day = 100;
+  with_bucket(spec);
+  start();
+  auto granted = acquire();
+  CAF_REQUIRE(granted.granted);
+  auto spent = outcome_of(granted, outcome_kind::success, 200);
+  spent.remaining_exhausted = true;
+  spent.cooldown_until_ms = t0 + 20 * second;
+  report(spent);
+  auto h = health();
+  CAF_CHECK_EQUAL(h.status, "rate_limited");
+  CAF_CHECK_EQUAL(h.reason, "remaining_exhausted");
+  auto skipped = acquire();
+  CAF_CHECK_EQUAL(skipped.skip_reason, "route_rate_limited");
+  CAF_CHECK_EQUAL(skipped.retry_at_ms, t0 + 20 * second);
+  // The provider (and so its other routes) stays usable.
+  CAF_CHECK(quota().available);
+  CAF_CHECK_EQUAL(quota().record.cooldown_until_ms, 0);
+  // POST .../health/reset makes the route usable at once.
+  request<health_record>(route, atom::clear_v, atom::health_v);
+  CAF_CHECK(acquire().granted);
+}
+
+CAF_TEST(a remaining counter at zero cools the provider
+         and not the route when the scope is provider) {
+  auto spec = provider();
+  spec.quota.requests_per_day = 100;
+  spec.scope = catalog::rate_limit_scope::provider;
+  with_bucket(spec);
+  start(make_route(), spec);
+  auto granted = acquire();
+  CAF_REQUIRE(granted.granted);
+  auto spent = outcome_of(granted, outcome_kind::success, 200);
+  spent.remaining_exhausted = true;
+  spent.cooldown_until_ms = t0 + 20 * second;
+  report(spent);
+  CAF_CHECK_EQUAL(health().status, "active");
+  auto skipped = acquire();
+  CAF_CHECK_EQUAL(skipped.skip_reason, "cooldown");
+  CAF_CHECK_EQUAL(skipped.retry_at_ms, t0 + 20 * second);
 }
 
 CAF_TEST(a probe that fails again backs the route off further) {
@@ -396,15 +439,13 @@ CAF_TEST(a probe denied by the quota bucket frees the probe for the next request
   spec.quota.requests_per_minute = 1;
   with_bucket(spec);
   start();
-  const std::string id = make_route().route_id;
-  CAF_REQUIRE_LESS(catalog::jitter_ms(id), 50 * second);
   auto used = acquire();
   CAF_REQUIRE(used.granted);
   auto limited = outcome_of(used, outcome_kind::rate_limited, 429);
   limited.cooldown_until_ms = t0 + second;
   report(limited);
   const int64_t probe_at = health().next_probe_at_ms;
-  CAF_REQUIRE_EQUAL(probe_at, t0 + second + catalog::jitter_ms(id));
+  CAF_REQUIRE_EQUAL(probe_at, t0 + second); // the hinted instant, kept without jitter
   // Due for a probe, but the provider's minute is still full.
   *now = probe_at;
   auto denied = acquire();

@@ -304,6 +304,54 @@ CAF_TEST(exhaustion answers 503 with every attempt) {
   CAF_CHECK_EQUAL(job->attempts[1].status_code, 0);
 }
 
+CAF_TEST(a 429 whose remaining counter is zero leaves the other routes of its provider usable) {
+  start({spec("p1")}, {make_route("a", "p1", "ma", 1), make_route("b", "p1", "mb", 2)});
+  transport->script["ma"] = scripted_transport::status_result(
+    429, "{}", {{"retry-after", "30"}, {"x-ratelimit-remaining-requests", "0"}});
+  auto& r = ask();
+  CAF_CHECK_EQUAL(r.status, 200);
+  CAF_CHECK_EQUAL(r.route_id, "b");
+  CAF_CHECK_EQUAL(job->upstream_calls, 2);
+  ask();
+  CAF_CHECK_EQUAL(reply->route_id, "b");
+  CAF_CHECK_EQUAL(job->attempts[0].reason, "route_rate_limited");
+  CAF_CHECK_EQUAL(transport->calls_for("ma"), 1u);
+  CAF_CHECK_EQUAL(transport->calls_for("mb"), 2u);
+}
+
+CAF_TEST(with scope provider a remaining counter at zero skips the other routes of its provider) {
+  auto p1 = spec("p1");
+  p1.scope = catalog::rate_limit_scope::provider;
+  start({p1, spec("p2")}, {make_route("a", "p1", "ma", 1), make_route("b", "p1", "mb", 2),
+                           make_route("c", "p2", "mc", 3)});
+  transport->script["ma"] = scripted_transport::status_result(
+    429, "{}", {{"retry-after", "30"}, {"x-ratelimit-remaining-requests", "0"}});
+  auto& r = ask();
+  CAF_CHECK_EQUAL(r.route_id, "c");
+  CAF_REQUIRE_EQUAL(job->attempts.size(), 3u);
+  CAF_CHECK_EQUAL(job->attempts[1].reason, "cooldown");
+  CAF_CHECK_EQUAL(transport->calls_for("mb"), 0u);
+}
+
+CAF_TEST(exhaustion retries when the first rate limited route frees up) {
+  start({spec("p1")}, {make_route("a", "p1", "ma", 1), make_route("b", "p1", "mb", 2)});
+  transport->script["ma"] = scripted_transport::status_result(
+    429, "{}", {{"retry-after", "30"}, {"x-ratelimit-remaining-requests", "0"}});
+  transport->script["mb"] = scripted_transport::status_result(429, "{}", {{"retry-after", "20"}});
+  auto before = actors::system_wall_clock()();
+  auto& first = ask();
+  CAF_CHECK_EQUAL(first.status, 503);
+  // The 429s' own hints: b frees up first.
+  CAF_CHECK_GREATER_OR_EQUAL(first.retry_at_ms, before + 20'000);
+  CAF_CHECK_LESS(first.retry_at_ms, before + 21'000);
+  auto& second = ask();
+  CAF_CHECK_EQUAL(second.status, 503);
+  CAF_CHECK_EQUAL(job->attempts[0].reason, "route_rate_limited");
+  CAF_CHECK_EQUAL(job->attempts[1].reason, "route_rate_limited");
+  CAF_CHECK_GREATER_OR_EQUAL(second.retry_at_ms, before + 20'000);
+  CAF_CHECK_LESS(second.retry_at_ms, before + 21'000);
+}
+
 CAF_TEST(a request past its deadline is answered 504 without calling upstream) {
   start({spec("p1")}, {make_route("a", "p1", "ma", 1)});
   reply.reset();

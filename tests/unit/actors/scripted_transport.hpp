@@ -35,6 +35,12 @@ public:
     }
     cb({}, ending == upstream::transport_failure::none, ending);
   }
+  /// Every read deadline the consumer set, in order (a default time_point = lifted).
+  std::vector<std::chrono::steady_clock::time_point> deadlines;
+
+  void set_read_deadline(std::chrono::steady_clock::time_point deadline) override {
+    deadlines.push_back(deadline);
+  }
   void cancel() override {
     cancelled = true;
   }

@@ -250,6 +250,37 @@ CAF_TEST(wrong types are named with the entry index and field) {
                   "catalog entry 0: field 'route_id' must be a string");
 }
 
+CAF_TEST(ids that could split a header or not be addressed are refused naming the entry) {
+  auto error_of = [](const std::string& entry) {
+    auto routes = parse_catalog(R"([{"route_id": "fine", "provider_name": "p", "model_id": "m",
+                                     "rank": 1}, )"
+                                + entry + "]");
+    CAF_REQUIRE(!routes);
+    CAF_CHECK(routes.error().code == errc::invalid_request);
+    return routes.error().message;
+  };
+  CAF_CHECK_EQUAL(
+    error_of(R"({"route_id": "a\r\nX-Evil: 1", "provider_name": "p", "model_id": "m", "rank": 2})"),
+    "catalog entry 1: field 'route_id' must not contain control characters (CR, LF, NUL, ...)");
+  CAF_CHECK_EQUAL(
+    error_of(R"({"route_id": "b", "provider_name": "p", "model_id": "m\nX-Evil: 1", "rank": 2})"),
+    "catalog entry 1: field 'model_id' must not contain control characters (CR, LF, NUL, ...)");
+  CAF_CHECK_EQUAL(
+    error_of(R"({"route_id": "b", "provider_name": "p\u0000", "model_id": "m", "rank": 2})"),
+    "catalog entry 1: field 'provider_name' must not contain control characters (CR, LF, NUL, "
+    "...)");
+  CAF_CHECK_EQUAL(error_of(R"({"route_id": "", "provider_name": "p", "model_id": "m", "rank": 2})"),
+                  "catalog entry 1: field 'route_id' must not be empty");
+  CAF_CHECK_EQUAL(error_of(R"({"route_id": "b", "provider_name": "p", "model_id": "", "rank": 2})"),
+                  "catalog entry 1: field 'model_id' must not be empty");
+  CAF_CHECK(error_of(R"({"route_id": "groq/x", "provider_name": "p", "model_id": "m", "rank": 2})")
+              .find("catalog entry 1: field 'route_id' must not contain '/'")
+            == 0);
+  // A '/' in a model id is ordinary.
+  CAF_CHECK(parse_catalog(R"([{"route_id": "r", "provider_name": "p", "model_id": "org/m",
+                               "rank": 1}])"));
+}
+
 CAF_TEST(integers may come as integral floats or numeric strings) {
   auto r = parse_one_ok(R"("rank": "7", "context_window": 8192.0, "rank_score": " -12 ")");
   CAF_CHECK_EQUAL(r.rank, 7);

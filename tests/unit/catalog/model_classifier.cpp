@@ -308,6 +308,16 @@ CAF_TEST(only one models prefix is removed) {
     item(R"({"id": "models/", "name": "Llama", )" + std::string{free_price} + "}")));
 }
 
+CAF_TEST(a listed id with a control character never becomes a route) {
+  // It would reach the catalog and the X-Gateway-Model header (response splitting).
+  CAF_CHECK(!candidate_route("groq", "https://g",
+                             item(R"({"id": "llama-chat\r\nX-Injected: 1", "name": "Llama", )"
+                                  + std::string{free_price} + "}")));
+  CAF_CHECK(candidate_route(
+    "groq", "https://g",
+    item(R"({"id": "llama-chat", "name": "Llama", )" + std::string{free_price} + "}")));
+}
+
 CAF_TEST(the supervisor note has no sources part without sources) {
   auto verdict = positive_verdict();
   verdict.sources.clear();

@@ -250,6 +250,19 @@ CAF_TEST(booleans accept every reference spelling) {
   }
 }
 
+CAF_TEST(the stream timeouts default to the request timeout) {
+  auto defaults = load_ok({}, {});
+  CAF_CHECK_EQUAL(defaults.stream_first_token_timeout_seconds, 90.0);
+  CAF_CHECK_EQUAL(defaults.stream_idle_timeout_seconds, 90.0);
+  // An original .env that sets only REQUEST_TIMEOUT_SECONDS still bounds a stalled stream.
+  auto only_request = load_ok({}, {{"REQUEST_TIMEOUT_SECONDS", "1"}});
+  CAF_CHECK_EQUAL(only_request.stream_first_token_timeout_seconds, 1.0);
+  CAF_CHECK_EQUAL(only_request.stream_idle_timeout_seconds, 1.0);
+  auto own = load_ok({}, {{"REQUEST_TIMEOUT_SECONDS", "1"}, {"STREAM_IDLE_TIMEOUT_SECONDS", "7"}});
+  CAF_CHECK_EQUAL(own.stream_first_token_timeout_seconds, 1.0);
+  CAF_CHECK_EQUAL(own.stream_idle_timeout_seconds, 7.0);
+}
+
 CAF_TEST(empty values keep the defaults) {
   auto cfg =
     load_ok({}, {{"MAX_CONCURRENT_REQUESTS", ""}, {"DATABASE_PATH", " "}}, "GATEWAY_API_KEYS=\n");

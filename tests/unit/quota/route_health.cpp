@@ -148,7 +148,31 @@ CAF_TEST(a hinted reset time replaces the fallback backoff) {
   CAF_CHECK_EQUAL(h.consecutive_failures, 1);
   CAF_CHECK_EQUAL(h.reason, "provider_503");
   CAF_CHECK_EQUAL(h.rate_limited_until_ms, 12 * sec);
-  CAF_CHECK_EQUAL(h.next_probe_at_ms, 12 * sec + jitter);
+  // The provider named the instant: no jitter, so Retry-After can promise it.
+  CAF_CHECK_EQUAL(h.next_probe_at_ms, 12 * sec);
+  check_skip(evaluate(h, 11 * sec, true), "route_rate_limited", 12 * sec);
+  CAF_CHECK(evaluate(h, 12 * sec, true).probe);
+}
+
+CAF_TEST(a remaining counter at zero rests the route until the hint without counting a failure) {
+  route_health h;
+  on_remaining_exhausted(h, 5 * sec, 35 * sec);
+  CAF_CHECK(h.status == health_status::rate_limited);
+  CAF_CHECK_EQUAL(h.reason, "remaining_exhausted");
+  CAF_CHECK_EQUAL(h.consecutive_failures, 0);
+  CAF_CHECK_EQUAL(h.rate_limited_until_ms, 35 * sec);
+  check_skip(evaluate(h, 34 * sec, true), "route_rate_limited", 35 * sec);
+  auto probe = evaluate(h, 35 * sec, true);
+  CAF_CHECK(probe.probe);
+  // A 429 on that probe is the first failure of the backoff.
+  on_rate_limited(h, route_id, 35 * sec, 0, 429);
+  CAF_CHECK_EQUAL(h.consecutive_failures, 1);
+  CAF_CHECK_EQUAL(h.rate_limited_until_ms, 95 * sec);
+  // Without a hint, or with one already past, the route rests for the default minute.
+  on_remaining_exhausted(h, 100 * sec, 0);
+  CAF_CHECK_EQUAL(h.rate_limited_until_ms, 100 * sec + remaining_cooldown_ms);
+  on_remaining_exhausted(h, 200 * sec, 150 * sec);
+  CAF_CHECK_EQUAL(h.next_probe_at_ms, 200 * sec + remaining_cooldown_ms);
 }
 
 CAF_TEST(only one probe of a recovering route is in flight at a time) {

@@ -59,6 +59,8 @@ CAF_TEST(exhaustion lists every attempt and says when to retry) {
   auto doc = json(res);
   CAF_REQUIRE(doc.IsObject());
   CAF_CHECK_EQUAL(std::string(doc["error"]["code"].GetString()), "waterfall_exhausted");
+  CAF_REQUIRE(doc["error"].HasMember("retry_after"));
+  CAF_CHECK_EQUAL(doc["error"]["retry_after"].GetInt(), 21);
   CAF_REQUIRE_EQUAL(doc["error"]["attempts"].Size(), 2u);
   CAF_CHECK_EQUAL(doc["error"]["attempts"][0]["status_code"].GetInt(), 429);
   CAF_CHECK(doc["error"]["attempts"][1]["status_code"].IsNull());
@@ -70,6 +72,7 @@ CAF_TEST(exhaustion lists every attempt and says when to retry) {
 CAF_TEST(exhaustion without a known retry time has no Retry - After) {
   auto res = server::chat_response(actors::chat_exhausted{0, 1'000}, job);
   CAF_CHECK_EQUAL(header(res, "Retry-After"), "");
+  CAF_CHECK(!json(res)["error"].HasMember("retry_after"));
 }
 
 CAF_TEST(a deadline answers 504 request_deadline_exceeded) {

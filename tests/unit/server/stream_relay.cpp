@@ -57,9 +57,11 @@ struct fixture {
   catalog::route_ref route{"groq/llama", "groq", "llama"};
 
   std::shared_ptr<server::stream_relay>
-  make_relay(server::stream_format format = server::stream_format::openai) {
+  make_relay(server::stream_format format = server::stream_format::openai,
+             std::chrono::milliseconds first_token_timeout = std::chrono::seconds{60}) {
     server::stream_relay::settings s;
     s.format = format;
+    s.first_token_timeout = first_token_timeout;
     auto relay = std::make_shared<server::stream_relay>(client, "req-9", std::move(s));
     relay->set_attempt_end_handler(
       [this](size_t, actors::stream_outcome outcome) { ends.push_back(std::move(outcome)); });
@@ -146,6 +148,33 @@ CAF_TEST(a cut after commit ends the stream with stream_interrupted and no DONE)
   CAF_REQUIRE_EQUAL(ends.size(), 1u);
   CAF_CHECK(ends[0].committed);
   CAF_CHECK_EQUAL(ends[0].reason, "stream_interrupted");
+}
+
+CAF_TEST(the first token deadline bounds the reads before commit and is lifted on commit) {
+  auto relay = make_relay(server::stream_format::openai, std::chrono::seconds{5});
+  auto before = std::chrono::steady_clock::now();
+  relay->begin_attempt(0, route, 1);
+  auto b = body({chunk("Hel"), chunk("lo"), "data: [DONE]\n\n"});
+  relay->on_head(head(200), b);
+  CAF_REQUIRE_EQUAL(b->deadlines.size(), 2u);
+  CAF_CHECK(b->deadlines[0] >= before + std::chrono::seconds{5});
+  CAF_CHECK(b->deadlines[0] <= std::chrono::steady_clock::now() + std::chrono::seconds{5});
+  CAF_CHECK(b->deadlines[1] == std::chrono::steady_clock::time_point{});
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].committed);
+}
+
+CAF_TEST(a read that times out at the first token deadline fails over as first_token_timeout) {
+  auto relay = make_relay(server::stream_format::openai, std::chrono::milliseconds{0});
+  relay->begin_attempt(0, route, 1);
+  auto b = body({});
+  b->ending = upstream::transport_failure::timeout; // what the transport's deadline does
+  relay->on_head(head(200), b);
+  CAF_CHECK(client->written.empty());
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(!ends[0].committed);
+  CAF_CHECK(ends[0].kind == catalog::outcome_kind::timeout);
+  CAF_CHECK_EQUAL(ends[0].reason, "first_token_timeout");
 }
 
 CAF_TEST(an error event before commit fails over without a byte to the client) {

@@ -156,6 +156,31 @@ CAF_TEST(a slow but steady stream does not time out) {
   CAF_CHECK_EQUAL(to_string(result.failure), std::string("none"));
 }
 
+CAF_TEST(a read deadline ends a silent read before the idle timeout and can be lifted) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  // The head comes at once, the first event after 3 s; reads may idle 10 s.
+  auto req = chat_request("stream;chunks=2;first_delay_ms=3000", true, 10s);
+  req.read_timeout = 10s;
+  auto opened = open_sync(*client, std::move(req));
+  CAF_REQUIRE(opened.stream != nullptr);
+  auto start = std::chrono::steady_clock::now();
+  opened.stream->set_read_deadline(start + 300ms);
+  auto first = read_sync(*opened.stream);
+  auto took = ms_since(start);
+  CAF_CHECK_EQUAL(to_string(first.failure), std::string("timeout"));
+  CAF_CHECK(took >= 250ms);
+  CAF_CHECK(took < 2000ms);
+  // Lifted: a second stream waits for its slow first event.
+  auto again = open_sync(*client, chat_request("stream;chunks=2;first_delay_ms=600", true, 10s));
+  CAF_REQUIRE(again.stream != nullptr);
+  again.stream->set_read_deadline(std::chrono::steady_clock::now() + 100ms);
+  again.stream->set_read_deadline({});
+  auto result = drain(*again.stream);
+  CAF_CHECK(result.done);
+  CAF_CHECK_EQUAL(to_string(result.failure), std::string("none"));
+}
+
 CAF_TEST(cancel ends a pending read as cancelled and drops the connection) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
