@@ -33,6 +33,9 @@ struct router_settings {
   std::chrono::milliseconds attempt_timeout{90'000};
   /// REQUEST_DEADLINE_SECONDS: bounds the whole waterfall.
   std::chrono::seconds deadline{120};
+  /// MAX_UPSTREAM_CALLS_PER_REQUEST: a request whose calls reach this many ends exhausted,
+  /// however many routes are left (a huge catalog must not mean as many calls).
+  int max_upstream_calls = 20;
   /// Where catalog edits are saved (atomically); empty = not saved (tests).
   std::string catalog_path;
   /// STREAM_IDLE_TIMEOUT_SECONDS: the longest silence of a streamed upstream (per read).

@@ -173,7 +173,7 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
     return;
   }
   auto& st = self->state;
-  if (index >= job->candidates.size()) {
+  if (index >= job->candidates.size() || job->upstream_calls >= st.settings.max_upstream_calls) {
     finish(self, job, chat_exhausted{job->earliest_retry_ms, st.wiring.now()});
     return;
   }

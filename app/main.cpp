@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
   inputs.settings.deadline =
     std::chrono::seconds(static_cast<int64_t>(cfg->request_deadline_seconds));
   inputs.settings.catalog_path = cfg->model_catalog_path;
+  inputs.settings.max_upstream_calls = cfg->max_upstream_calls_per_request;
   inputs.settings.stream_idle_timeout =
     std::chrono::milliseconds(static_cast<int64_t>(cfg->stream_idle_timeout_seconds * 1000));
   inputs.settings.stream_first_token_timeout =

@@ -265,6 +265,8 @@ void read_settings(setting_reader& r, gateway_config& c) {
   r.number("REQUEST_TIMEOUT_SECONDS", c.request_timeout_seconds, 0, true, below_min::reject);
   r.number("REQUEST_DEADLINE_SECONDS", c.request_deadline_seconds, 0, true, below_min::reject);
   r.integer("MAX_CONCURRENT_REQUESTS", c.max_concurrent_requests, 1, below_min::clamp);
+  r.integer("MAX_UPSTREAM_CALLS_PER_REQUEST", c.max_upstream_calls_per_request, 1,
+            below_min::clamp);
   r.number("REQUEST_QUEUE_TIMEOUT_SECONDS", c.request_queue_timeout_seconds, 0, false,
            below_min::clamp);
   r.integer("REQUEST_QUEUE_MAX_WAITING_REQUESTS", c.request_queue_max_waiting_requests, 0,
@@ -463,7 +465,8 @@ then the env file (the environment wins); names are case-insensitive. Main keys:
   CEREBRAS_API_KEY GROQ_API_KEY GEMINI_API_KEY NVIDIA_API_KEY OPENROUTER_API_KEY
   <PROVIDER>_BASE_URL  DATABASE_PATH  MODEL_CATALOG_PATH  PROVIDERS_PATH
   MAX_CONCURRENT_REQUESTS  REQUEST_QUEUE_TIMEOUT_SECONDS  REQUEST_QUEUE_MAX_WAITING_REQUESTS
-  REQUEST_TIMEOUT_SECONDS  REQUEST_DEADLINE_SECONDS  MAX_REQUEST_BODY_BYTES  EVENT_RETENTION_DAYS
+  REQUEST_TIMEOUT_SECONDS  REQUEST_DEADLINE_SECONDS  MAX_UPSTREAM_CALLS_PER_REQUEST
+  MAX_REQUEST_BODY_BYTES  EVENT_RETENTION_DAYS
   AUTO_ENDPOINT_DIAGNOSIS_ENABLED  AUTO_ENDPOINT_MAINTENANCE_ENABLED
   GATEWAY_API_KEYS (comma-separated)  GATEWAY_ADMIN_KEY  LOG_LEVEL (debug|info|warn|error)
 )";

@@ -27,6 +27,8 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   bool providers_path_explicit = false;
   double request_timeout_seconds = 90;
   double request_deadline_seconds = 120;
+  /// Upstream calls one request may make before it is answered 503 (skips are not calls).
+  int max_upstream_calls_per_request = 20;
   int max_concurrent_requests = 20;
   double request_queue_timeout_seconds = 30;
   int request_queue_max_waiting_requests = 200;

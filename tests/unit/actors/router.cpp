@@ -84,8 +84,10 @@ struct fixture : test_coordinator_fixture<> {
     };
   }
 
-  void start(std::vector<catalog::provider_spec> providers, std::vector<catalog::route> routes) {
+  void start(std::vector<catalog::provider_spec> providers, std::vector<catalog::route> routes,
+             actors::router_settings settings = {}) {
     actors::gateway_inputs inputs;
+    inputs.settings = settings;
     inputs.transports.assign(providers.size(), transport);
     inputs.providers = std::move(providers);
     inputs.catalog = catalog::model_catalog(std::move(routes));
@@ -289,6 +291,23 @@ CAF_TEST(a requested model is tried first and an unknown one is only a preferenc
   CAF_CHECK_EQUAL(reply->route_id, "a");
   ask(chat(R"({"model":"nothing","messages":[{"role":"user","content":"x"}]})"));
   CAF_CHECK_EQUAL(reply->route_id, "a");
+}
+
+CAF_TEST(a request stops after the configured number of upstream calls) {
+  actors::router_settings settings;
+  settings.max_upstream_calls = 3;
+  std::vector<catalog::route> routes;
+  for (int i = 0; i < 10; ++i) {
+    auto model = "m" + std::to_string(i);
+    routes.push_back(make_route("r" + std::to_string(i), "p1", model, i + 1));
+    transport->script[model] = scripted_transport::status_result(500);
+  }
+  start({spec("p1")}, routes, settings);
+  auto& r = ask();
+  CAF_CHECK_EQUAL(r.status, 503);
+  CAF_CHECK_EQUAL(job->upstream_calls, 3);
+  CAF_CHECK_EQUAL(transport->seen.size(), 3u);
+  CAF_CHECK_EQUAL(job->attempts.size(), 3u);
 }
 
 CAF_TEST(exhaustion answers 503 with every attempt) {

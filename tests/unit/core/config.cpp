@@ -68,6 +68,7 @@ CAF_TEST(defaults match the reference when nothing is set and no env file exists
   CAF_CHECK_EQUAL(cfg->request_timeout_seconds, 90.0);
   CAF_CHECK_EQUAL(cfg->request_deadline_seconds, 120.0);
   CAF_CHECK_EQUAL(cfg->max_concurrent_requests, 20);
+  CAF_CHECK_EQUAL(cfg->max_upstream_calls_per_request, 20);
   CAF_CHECK_EQUAL(cfg->request_queue_timeout_seconds, 30.0);
   CAF_CHECK_EQUAL(cfg->request_queue_max_waiting_requests, 200);
   CAF_CHECK_EQUAL(cfg->streaming_release_slot_after_route_selected, true);
@@ -180,6 +181,7 @@ CAF_TEST(every setting is read from its key) {
   env_map env{{"REQUEST_TIMEOUT_SECONDS", "15"},
               {"REQUEST_DEADLINE_SECONDS", "45.5"},
               {"MAX_CONCURRENT_REQUESTS", "8"},
+              {"MAX_UPSTREAM_CALLS_PER_REQUEST", "5"},
               {"REQUEST_QUEUE_TIMEOUT_SECONDS", "2.5"},
               {"REQUEST_QUEUE_MAX_WAITING_REQUESTS", "17"},
               {"STREAMING_RELEASE_SLOT_AFTER_ROUTE_SELECTED", "false"},
@@ -209,6 +211,7 @@ CAF_TEST(every setting is read from its key) {
   CAF_CHECK_EQUAL(cfg.request_timeout_seconds, 15.0);
   CAF_CHECK_EQUAL(cfg.request_deadline_seconds, 45.5);
   CAF_CHECK_EQUAL(cfg.max_concurrent_requests, 8);
+  CAF_CHECK_EQUAL(cfg.max_upstream_calls_per_request, 5);
   CAF_CHECK_EQUAL(cfg.request_queue_timeout_seconds, 2.5);
   CAF_CHECK_EQUAL(cfg.request_queue_max_waiting_requests, 17);
   CAF_CHECK_EQUAL(cfg.streaming_release_slot_after_route_selected, false);
