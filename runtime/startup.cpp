@@ -1,4 +1,4 @@
-#include "app/startup.hpp"
+#include "runtime/startup.hpp"
 
 #include "actors/http_transport.hpp"
 #include "catalog/catalog_json.hpp"
@@ -17,7 +17,7 @@
 
 #include <sys/resource.h>
 
-namespace gw::app {
+namespace gw::runtime {
 
 gw::expected<prepared> prepare(const config::gateway_config& cfg) {
   auto providers =
@@ -134,4 +134,4 @@ uint64_t raise_open_file_limit() {
   return static_cast<uint64_t>(limit.rlim_cur);
 }
 
-} // namespace gw::app
+} // namespace gw::runtime

@@ -23,7 +23,7 @@ namespace gw::persistence {
 class state_store;
 } // namespace gw::persistence
 
-namespace gw::app {
+namespace gw::runtime {
 
 struct prepared {
   std::vector<catalog::provider_spec> providers;
@@ -55,4 +55,4 @@ void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actor
 /// clients long before memory or CPU does. Returns the limit now in force.
 uint64_t raise_open_file_limit();
 
-} // namespace gw::app
+} // namespace gw::runtime
