@@ -5,6 +5,8 @@
 #include "http/server/live_feed.hpp"
 #include "http/server/request_limiter.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "runtime/gateway_runtime.hpp"
+#include "runtime/startup.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,33 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/gateway_runtime.hpp"
-#include "runtime/startup.hpp"
-
-extern char** environ; // NOLINT(readability-redundant-declaration)
-
 namespace {
 
 int fail(const std::string& message, int code = 2) {
   std::cerr << "freerouter: " << message << '\n';
   return code;
-}
-
-gw::config::env_map process_environment() {
-  gw::config::env_map env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view text = *entry;
-    auto eq = text.find('=');
-    if (eq == std::string_view::npos) {
-      continue;
-    }
-    std::string key(text.substr(0, eq));
-    for (auto& c : key) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    env[key] = std::string(text.substr(eq + 1));
-  }
-  return env;
 }
 
 /// Waits (polling, bounded) for in-flight exchanges to finish, then stops everything.
@@ -70,7 +50,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  auto cfg = gw::config::load_config(args, process_environment());
+  auto cfg = gw::config::load_config(args, gw::runtime::process_environment());
   if (!cfg) {
     return fail(cfg.error().message);
   }

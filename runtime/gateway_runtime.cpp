@@ -3,6 +3,7 @@
 #include "actors/http_transport.hpp"
 #include "actors/persistence.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "runtime/startup.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -10,8 +11,6 @@
 #include <caf/send.hpp>
 
 #include <chrono>
-
-#include "runtime/startup.hpp"
 
 namespace gw::runtime {
 

@@ -13,14 +13,13 @@
 #include "actors/transport.hpp"
 #include "core/config.hpp"
 #include "core/expected.hpp"
+#include "runtime/data_lock.hpp"
 
 #include <caf/fwd.hpp>
 
 #include <cstddef>
 #include <memory>
 #include <vector>
-
-#include "runtime/data_lock.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -11,11 +11,14 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <set>
+#include <string_view>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace gw::runtime {
 
@@ -117,6 +120,23 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
     out.push_back(std::make_shared<actors::http_transport>(*client));
   }
   return out;
+}
+
+config::env_map process_environment() {
+  config::env_map env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text = *entry;
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      continue;
+    }
+    std::string key(text.substr(0, eq));
+    for (auto& c : key) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    env[key] = std::string(text.substr(eq + 1));
+  }
+  return env;
 }
 
 uint64_t raise_open_file_limit() {
