@@ -16,16 +16,16 @@ namespace gw::runtime {
 
 namespace {
 
-caf::actor_system_config actor_config(const config::gateway_config& cfg) {
-  caf::actor_system_config caf_cfg;
-  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.actor_threads));
-  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
+std::unique_ptr<caf::actor_system_config> actor_config(const config::gateway_config& cfg) {
+  auto caf_cfg = std::make_unique<caf::actor_system_config>();
+  caf_cfg->set("scheduler.max-threads", static_cast<size_t>(cfg.actor_threads));
+  caf_cfg->set("logger.verbosity", caf::atom("quiet"));
   // ACTOR_SCHEDULER: "sharing" (one shared queue; measured ~15% more requests/s than work
   // stealing on 2 cores, bench/run.sh) or "stealing" (CAF's default).
   auto policy = cfg.environment.count("ACTOR_SCHEDULER") != 0
                   ? cfg.environment.at("ACTOR_SCHEDULER")
                   : std::string("sharing");
-  caf_cfg.set("scheduler.policy", caf::atom_from_string(policy));
+  caf_cfg->set("scheduler.policy", caf::atom_from_string(policy));
   return caf_cfg;
 }
 
@@ -67,8 +67,8 @@ gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_contex
   for (const auto& p : setup->providers) {
     rt->providers_configured_ += p.configured() ? 1 : 0;
   }
-  auto caf_cfg = actor_config(cfg);
-  rt->system_ = std::make_unique<caf::actor_system>(caf_cfg);
+  rt->system_config_ = actor_config(cfg);
+  rt->system_ = std::make_unique<caf::actor_system>(*rt->system_config_);
 
   actors::persistence_settings persistence_settings;
   persistence_settings.event_retention_days = cfg.event_retention_days;

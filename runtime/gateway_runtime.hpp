@@ -68,6 +68,8 @@ public:
 private:
   data_lock lock_;
   std::vector<actors::transport_ptr> transports_;
+  /// The actor system keeps a reference to its configuration: it lives as long.
+  std::unique_ptr<caf::actor_system_config> system_config_;
   std::unique_ptr<caf::actor_system> system_;
   actors::gateway_actors actors_;
   size_t route_count_ = 0;

@@ -63,8 +63,10 @@ embedded_backend::embedded_backend(std::unique_ptr<gw::config::gateway_config> c
     : cfg_(std::move(cfg)), io_(std::make_unique<io_state>(cfg_->io_threads)) {}
 
 result<std::unique_ptr<backend>> embedded_backend::start(const embedded_options& options) {
-  std::vector<std::string> args{"--data-dir", options.data_dir, "--env-file",
-                                options.env_file.empty() ? "/dev/null" : options.env_file};
+  std::vector<std::string> args{"--data-dir", options.data_dir};
+  if (!options.env_file.empty()) {
+    args.insert(args.end(), {"--env-file", options.env_file});
+  }
   gw::config::env_map env;
   if (options.use_process_environment) {
     env = gw::runtime::process_environment();

@@ -47,7 +47,8 @@ struct remote_options {
 struct embedded_options {
   /// The gateway's data dir (catalog, providers.json, SQLite state), as `--data-dir`.
   std::string data_dir = "./data";
-  /// An env file read like the server's `--env-file`; empty = none.
+  /// An env file read like the server's `--env-file`; empty = `.env` in the current
+  /// directory when there is one (as the server does).
   std::string env_file;
   /// Settings and provider keys (GROQ_API_KEY, REQUEST_DEADLINE_SECONDS, ...); they win over
   /// the process environment and the env file.
