@@ -39,11 +39,11 @@ result<std::string> chat_request_json(const std::vector<message>& messages,
       return invalid_request("chat_params.extra_json must be a JSON object");
     }
     for (auto& member : extra.GetObject()) {
-      doc.RemoveMember(member.name);
+      doc.EraseMember(member.name);
       doc.AddMember(rapidjson::Value(member.name, a), rapidjson::Value(member.value, a), a);
     }
   }
-  doc.RemoveMember("stream");
+  doc.EraseMember("stream");
   if (stream) {
     doc.AddMember("stream", true, a);
   }
