@@ -1,8 +1,8 @@
 #include "runtime/data_lock.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include <fcntl.h>
@@ -28,7 +28,8 @@ gw::expected<data_lock> data_lock::acquire(const std::string& database_path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return gw::make_error(errc::io_error,
-                          path + ": cannot open the lock file: " + std::strerror(errno));
+                          path + ": cannot open the lock file: "
+                            + std::error_code(errno, std::generic_category()).message());
   }
   // flock locks belong to the open file description: a second acquire in this process
   // conflicts as well, which is what two embedded clients on one data dir need.
@@ -42,7 +43,9 @@ gw::expected<data_lock> data_lock::acquire(const std::string& database_path) {
                                 "embedded client) using the same data dir; stop it, or "
                                 "talk to the running server over HTTP instead");
     }
-    return gw::make_error(errc::io_error, path + ": cannot lock: " + std::strerror(cause));
+    return gw::make_error(
+      errc::io_error,
+      path + ": cannot lock: " + std::error_code(cause, std::generic_category()).message());
   }
   return data_lock(fd, std::move(path));
 }

@@ -9,8 +9,9 @@
 
 namespace {
 
+/// Read at start-up, before the client starts any thread.
 std::string env(const char* name) {
-  const char* value = std::getenv(name);
+  const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe)
   return value == nullptr ? std::string() : std::string(value);
 }
 

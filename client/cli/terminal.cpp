@@ -23,7 +23,7 @@ size_t width(const std::string& text) {
 
 terminal detect_terminal(bool color_allowed) {
   terminal t;
-  const char* no_color = std::getenv("NO_COLOR");
+  const char* no_color = std::getenv("NO_COLOR"); // NOLINT(concurrency-mt-unsafe): at start-up
   t.fancy =
     color_allowed && ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
   return t;

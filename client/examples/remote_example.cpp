@@ -7,7 +7,7 @@
 int main() {
   freerouter::remote_options options;
   options.url = "http://127.0.0.1:8000";
-  if (const char* key = std::getenv("FREEROUTER_API_KEY")) {
+  if (const char* key = std::getenv("FREEROUTER_API_KEY")) { // NOLINT(concurrency-mt-unsafe)
     options.api_key = key;
   }
   auto client = freerouter::client::remote(options);

@@ -13,7 +13,7 @@ client::client(client&&) noexcept = default;
 client& client::operator=(client&&) noexcept = default;
 client::~client() = default;
 
-result<client> client::remote(remote_options options) {
+result<client> client::remote(const remote_options& options) {
   auto impl = detail::remote_backend::start(options);
   if (!impl) {
     return impl.error();
@@ -21,7 +21,7 @@ result<client> client::remote(remote_options options) {
   return client(std::move(*impl));
 }
 
-result<client> client::embedded(embedded_options options) {
+result<client> client::embedded(const embedded_options& options) {
   auto impl = detail::embedded_backend::start(options);
   if (!impl) {
     return impl.error();

@@ -169,7 +169,7 @@ result<chat_result> embedded_backend::chat_stream(const std::string& body,
   auto sink = std::make_shared<embedded_stream>(
     channel, seconds_setting(cfg_->stream_first_token_timeout_seconds));
   auto job = std::make_shared<gw::actors::chat_job>(
-    next_request_id(), std::move(request), [channel](gw::actors::chat_outcome outcome) {
+    next_request_id(), std::move(request), [channel](const gw::actors::chat_outcome& outcome) {
       if (std::holds_alternative<gw::actors::chat_streamed>(outcome)) {
         channel->close(std::nullopt); // the stream itself was the answer
       } else {

@@ -60,9 +60,9 @@ struct embedded_options {
 class client {
 public:
   /// Nothing is sent until the first call; fails only for a URL it cannot use.
-  static result<client> remote(remote_options options);
+  static result<client> remote(const remote_options& options);
   /// Starts the gateway's actors; fails with data_dir_locked or config_error.
-  static result<client> embedded(embedded_options options);
+  static result<client> embedded(const embedded_options& options);
 
   client(client&&) noexcept;
   client& operator=(client&&) noexcept;
