@@ -9,9 +9,12 @@
 // Every call blocks its calling thread until the answer is there and returns result<T>. One
 // client may be called from many threads at once. Free of CAF, Beast and RapidJSON.
 //
-//   auto c = freerouter::client::remote({"http://127.0.0.1:8000",
-//   getenv_or("FREEROUTER_API_KEY")}); if (auto answer = c->ask("Say hi")) { std::cout << *answer;
-//   } else { std::cerr << answer.error().code << ": " << answer.error().message; }
+// Example (README.md, "From C++ and from the terminal", has complete programs):
+//
+//   auto c = freerouter::client::remote({"http://127.0.0.1:8000", api_key});
+//   auto answer = c->ask("Say hi");
+//   if (answer) std::cout << *answer;
+//   else std::cerr << answer.error().code << ": " << answer.error().message;
 #pragma once
 
 #include "freerouter/result.hpp"
