@@ -16,7 +16,7 @@ const CLI_BIN = process.env.FREEROUTER_CLI_BIN ?? '../../build/freerouter-cli';
 function cli(args, { env = {}, input = '' } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(CLI_BIN, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH, ...sanitizerEnv(), ...env },
     });
     let stdout = '';
@@ -25,7 +25,11 @@ function cli(args, { env = {}, input = '' } = {}) {
     proc.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`cli ${args.join(' ')} timed out`)); }, 60000);
     proc.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-    proc.stdin.end(input);
+    if (input) {
+      // The CLI may exit before it read everything (a failed turn, /exit): not an error here.
+      proc.stdin.on('error', () => {});
+      proc.stdin.end(input);
+    }
   });
 }
 
@@ -133,6 +137,39 @@ test('chat streams the answer and shows the routing on stderr when piped', async
     const last = sent.requests.at(-1).body.messages;
     assert.deepEqual(last.map((m) => m.role), ['user', 'assistant', 'user']);
     assert.equal(last[1].content, 'tok0 tok1 tok2 ');
+  } finally {
+    await streaming.stop();
+  }
+});
+
+test('chat on a terminal shows the routing dimmed between the prompts', async () => {
+  const streaming = await startGateway({ providers, catalog: [route('p2-down', 'p2', 'status;code=500', 1), route('p1-stream', 'p1', 'stream;chunks=3', 2)] });
+  try {
+    // script(1) runs the CLI on a pseudo-terminal: stdin and stdout are TTYs.
+    const proc = spawn('script', ['-qfec', `${CLI_BIN} --url ${streaming.base} chat`, '/dev/null'],
+      { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, TERM: 'xterm', ...sanitizerEnv() } });
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    const closed = new Promise((resolve) => proc.on('close', resolve));
+    /** Waits (at most 20 s) until the terminal shows `re`. */
+    const seen = (re) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { proc.stdout.off('data', check); reject(new Error(`no ${re} in ${JSON.stringify(out)}`)); }, 20000);
+      function check() { if (re.test(out)) { clearTimeout(timer); proc.stdout.off('data', check); resolve(); } }
+      proc.stdout.on('data', check);
+      check();
+    });
+    await seen(/> /);
+    proc.stdin.write('hello\n');
+    await seen(/tok2/);
+    proc.stdin.write('/exit\n');
+    assert.equal(await closed, 0);
+    const dim = (text) => `\x1b[2m  ${text}\x1b[0m`;
+    assert.ok(out.startsWith('\x1b[1m> \x1b[0m'), JSON.stringify(out));
+    for (const line of ['try   p2/status;code=500 (p2-down)', 'fail  p2/status;code=500 (p2-down): provider_5xx',
+      'try   p1/stream;chunks=3 (p1-stream)', 'using p1/stream;chunks=3 (p1-stream)']) {
+      assert.ok(out.includes(dim(line)), `${line} dimmed in ${JSON.stringify(out)}`);
+    }
+    assert.match(out, /\x1b\[0m\r\ntok0 tok1 tok2 \r\n/);
   } finally {
     await streaming.stop();
   }
