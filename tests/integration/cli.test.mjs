@@ -160,7 +160,7 @@ test('chat on a terminal shows the routing dimmed between the prompts', async ()
     });
     await seen(/> /);
     proc.stdin.write('hello\n');
-    await seen(/tok2/);
+    await seen(/tok2[\s\S]*> /); // the answer, then the next prompt
     proc.stdin.write('/exit\n');
     assert.equal(await closed, 0);
     const dim = (text) => `\x1b[2m  ${text}\x1b[0m`;
