@@ -18,6 +18,8 @@ const char* to_string(errc code) {
     return "io_error";
   case errc::storage_error:
     return "storage_error";
+  case errc::locked:
+    return "locked";
   case errc::internal:
     return "internal";
   }

@@ -23,6 +23,8 @@ enum class errc : uint8_t {
   io_error,
   /// SQLite reported a failure.
   storage_error,
+  /// Another process holds something this one needs exclusively (the data dir's lock).
+  locked,
   /// A bug: an invariant did not hold. Reported, never crashes the process.
   internal,
 };

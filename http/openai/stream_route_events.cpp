@@ -300,8 +300,16 @@ std::string done_event(std::string_view content, std::string_view provider,
     .done();
 }
 
-std::string error_event(std::string_view message) {
-  return event_builder("error").field("message", message).done();
+std::string error_event(std::string_view message, std::string_view code, int status) {
+  event_builder event("error");
+  event.field("message", message);
+  if (!code.empty()) {
+    event.field("code", code);
+  }
+  if (status != 0) {
+    event.raw_field("status", std::to_string(status));
+  }
+  return event.done();
 }
 
 std::string stream_interrupted_event(std::string_view message) {

@@ -47,8 +47,11 @@ std::string usage_event(const std::string& usage_json);
 std::string done_event(std::string_view content, std::string_view provider,
                        std::string_view model_id, std::string_view route_id);
 
-/// `{"type": "error", "message": ..}`.
-std::string error_event(std::string_view message);
+/// `{"type": "error", "message": .., "code": .., "status": ..}`: `code` is the gateway's
+/// error code (waterfall_exhausted, invalid_request, ...; left out when empty) so that programs
+/// (the C++ client) can tell errors apart; `status` the HTTP status a JSON reply would have had
+/// (left out when 0).
+std::string error_event(std::string_view message, std::string_view code = {}, int status = 0);
 
 // -- OpenAI stream ----------------------------------------------------------
 

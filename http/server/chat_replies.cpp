@@ -184,6 +184,25 @@ struct message_builder {
   }
 };
 
+struct code_builder {
+  std::string operator()(const actors::chat_served&) const {
+    return {};
+  }
+  std::string operator()(const actors::chat_exhausted&) const {
+    return "waterfall_exhausted";
+  }
+  std::string operator()(const actors::chat_deadline&) const {
+    return "request_deadline_exceeded";
+  }
+  std::string operator()(const actors::chat_caller_error& e) const {
+    auto code = parse_upstream_error(e.upstream_body).code;
+    return code.empty() ? "upstream_rejected_request" : code;
+  }
+  std::string operator()(const actors::chat_streamed&) const {
+    return {};
+  }
+};
+
 } // namespace
 
 server_response chat_response(const actors::chat_outcome& outcome, const actors::chat_job& job) {
@@ -195,6 +214,10 @@ server_response chat_response(const actors::chat_outcome& outcome, const actors:
 
 std::string chat_error_message(const actors::chat_outcome& outcome) {
   return std::visit(message_builder{}, outcome);
+}
+
+std::string chat_error_code(const actors::chat_outcome& outcome) {
+  return std::visit(code_builder{}, outcome);
 }
 
 std::string model_list_json(std::string_view alias, const std::vector<catalog::route_ref>& routes,

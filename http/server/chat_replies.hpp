@@ -27,6 +27,10 @@ server_response chat_response(const actors::chat_outcome& outcome, const actors:
 /// The message of a non-served outcome, for stream-route `error` events and the live monitor.
 std::string chat_error_message(const actors::chat_outcome& outcome);
 
+/// The error code of a non-served outcome (the `code` of its JSON reply), for stream-route
+/// `error` events: waterfall_exhausted, request_deadline_exceeded, or a caller error's code.
+std::string chat_error_code(const actors::chat_outcome& outcome);
+
 /// GET /v1/models: the alias first, then every enabled route in rank order.
 std::string model_list_json(std::string_view alias, const std::vector<catalog::route_ref>& routes,
                             int64_t created);

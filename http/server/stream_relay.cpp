@@ -289,8 +289,9 @@ void stream_relay::interrupt(catalog::outcome_kind kind, const std::string& mess
     body_->cancel();
   }
   auto& st = *parse_;
-  st.out += settings_.format == stream_format::openai ? openai::stream_interrupted_event(message)
-                                                      : openai::error_event(message);
+  st.out += settings_.format == stream_format::openai
+              ? openai::stream_interrupted_event(message)
+              : openai::error_event(message, "stream_interrupted");
   write(std::move(st.out), [] {});
   st.out.clear();
   client_->end_stream(false);
@@ -390,14 +391,15 @@ void stream_relay::start_stream_route() {
 }
 
 void stream_relay::answer_without_stream(server_response reply,
-                                         std::string_view stream_route_message) {
+                                         std::string_view stream_route_message,
+                                         std::string_view code) {
   std::lock_guard<std::recursive_mutex> guard(mutex_);
   if (finished_) {
     return;
   }
   finished_ = true;
   if (stream_started_) {
-    write(openai::error_event(stream_route_message), [] {});
+    write(openai::error_event(stream_route_message, code, reply.status), [] {});
     client_->end_stream(false);
     return;
   }

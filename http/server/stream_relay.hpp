@@ -69,8 +69,10 @@ public:
                    std::string_view reason) override;
 
   /// The waterfall ended without a committed route: the JSON reply for OpenAI clients (503,
-  /// 504, a caller error), an `error` event for stream-route clients.
-  void answer_without_stream(server_response reply, std::string_view stream_route_message);
+  /// 504, a caller error), an `error` event (message, code, the reply's status) for
+  /// stream-route clients.
+  void answer_without_stream(server_response reply, std::string_view stream_route_message,
+                             std::string_view code = {});
 
   /// Stream-route clients get the 200 at once (routing progress is part of the stream).
   void start_stream_route();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Dependencies point one way (DEVELOPERS.md, "the shape"):
 #   core <- catalog <- persistence, metrics, http/upstream, http/openai <- actors <- http/server <- app
+#   actors <- runtime <- app, client (client sits beside app: it never uses http/server or app)
 # Every project include of every source file is checked against the folders its own folder may
 # use; one wrong-way include fails the test and names the file and the line.
 set -u
@@ -17,6 +18,8 @@ declare -A allowed=(
   [actors]="core catalog persistence metrics http/upstream http/openai actors"
   [web]="web"
   [http/server]="core catalog persistence metrics http/upstream http/openai actors web http/server"
+  [runtime]="core catalog persistence metrics http/upstream http/openai actors runtime"
+  [client]="core catalog persistence metrics http/upstream http/openai actors runtime client freerouter"
 )
 
 failures=0

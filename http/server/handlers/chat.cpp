@@ -134,7 +134,8 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
       if (live) {
         publish_outcome(*live, *finished, outcome, response);
       }
-      relay->answer_without_stream(std::move(response), chat_error_message(outcome));
+      relay->answer_without_stream(std::move(response), chat_error_message(outcome),
+                                   chat_error_code(outcome));
     });
   *job_slot = job;
   job->relay = relay;
@@ -212,7 +213,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
     if (mode.stream_route) {
       // The chat page's protocol reports even validation errors as an event (reference §9).
       ex->start_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}});
-      ex->write_chunk(openai::error_event(bad->message), nullptr);
+      ex->write_chunk(openai::error_event(bad->message, "invalid_request", 400), nullptr);
       ex->end_stream(false);
       return;
     }

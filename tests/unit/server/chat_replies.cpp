@@ -96,6 +96,15 @@ CAF_TEST(a caller error carries the provider status and message) {
   CAF_CHECK_EQUAL(server::chat_error_message(err), "temperature too high");
 }
 
+CAF_TEST(each outcome has the error code of its JSON reply for stream route events) {
+  CAF_CHECK_EQUAL(server::chat_error_code(actors::chat_exhausted{}), "waterfall_exhausted");
+  CAF_CHECK_EQUAL(server::chat_error_code(actors::chat_deadline{30}), "request_deadline_exceeded");
+  actors::chat_caller_error plain{route, 400, R"({"error":{"message":"no"}})"};
+  CAF_CHECK_EQUAL(server::chat_error_code(plain), "upstream_rejected_request");
+  actors::chat_caller_error coded{route, 400, R"({"error":{"message":"no","code":"bad_temp"}})"};
+  CAF_CHECK_EQUAL(server::chat_error_code(coded), "bad_temp");
+}
+
 CAF_TEST(a caller error without a readable body names the provider and status) {
   actors::chat_caller_error err{route, 422, "<html>nope</html>"};
   CAF_CHECK_EQUAL(server::chat_error_message(err), "groq returned HTTP 422");

@@ -71,6 +71,15 @@ CAF_TEST(content done and error events have their exact layout) {
   CAF_CHECK(error.find("\"type\": \"error\"") != std::string::npos);
 }
 
+CAF_TEST(an error event carries the gateway error code and status when given) {
+  CAF_CHECK_EQUAL(error_event("No route", "waterfall_exhausted", 503),
+                  "data: {\"type\": \"error\", \"message\": \"No route\", \"code\": "
+                  "\"waterfall_exhausted\", \"status\": 503}\n\n");
+  CAF_CHECK_EQUAL(error_event("cut", "stream_interrupted"),
+                  "data: {\"type\": \"error\", \"message\": \"cut\", \"code\": "
+                  "\"stream_interrupted\"}\n\n");
+}
+
 CAF_TEST(strings are escaped as python ensure ascii does) {
   CAF_CHECK_EQUAL(
     content_event("say \"hi\" \\ a\nb\r\tc\b\f"),

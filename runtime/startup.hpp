@@ -25,7 +25,7 @@ namespace gw::persistence {
 class state_store;
 } // namespace gw::persistence
 
-namespace gw::app {
+namespace gw::runtime {
 
 struct prepared {
   std::vector<catalog::provider_spec> providers;
@@ -65,9 +65,12 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
 /// and stops. Each wait is bounded.
 void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors);
 
+/// The process environment with upper-cased keys (config::load_config's input).
+config::env_map process_environment();
+
 /// Raises the soft limit of open files to the hard limit: every client connection, upstream
 /// connection and stream is a descriptor, and the usual soft limit of 1024 would stop new
 /// clients long before memory or CPU does. Returns the limit now in force.
 uint64_t raise_open_file_limit();
 
-} // namespace gw::app
+} // namespace gw::runtime

@@ -1,4 +1,4 @@
-#include "app/startup.hpp"
+#include "runtime/startup.hpp"
 
 #include "actors/http_transport.hpp"
 #include "catalog/catalog_json.hpp"
@@ -12,16 +12,19 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <set>
+#include <string_view>
 #include <system_error>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
-namespace gw::app {
+namespace gw::runtime {
 
 gw::expected<prepared> prepare(const config::gateway_config& cfg) {
   auto providers =
@@ -177,6 +180,23 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
   return out;
 }
 
+config::env_map process_environment() {
+  config::env_map env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text = *entry;
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      continue;
+    }
+    std::string key(text.substr(0, eq));
+    for (auto& c : key) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    env[key] = std::string(text.substr(eq + 1));
+  }
+  return env;
+}
+
 uint64_t raise_open_file_limit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
@@ -192,4 +212,4 @@ uint64_t raise_open_file_limit() {
   return static_cast<uint64_t>(limit.rlim_cur);
 }
 
-} // namespace gw::app
+} // namespace gw::runtime

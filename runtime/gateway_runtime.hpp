@@ -1,0 +1,80 @@
+// The gateway without its HTTP frontend: the data dir's lock, configuration, providers and
+// catalog, the state store, the upstream transports and every long-lived actor. The server
+// binary (app/) puts its HTTP listener in front of it; the embedded client (client/) sends
+// chat jobs to its router directly. Upstream I/O runs on an io_context the caller owns and
+// runs, because the server shares it with its listener.
+//
+//   start: lock -> prepare (catalog, providers, SQLite) -> transports -> actor system
+//          -> persistence actor -> spawn_gateway (router, routes, providers, buckets)
+//   stop:  close the upstream pools -> flush router, buckets, persistence -> stop the actors
+#pragma once
+
+#include "actors/gateway.hpp"
+#include "actors/transport.hpp"
+#include "core/config.hpp"
+#include "core/expected.hpp"
+#include "runtime/data_lock.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace gw::metrics {
+class gateway_metrics;
+} // namespace gw::metrics
+
+namespace gw::runtime {
+
+class gateway_runtime {
+public:
+  /// Fails with errc::locked when another process holds the data dir, otherwise with the
+  /// configuration or storage error that prepare() reports. `metrics` may be null (no
+  /// metrics); it must outlive the runtime. `ioc` must outlive the runtime too.
+  static gw::expected<std::unique_ptr<gateway_runtime>> start(const config::gateway_config& cfg,
+                                                              boost::asio::io_context& ioc,
+                                                              metrics::gateway_metrics* metrics);
+
+  /// Calls stop().
+  ~gateway_runtime();
+  gateway_runtime(const gateway_runtime&) = delete;
+  gateway_runtime& operator=(const gateway_runtime&) = delete;
+
+  caf::actor_system& system() {
+    return *system_;
+  }
+  const actors::gateway_actors& actors() const {
+    return actors_;
+  }
+  size_t route_count() const {
+    return route_count_;
+  }
+  size_t providers_configured() const {
+    return providers_configured_;
+  }
+
+  /// Once no request is in flight: fails queued upstream calls, writes every state, stops the
+  /// actors (each wait bounded). Idempotent. The lock is released when the runtime is destroyed.
+  void stop();
+
+  /// Internal: use start().
+  explicit gateway_runtime(data_lock lock);
+
+private:
+  data_lock lock_;
+  std::vector<actors::transport_ptr> transports_;
+  /// The actor system keeps a reference to its configuration: it lives as long.
+  std::unique_ptr<caf::actor_system_config> system_config_;
+  std::unique_ptr<caf::actor_system> system_;
+  actors::gateway_actors actors_;
+  size_t route_count_ = 0;
+  size_t providers_configured_ = 0;
+  bool stopped_ = false;
+};
+
+} // namespace gw::runtime
