@@ -1,6 +1,7 @@
 // freerouter-cli, every command against the real gateway and the fake provider: what it prints
 // and the exit codes scripts rely on (0 ok, 1 gateway error, 2 usage error, 3 cannot connect).
-// `diagnose` runs against a small stub of the diagnosis endpoints.
+// `diagnose` runs against the gateway's endpoint diagnosis, and against a small stub of its
+// endpoints for the polling.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -287,8 +288,13 @@ test('diagnose waits for the run and lists its suggestions', async () => {
   }
 });
 
-test('diagnose against a gateway without the endpoint exits 1', async () => {
+test('diagnose runs the real endpoint diagnosis and lists what it found', async () => {
+  const data = [{ id: 'ok;content=four' }, { id: 'fresh/chat-model', name: 'Fresh', architecture: { modality: 'text->text' },
+    pricing: { prompt: '0', completion: '0' } }];
+  const set = await fetch(`${fake.base}/_fake/models?prefix=${encodeURIComponent('/p1/v1')}`, { method: 'PUT', body: JSON.stringify({ data }) });
+  assert.equal(set.status, 200);
   const r = await cli([...url, 'diagnose']);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^freerouter-cli: \S+ \(HTTP 404\): /);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^p1\s+ok\s+2\s+1\s+1\s+0\s+0$/m);
+  assert.match(r.stdout, /add_route {2}Add Fresh\n {6}p1-fresh-chat-model {2}id add:p1-fresh-chat-model\n/);
 });
