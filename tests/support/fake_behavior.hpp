@@ -3,7 +3,8 @@
 //
 //   <behaviour>[;key=value|;flag]*      values may be %XX-encoded (e.g. %3B for ';')
 //
-//   ok            200 chat.completion (content=, prompt_tokens=, completion_tokens=)
+//   ok            200 chat.completion (content=, prompt_tokens=, completion_tokens=,
+//                 pad_bytes= more bytes of content)
 //   status        code=429 retry_after= retry_after_ms= reset_requests= reset_tokens=
 //                 retry_delay= (Gemini body) body=<error message> raw_body=<verbatim body>
 //   garbage       200 with a non-JSON body

@@ -350,6 +350,8 @@ private:
   void answer_ok() {
     std::string content =
       behavior_.has("content") ? std::string(*behavior_.get("content")) : "ok from " + model_;
+    // pad_bytes=N: that many more bytes of content (an oversized answer).
+    content.append(static_cast<size_t>(std::max(0LL, behavior_.get_int("pad_bytes", 0))), 'x');
     if (!stream_requested_) {
       send(http::status::ok, "application/json", completion_json(id_, model_, content, usage(5)),
            rate_limit_headers(behavior_));
