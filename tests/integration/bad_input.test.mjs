@@ -173,3 +173,16 @@ test('bad configuration exits non-zero with one clear line', () => {
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, new RegExp(`${gw.port}`));
 });
+
+test('a request with both Content-Length and Transfer-Encoding (smuggling) is refused with 400', async () => {
+  const before = (await fake.stats()).total;
+  const ex = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+    + 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n');
+  const text = await ex.until(/\r\n\r\n[\s\S]*\}\}/, 3000);
+  ex.socket.destroy();
+  assert.ok(text, 'an answer arrived');
+  assert.match(text, /^HTTP\/1\.1 400 /);
+  assert.match(text, /"type":"invalid_request_error"/);
+  assert.equal((text.match(/HTTP\/1\.1 /g) ?? []).length, 1, 'the smuggled request was never answered');
+  assert.equal((await fake.stats()).total, before, 'nothing reached a provider');
+});
