@@ -5,36 +5,19 @@
 #include "actors/gateway.hpp"
 #include "actors/router.hpp"
 #include "tests/unit/actors/scripted_transport.hpp"
+#include "tests/unit/actors/test_catalog.hpp"
 #include "tests/unit/caf_dsl.hpp"
 
 #include <algorithm>
 #include <optional>
 
 using namespace gw;
+using gw::test::make_route;
 using gw::test::scripted_transport;
+using gw::test::spec;
 using namespace std::chrono_literals;
 
 namespace {
-
-catalog::provider_spec spec(std::string name, std::string key = "key") {
-  catalog::provider_spec p;
-  p.name = std::move(name);
-  p.base_url = "http://127.0.0.1:1/" + p.name;
-  p.api_key_env = "X";
-  p.api_key = std::move(key);
-  return p;
-}
-
-catalog::route make_route(std::string id, std::string provider, std::string model, int64_t rank) {
-  catalog::route r;
-  r.route_id = std::move(id);
-  r.provider_name = std::move(provider);
-  r.model_id = std::move(model);
-  r.display_name = r.model_id;
-  r.rank = rank;
-  r.context_window = 100000;
-  return r;
-}
 
 /// A listing answer with these models, each a free text chat model unless said otherwise.
 upstream::upstream_result listing(const std::vector<std::string>& free_ids,

@@ -4,6 +4,7 @@
 
 #include "actors/gateway.hpp"
 #include "tests/unit/actors/scripted_transport.hpp"
+#include "tests/unit/actors/test_catalog.hpp"
 #include "tests/unit/caf_dsl.hpp"
 
 #include <rapidjson/document.h>
@@ -11,29 +12,11 @@
 #include <optional>
 
 using namespace gw;
+using gw::test::make_route;
 using gw::test::scripted_transport;
+using gw::test::spec;
 
 namespace {
-
-catalog::provider_spec spec(std::string name, std::string key = "key") {
-  catalog::provider_spec p;
-  p.name = std::move(name);
-  p.base_url = "http://127.0.0.1:1/" + p.name;
-  p.api_key_env = "X";
-  p.api_key = std::move(key);
-  return p;
-}
-
-catalog::route make_route(std::string id, std::string provider, std::string model, int64_t rank) {
-  catalog::route r;
-  r.route_id = std::move(id);
-  r.provider_name = std::move(provider);
-  r.model_id = std::move(model);
-  r.display_name = r.model_id;
-  r.rank = rank;
-  r.context_window = 100000;
-  return r;
-}
 
 openai::chat_request
 chat(std::string body = R"({"model":"auto","messages":[{"role":"user","content":"hello"}]})") {
