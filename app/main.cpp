@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
   options.host = cfg->host;
   options.port = cfg->port;
   options.body_limit = cfg->max_request_body_bytes;
+  options.max_connections = static_cast<size_t>(cfg->max_client_connections);
+  options.request_read_timeout = std::chrono::seconds(cfg->client_read_timeout_seconds);
   auto server = gw::server::http_server::start(ioc, options, gw::server::make_gateway_handler(ctx));
   if (!server) {
     rt.stop();

@@ -49,6 +49,11 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   bool endpoint_diagnosis_supervisor_enabled = false;
   std::string endpoint_diagnosis_supervisor_model;
   size_t max_request_body_bytes = size_t{10} * 1024 * 1024;
+  /// Client connections open at once; more are answered 503 and closed.
+  int max_client_connections = 10000;
+  /// How long a client may take to send a whole request (or to start the next one on a
+  /// kept-alive connection) before it is dropped: slow and silent clients.
+  int client_read_timeout_seconds = 60;
   int event_retention_days = 7;
   std::vector<std::string> gateway_api_keys;
   std::string gateway_admin_key;

@@ -42,6 +42,8 @@ constexpr size_t linger_read = size_t{64} * 1024;
 /// Counts requests being answered, for graceful shutdown and health.
 struct server_stats {
   std::atomic<size_t> active{0};
+  /// Client connections open now (sessions alive), for the connection cap.
+  std::atomic<size_t> connections{0};
   /// Shutting down: answer what is in flight, then close instead of waiting for more.
   std::atomic<bool> draining{false};
 };
@@ -67,7 +69,14 @@ public:
   session(tcp::socket&& socket, const server_options& options,
           std::shared_ptr<request_handler> handler, std::shared_ptr<server_stats> stats)
       : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
-        stats_(std::move(stats)) {}
+        stats_(std::move(stats)) {
+    stats_->connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~session() {
+    stats_->connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
 
   net::any_io_executor executor() {
     return stream_.get_executor();
@@ -524,6 +533,23 @@ public:
     return std::nullopt;
   }
 
+  /// Over the connection cap: a short 503 and close, so the client knows instead of waiting.
+  static void refuse(tcp::socket socket) {
+    static const std::string answer = [] {
+      auto body = openai::error_json("Too many open connections; retry shortly", "server_error",
+                                     "too_many_connections");
+      return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+             "Connection: close\r\nRetry-After: 1\r\nContent-Length: "
+             + std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    auto owned = std::make_shared<tcp::socket>(std::move(socket));
+    net::async_write(*owned, net::buffer(answer), [owned](beast::error_code, size_t) {
+      beast::error_code ignored;
+      owned->shutdown(tcp::socket::shutdown_both, ignored);
+      owned->close(ignored);
+    });
+  }
+
   void accept() {
     acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
@@ -541,7 +567,11 @@ public:
       }
       beast::error_code ignored;
       s.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<session>(std::move(s), options_, handler_, stats_)->run();
+      if (stats_->connections.load(std::memory_order_relaxed) >= options_.max_connections) {
+        refuse(std::move(s));
+      } else {
+        std::make_shared<session>(std::move(s), options_, handler_, stats_)->run();
+      }
       accept();
     });
   }

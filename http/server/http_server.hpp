@@ -26,6 +26,9 @@ struct server_options {
   std::chrono::seconds request_read_timeout{60};
   /// A client that accepts no response bytes for this long is dropped (slow readers).
   std::chrono::seconds write_timeout{60};
+  /// Client connections open at once; one more is answered 503 too_many_connections and
+  /// closed (idle or slow clients must not use up the file descriptors).
+  size_t max_connections = 10000;
 };
 
 class http_server {
