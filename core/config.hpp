@@ -49,6 +49,8 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   bool endpoint_diagnosis_supervisor_enabled = false;
   std::string endpoint_diagnosis_supervisor_model;
   size_t max_request_body_bytes = size_t{10} * 1024 * 1024;
+  /// The most bytes a non-streamed upstream answer may have (a longer one fails the attempt).
+  size_t max_upstream_response_bytes = size_t{16} * 1024 * 1024;
   /// Client connections open at once; more are answered 503 and closed.
   int max_client_connections = 10000;
   /// How long a client may take to send a whole request (or to start the next one on a

@@ -164,6 +164,7 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
   options.idle_expiry =
     std::chrono::milliseconds(static_cast<int64_t>(cfg.http_keepalive_expiry_seconds * 1000));
   options.extra_ca_file = cfg.upstream_ca_file;
+  options.max_response_bytes = cfg.max_upstream_response_bytes;
   for (const auto& p : providers) {
     auto endpoint = upstream::parse_base_url(p.base_url);
     if (!endpoint) {

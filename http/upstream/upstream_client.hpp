@@ -37,6 +37,9 @@ struct client_options {
   std::chrono::milliseconds idle_expiry{30000};
   /// PEM file with CAs trusted in addition to the system store (tests, private CAs).
   std::string extra_ca_file;
+  /// MAX_UPSTREAM_RESPONSE_BYTES: the most a buffered (non-streamed) answer may hold; a
+  /// longer one fails the attempt (protocol_error) and the waterfall goes on. Bounds memory.
+  uint64_t max_response_bytes = 16ull * 1024 * 1024;
 };
 
 /// One streaming response body. Pull-based, so a slow consumer never makes us buffer:

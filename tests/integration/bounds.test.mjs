@@ -1,13 +1,34 @@
-// Bounds (issue 12): a request makes at most MAX_UPSTREAM_CALLS_PER_REQUEST upstream calls, and
-// a catalog over the size bound is refused.
+// Bounds (issue 12): an oversized upstream answer fails its attempt before it is buffered and
+// the next route answers (MAX_UPSTREAM_RESPONSE_BYTES), a request makes at most
+// MAX_UPSTREAM_CALLS_PER_REQUEST upstream calls, and a catalog over the size bound is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startFake, route } from './lib/harness.mjs';
 import { gatewayOver, chat, send, upstreamCalls } from './lib/state.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
 after(() => fake?.stop());
+
+const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+
+test('an answer over MAX_UPSTREAM_RESPONSE_BYTES fails over to the next route with bounded memory', async () => {
+  const gw = await gatewayOver(fake, [route('huge', 'bda', 'ok;pad_bytes=20000000', 1), route('fine', 'bdb', 'ok;content=small', 2)],
+    { env: { MAX_UPSTREAM_RESPONSE_BYTES: String(1024 * 1024) } });
+  try {
+    const before = rssKb(gw.proc.pid);
+    for (let i = 0; i < 5; i++) {
+      const res = await chat(gw, { model: 'huge' });
+      assert.equal(res.status, 200, res.text.slice(0, 300));
+      assert.equal(res.headers.get('x-gateway-route'), 'fine');
+      assert.equal(res.headers.get('x-gateway-attempts'), '2');
+    }
+    // Nothing near the 20 MB answers was kept: the attempt stopped at the announced length.
+    const grown = rssKb(gw.proc.pid) - before;
+    assert.ok(grown < 20 * 1024, `RSS grew ${grown} KiB over 5 oversized answers`);
+  } finally { await gw.stop(); }
+});
 
 test('a request stops after MAX_UPSTREAM_CALLS_PER_REQUEST calls, however many routes are left', async () => {
   const routes = Array.from({ length: 8 }, (_, i) => route(`down${i}`, 'bdc', `status;code=500;n=${i}`, i + 1));

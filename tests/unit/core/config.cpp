@@ -182,6 +182,7 @@ CAF_TEST(every setting is read from its key) {
               {"REQUEST_DEADLINE_SECONDS", "45.5"},
               {"MAX_CONCURRENT_REQUESTS", "8"},
               {"MAX_UPSTREAM_CALLS_PER_REQUEST", "5"},
+              {"MAX_UPSTREAM_RESPONSE_BYTES", "2048"},
               {"MAX_CLIENT_CONNECTIONS", "300"},
               {"CLIENT_READ_TIMEOUT_SECONDS", "7"},
               {"REQUEST_QUEUE_TIMEOUT_SECONDS", "2.5"},
@@ -214,6 +215,7 @@ CAF_TEST(every setting is read from its key) {
   CAF_CHECK_EQUAL(cfg.request_deadline_seconds, 45.5);
   CAF_CHECK_EQUAL(cfg.max_concurrent_requests, 8);
   CAF_CHECK_EQUAL(cfg.max_upstream_calls_per_request, 5);
+  CAF_CHECK_EQUAL(cfg.max_upstream_response_bytes, 2048u);
   CAF_CHECK_EQUAL(cfg.max_client_connections, 300);
   CAF_CHECK_EQUAL(cfg.client_read_timeout_seconds, 7);
   CAF_CHECK_EQUAL(cfg.request_queue_timeout_seconds, 2.5);
