@@ -6,8 +6,8 @@
 //
 // Every request carries a timeout, so the chain always ends in provider_finished.
 #include "actors/diagnosis_internal.hpp"
+#include "actors/upstream_call.hpp"
 #include "catalog/failure_classifier.hpp"
-#include "catalog/rate_limit_hints.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -96,27 +96,9 @@ void reconcile(diagnosis_ptr self, const job_ptr& job, const route_ticket& ticke
   if (!job->provider.bucket) {
     return;
   }
-  attempt_report report;
-  auto verdict = catalog::classify(result);
-  report.kind = verdict.kind;
-  report.status = result.status;
-  report.reached_provider = result.ok() || result.failure == catalog::transport_failure::timeout;
-  report.reserved_tokens = ticket.reserved_tokens;
-  report.reservation_id = ticket.reservation_id;
-  report.total_tokens = verdict.usage.total_tokens;
-  report.prompt_tokens = verdict.usage.prompt_tokens;
-  report.completion_tokens = verdict.usage.completion_tokens;
+  auto report = report_of_answer(catalog::classify(result), result, ticket,
+                                 self->state.wiring.now(), /*body_hints=*/true);
   report.provider_wide = true;
-  if (result.ok()) {
-    auto now =
-      std::chrono::system_clock::time_point(std::chrono::milliseconds(self->state.wiring.now()));
-    if (auto until = catalog::cooldown_from_hints(result.headers, result.body, now)) {
-      report.cooldown_until_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch()).count();
-    }
-    report.remaining_exhausted = catalog::remaining_exhausted(result.headers);
-  }
-  report.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
   self->send(job->provider.bucket, atom::reconcile_v, report);
 }
 

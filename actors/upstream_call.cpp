@@ -31,34 +31,42 @@ attempt_report abandoned_report(const route_ticket& ticket) {
 
 attempt_report report_of(const call_context& ctx, const catalog::attempt_outcome& outcome,
                          const upstream::upstream_result& result) {
-  attempt_report report;
-  report.kind = outcome.kind;
+  // A served answer carries hints in its headers only (body hints come with 429s): no second
+  // parse of the body.
+  auto report = report_of_answer(outcome, result, ctx.ticket, ctx.provider->now(), false);
   if (ctx.deadline_clipped && outcome.kind == catalog::outcome_kind::timeout) {
     report.kind = catalog::outcome_kind::transport_error; // not a health verdict
   }
+  return report;
+}
+
+} // namespace
+
+attempt_report report_of_answer(const catalog::attempt_outcome& outcome,
+                                const upstream::upstream_result& result, const route_ticket& ticket,
+                                int64_t now_ms, bool body_hints) {
+  attempt_report report;
+  report.kind = outcome.kind;
   report.status = result.status;
   report.reached_provider = result.ok() || result.failure == upstream::transport_failure::timeout;
-  report.probe = ctx.ticket.probe;
-  report.reserved_tokens = ctx.ticket.reserved_tokens;
-  report.reservation_id = ctx.ticket.reservation_id;
+  report.probe = ticket.probe;
+  report.reserved_tokens = ticket.reserved_tokens;
+  report.reservation_id = ticket.reservation_id;
   report.latency_ms = duration_cast<milliseconds>(result.elapsed).count();
   if (result.ok()) {
     const auto& usage = outcome.usage;
     report.prompt_tokens = usage.prompt_tokens;
     report.completion_tokens = usage.completion_tokens;
     report.total_tokens = usage.total_tokens;
-    // A served answer carries hints in its headers only (body hints come with 429s): no
-    // second parse of the body.
-    auto now = std::chrono::system_clock::time_point{milliseconds{ctx.provider->now()}};
-    if (auto until = catalog::cooldown_from_hints(result.headers, {}, now)) {
+    auto now = std::chrono::system_clock::time_point{milliseconds{now_ms}};
+    auto body = body_hints ? std::string_view{result.body} : std::string_view{};
+    if (auto until = catalog::cooldown_from_hints(result.headers, body, now)) {
       report.cooldown_until_ms = duration_cast<milliseconds>(until->time_since_epoch()).count();
     }
     report.remaining_exhausted = catalog::remaining_exhausted(result.headers);
   }
   return report;
 }
-
-} // namespace
 
 void add_provider_headers(upstream::upstream_request& req, const catalog::provider_spec& spec,
                           bool stream) {

@@ -33,6 +33,13 @@ void record_attempt(chat_job& job, const candidate& route, std::string status, s
 void notify_route(const chat_job& job, std::string_view type, const candidate& route,
                   std::string_view reason);
 
+/// What one upstream exchange tells the route and the quota bucket: the outcome, status, usage,
+/// latency, the reservation it settles, and the rate-limit hints of its headers (and of its
+/// body when `body_hints`: a second parse, worth it only off the hot path).
+attempt_report report_of_answer(const catalog::attempt_outcome& outcome,
+                                const upstream::upstream_result& result, const route_ticket& ticket,
+                                int64_t now_ms, bool body_hints);
+
 /// What a completion reads of its provider. Shared (not borrowed from the router's state): a
 /// completion may still run while the router is being stopped.
 struct provider_link {
