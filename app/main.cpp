@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     std::cerr << "freerouter: shutting down\n";
     (*server)->stop_accepting();
     // Live feeds would otherwise hold the drain until their timeout.
-    gw::server::close_live_feeds(sys);
+    ctx->live->close();
     drain_then_stop(ioc, **server, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 

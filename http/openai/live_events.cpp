@@ -153,6 +153,11 @@ size_t live_ring::subscriber::dropped() const {
   return dropped_;
 }
 
+bool live_ring::subscriber::closed() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  return closed_;
+}
+
 bool live_ring::subscriber::push(const live_event& event) {
   std::lock_guard<std::mutex> guard(mtx_);
   bool was_empty = queue_.empty();
@@ -224,9 +229,36 @@ std::string live_ring::snapshot_json() const {
 
 live_ring::subscriber_ptr live_ring::subscribe(std::function<void()> notify) {
   subscriber_ptr sub(new subscriber(std::move(notify)));
-  std::lock_guard<std::mutex> guard(mtx_);
-  subscribers_.push_back(sub);
+  {
+    std::lock_guard<std::mutex> guard(mtx_);
+    if (!closed_) {
+      subscribers_.push_back(sub);
+      return sub;
+    }
+  }
+  sub->closed_ = true; // not shared with any other thread yet
+  if (sub->notify_) {
+    sub->notify_();
+  }
   return sub;
+}
+
+void live_ring::close() {
+  std::vector<subscriber_ptr> to_notify;
+  {
+    std::lock_guard<std::mutex> guard(mtx_);
+    closed_ = true;
+    to_notify.swap(subscribers_);
+  }
+  for (auto& sub : to_notify) {
+    {
+      std::lock_guard<std::mutex> guard(sub->mtx_);
+      sub->closed_ = true;
+    }
+    if (sub->notify_) {
+      sub->notify_();
+    }
+  }
 }
 
 void live_ring::unsubscribe(const subscriber_ptr& sub) {

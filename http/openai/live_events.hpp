@@ -74,6 +74,9 @@ public:
     /// Events dropped because the queue was full.
     size_t dropped() const;
 
+    /// The ring was closed: no event will come anymore and the writer should end.
+    bool closed() const;
+
   private:
     friend class live_ring;
 
@@ -86,6 +89,7 @@ public:
     mutable std::mutex mtx_;
     std::deque<live_event> queue_;
     size_t dropped_ = 0;
+    bool closed_ = false;
   };
 
   using subscriber_ptr = std::shared_ptr<subscriber>;
@@ -107,13 +111,19 @@ public:
   std::string snapshot_json() const;
 
   /// Registers a subscriber that receives every event published from now on (no history).
-  /// `notify` is called whenever its queue goes from empty to non-empty; the writer then
-  /// drains it with pop(). A publish that raced with unsubscribe() may still call `notify`
-  /// once after unsubscribe() returned, so it must stay safe to call (e.g. capture a
-  /// weak_ptr).
+  /// `notify` is called whenever its queue goes from empty to non-empty, and once when the
+  /// ring closes (at once, on the calling thread, if it is closed already); the writer then
+  /// drains it with pop() and checks closed(). A publish that raced with unsubscribe() may
+  /// still call `notify` once after unsubscribe() returned, so it must stay safe to call
+  /// (e.g. capture a weak_ptr).
   subscriber_ptr subscribe(std::function<void()> notify);
 
   void unsubscribe(const subscriber_ptr& sub);
+
+  /// Tells every subscriber, present and future, that the ring is closed (shutdown): their
+  /// writers end their feeds instead of waiting for events that will not come. Publishing
+  /// still works, for the snapshot.
+  void close();
 
   size_t subscribers() const;
 
@@ -130,6 +140,7 @@ private:
   std::deque<live_event> events_;
   int64_t last_id_ = 0;
   std::vector<subscriber_ptr> subscribers_;
+  bool closed_ = false;
 };
 
 } // namespace gw::openai

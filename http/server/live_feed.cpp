@@ -4,7 +4,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/group_manager.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -22,9 +21,6 @@ using feed_wake_atom = caf::atom_constant<caf::atom("lf_wake")>;
 using feed_sent_atom = caf::atom_constant<caf::atom("lf_sent")>;
 using feed_beat_atom = caf::atom_constant<caf::atom("lf_beat")>;
 using feed_gone_atom = caf::atom_constant<caf::atom("lf_gone")>;
-
-/// Every feed actor joins this local group so close_live_feeds() reaches all of them.
-constexpr const char* feed_group = "freerouter.live_feeds";
 
 constexpr std::string_view heartbeat_chunk = ": heartbeat\n\n";
 
@@ -125,7 +121,6 @@ caf::behavior live_feed(feed_actor* self, std::shared_ptr<openai::live_ring> rin
   st.subscription =
     st.ring->subscribe([weak = st.weak_self] { tell(weak, feed_wake_atom::value); });
   st.ex->on_client_gone([weak = st.weak_self] { tell(weak, feed_gone_atom::value); });
-  self->join(self->system().groups().get_local(feed_group));
   if (watch) {
     // The router terminates first during shutdown; the feed must not outlive it, or
     // ~actor_system would wait for a feed whose io_context no longer runs.
@@ -135,7 +130,14 @@ caf::behavior live_feed(feed_actor* self, std::shared_ptr<openai::live_ring> rin
   schedule_beat(self, options.heartbeat);
 
   return {
-    [self](feed_wake_atom) { pump(self); },
+    [self](feed_wake_atom) {
+      if (self->state.subscription->closed()) {
+        // Shutdown: what was queued is dropped, the response ends complete.
+        finish(self, false);
+        return;
+      }
+      pump(self);
+    },
     [self](feed_sent_atom, bool ok) {
       auto& s = self->state;
       s.writing = false;
@@ -171,7 +173,6 @@ caf::behavior live_feed(feed_actor* self, std::shared_ptr<openai::live_ring> rin
       schedule_beat(self, s.options.heartbeat);
     },
     [self](feed_gone_atom) { finish(self, true); },
-    [self](caf::close_atom) { finish(self, false); },
   };
 }
 
@@ -184,10 +185,6 @@ void start_live_feed(const gateway_context& ctx, const exchange_ptr& ex,
     watch = caf::actor_cast<caf::actor>(ctx.router);
   }
   ctx.system->spawn(live_feed, ctx.live, ex, options, std::move(watch));
-}
-
-void close_live_feeds(caf::actor_system& sys) {
-  caf::anon_send(sys.groups().get_local(feed_group), caf::close_atom_v);
 }
 
 } // namespace gw::server

@@ -29,13 +29,9 @@ struct live_feed_options {
 /// Answers `ex` with 200 text/event-stream (Cache-Control: no-cache, X-Accel-Buffering: no)
 /// and streams every event published to `ctx.live` from now on as `data: <json>\n\n`. The
 /// feed ends when the client goes away, a write fails or stalls, the router terminates, or
-/// close_live_feeds() is called. Needs `ctx.system` and `ctx.live`.
+/// `ctx.live` is closed (shutdown: open feeds are exchanges that never finish by themselves,
+/// so a drain would otherwise wait for its whole timeout). Needs `ctx.system` and `ctx.live`.
 void start_live_feed(const gateway_context& ctx, const exchange_ptr& ex,
                      live_feed_options options = {});
-
-/// Ends every open feed of `sys` with a complete response. Call it when shutdown begins:
-/// open feeds are exchanges that never finish by themselves, so a drain would otherwise wait
-/// for its whole timeout.
-void close_live_feeds(caf::actor_system& sys);
 
 } // namespace gw::server

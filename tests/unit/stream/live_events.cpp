@@ -190,6 +190,32 @@ CAF_TEST(a subscriber gets new events only and is notified when its queue fills 
   CAF_CHECK(!sub->pop());
 }
 
+CAF_TEST(closing the ring wakes every subscriber once and closes later ones at once) {
+  live_ring ring;
+  int first_woken = 0;
+  auto first = ring.subscribe([&] { ++first_woken; });
+  ring.publish("a", "r", 1, "{}");
+  CAF_CHECK_EQUAL(first_woken, 1);
+  CAF_CHECK(!first->closed());
+  ring.close();
+  CAF_CHECK_EQUAL(first_woken, 2);
+  CAF_CHECK(first->closed());
+  CAF_CHECK_EQUAL(ring.subscribers(), 0u);
+  // What was queued before the close is still there to drain.
+  auto queued = first->pop();
+  CAF_REQUIRE(queued);
+  CAF_CHECK_EQUAL(queued->event_type, "a");
+  // Events after the close go to the snapshot only.
+  ring.publish("b", "r", 2, "{}");
+  CAF_CHECK(!first->pop());
+  CAF_CHECK_EQUAL(first_woken, 2);
+  int late_woken = 0;
+  auto late = ring.subscribe([&] { ++late_woken; });
+  CAF_CHECK_EQUAL(late_woken, 1);
+  CAF_CHECK(late->closed());
+  CAF_CHECK_EQUAL(ring.subscribers(), 0u);
+}
+
 CAF_TEST(a full subscriber queue drops its oldest events) {
   live_ring ring;
   int notified = 0;
