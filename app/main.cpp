@@ -27,16 +27,27 @@ int fail(const std::string& message, int code = 2) {
   return code;
 }
 
-/// Waits (polling, bounded) for in-flight exchanges to finish, then stops everything.
+/// After the drain deadline: how long the cut answers (503s, stream ends) may take to leave.
+constexpr auto cut_flush_time = std::chrono::seconds(1);
+
+/// Waits (polling, bounded) for in-flight exchanges to finish. At `cut_at` whatever is left is
+/// answered or ended by the server (cut_in_flight); at `give_up` everything stops.
 void drain_then_stop(boost::asio::io_context& ioc, gw::server::http_server& server,
-                     std::chrono::steady_clock::time_point give_up) {
+                     std::chrono::steady_clock::time_point cut_at,
+                     std::chrono::steady_clock::time_point give_up, bool cut = false) {
   auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(50));
-  timer->async_wait([&ioc, &server, give_up, timer](boost::system::error_code) {
-    if (server.active_exchanges() > 0 && std::chrono::steady_clock::now() < give_up) {
-      drain_then_stop(ioc, server, give_up);
+  timer->async_wait([&ioc, &server, cut_at, give_up, cut, timer](boost::system::error_code) {
+    auto now = std::chrono::steady_clock::now();
+    if (server.active_exchanges() == 0 || now >= give_up) {
+      ioc.stop();
       return;
     }
-    ioc.stop();
+    if (!cut && now >= cut_at) {
+      server.cut_in_flight();
+      drain_then_stop(ioc, server, cut_at, give_up, true);
+      return;
+    }
+    drain_then_stop(ioc, server, cut_at, give_up, cut);
   });
 }
 
@@ -111,7 +122,8 @@ int main(int argc, char** argv) {
     (*server)->stop_accepting();
     // Live feeds would otherwise hold the drain until their timeout.
     ctx->live->close();
-    drain_then_stop(ioc, **server, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    auto cut_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    drain_then_stop(ioc, **server, cut_at, cut_at + cut_flush_time);
   });
 
   std::vector<std::thread> io_threads;

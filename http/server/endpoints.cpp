@@ -152,6 +152,9 @@ public:
   void on_client_gone(std::function<void()> callback) override {
     inner_->on_client_gone(std::move(callback));
   }
+  void set_shutdown_chunk(std::string chunk) override {
+    inner_->set_shutdown_chunk(std::move(chunk));
+  }
 
 private:
   exchange_ptr inner_;

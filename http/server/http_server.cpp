@@ -15,8 +15,10 @@
 
 #include <atomic>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <sys/socket.h>
@@ -39,16 +41,42 @@ constexpr auto linger_time = std::chrono::seconds(2);
 constexpr size_t linger_bytes = size_t{64} * 1024 * 1024;
 constexpr size_t linger_read = size_t{64} * 1024;
 
-/// Counts requests being answered, for graceful shutdown and health.
+class session;
+
+/// Counts requests being answered, for graceful shutdown and health, and knows the open
+/// sessions so that shutdown can answer what is left at its deadline.
 struct server_stats {
   std::atomic<size_t> active{0};
   /// Client connections open now (sessions alive), for the connection cap.
   std::atomic<size_t> connections{0};
   /// Shutting down: answer what is in flight, then close instead of waiting for more.
   std::atomic<bool> draining{false};
-};
 
-class session;
+  /// Per connection, not per request: a lock at open and close only.
+  void add(const std::shared_ptr<session>& s) {
+    std::lock_guard<std::mutex> guard(sessions_mutex);
+    sessions.emplace(s.get(), s);
+  }
+  void remove(const session* s) {
+    std::lock_guard<std::mutex> guard(sessions_mutex);
+    sessions.erase(s);
+  }
+  std::vector<std::shared_ptr<session>> open_sessions() {
+    std::vector<std::shared_ptr<session>> out;
+    std::lock_guard<std::mutex> guard(sessions_mutex);
+    out.reserve(sessions.size());
+    for (auto& [ptr, weak] : sessions) {
+      if (auto strong = weak.lock()) {
+        out.push_back(std::move(strong));
+      }
+    }
+    return out;
+  }
+
+private:
+  std::mutex sessions_mutex;
+  std::unordered_map<const session*, std::weak_ptr<session>> sessions;
+};
 
 /// The exchange handed to handlers: forwards every call onto the session's strand.
 class session_exchange final : public exchange {
@@ -59,6 +87,7 @@ public:
   void write_chunk(std::string data, std::function<void(bool)> on_written) override;
   void end_stream(bool abort) override;
   void on_client_gone(std::function<void()> callback) override;
+  void set_shutdown_chunk(std::string chunk) override;
 
 private:
   std::shared_ptr<session> owner_;
@@ -73,6 +102,7 @@ public:
     stats_->connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~session() {
+    stats_->remove(this);
     stats_->connections.fetch_sub(1, std::memory_order_relaxed);
   }
   session(const session&) = delete;
@@ -83,6 +113,7 @@ public:
   }
 
   void run() {
+    stats_->add(shared_from_this());
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&session::read_request, shared_from_this()));
   }
@@ -144,7 +175,7 @@ public:
   }
 
   void write_chunk(std::string data, std::function<void(bool)> on_written) {
-    if (state_ != exchange_state::streaming) {
+    if (state_ != exchange_state::streaming || cut_) {
       if (on_written) {
         on_written(false);
       }
@@ -155,7 +186,7 @@ public:
   }
 
   void end_stream(bool abort) {
-    if (state_ != exchange_state::streaming) {
+    if (state_ != exchange_state::streaming || cut_) {
       return;
     }
     pending_chunks_.push_back({{}, {}, true, abort});
@@ -175,6 +206,47 @@ public:
       watching_ = true;
       watch_for_close();
     }
+  }
+
+  void set_shutdown_chunk(std::string chunk) {
+    shutdown_chunk_ = std::move(chunk);
+  }
+
+  /// Shutdown's drain deadline: answer or end the exchange now and close the connection.
+  void cut_for_shutdown() {
+    keep_alive_ = false;
+    if (state_ == exchange_state::waiting) {
+      server_response res;
+      res.status = 503;
+      res.headers = {{"Retry-After", "1"}};
+      res.body =
+        openai::error_json("The gateway is shutting down; the request was not completed. Retry it.",
+                           "server_error", "shutting_down");
+      respond(std::move(res));
+      return;
+    }
+    if (state_ != exchange_state::streaming || cut_) {
+      return;
+    }
+    for (const auto& item : pending_chunks_) {
+      if (item.last) {
+        return; // the stream is ending by itself
+      }
+    }
+    cut_ = true;
+    // What the producer queued is dropped; telling it so cancels its upstream read.
+    auto dropped = std::move(pending_chunks_);
+    pending_chunks_.clear();
+    for (auto& item : dropped) {
+      if (item.on_written) {
+        item.on_written(false);
+      }
+    }
+    if (!shutdown_chunk_.empty()) {
+      pending_chunks_.push_back({std::move(shutdown_chunk_), {}, false, false});
+    }
+    pending_chunks_.push_back({{}, {}, true, false});
+    pump_chunks();
   }
 
 private:
@@ -401,6 +473,7 @@ private:
   void finish_exchange(beast::error_code ec, bool keep_alive) {
     state_ = exchange_state::idle;
     gone_callbacks_.clear();
+    shutdown_chunk_.clear();
     header_serializer_.reset();
     stream_response_.reset();
     if (counted_) {
@@ -468,6 +541,10 @@ private:
   std::optional<http::response_serializer<http::empty_body>> header_serializer_;
   std::deque<chunk_item> pending_chunks_;
   const std::string last_chunk_ = "0\r\n\r\n";
+  /// Written last if shutdown cuts the stream (see exchange::set_shutdown_chunk).
+  std::string shutdown_chunk_;
+  /// Shutdown cut the stream: the producer's further chunks are refused.
+  bool cut_ = false;
   /// Close after the answer by lingering (see linger()).
   bool linger_ = false;
   size_t linger_left_ = 0;
@@ -499,6 +576,12 @@ void session_exchange::end_stream(bool abort) {
 void session_exchange::on_client_gone(std::function<void()> callback) {
   net::post(owner_->executor(), [owner = owner_, cb = std::move(callback)]() mutable {
     owner->on_client_gone(std::move(cb));
+  });
+}
+
+void session_exchange::set_shutdown_chunk(std::string chunk) {
+  net::post(owner_->executor(), [owner = owner_, c = std::move(chunk)]() mutable {
+    owner->set_shutdown_chunk(std::move(c));
   });
 }
 
@@ -590,6 +673,12 @@ public:
 
   size_t active_exchanges() const override {
     return stats_->active.load(std::memory_order_relaxed);
+  }
+
+  void cut_in_flight() override {
+    for (auto& s : stats_->open_sessions()) {
+      net::post(s->executor(), [s] { s->cut_for_shutdown(); });
+    }
   }
 
 private:

@@ -44,6 +44,10 @@ public:
   virtual void stop_accepting() = 0;
   /// Number of requests currently being answered.
   virtual size_t active_exchanges() const = 0;
+  /// The drain deadline has passed: every request still unanswered gets a 503
+  /// `shutting_down` (waiting for the waterfall, the limiter or an upstream connection), every
+  /// open stream its shutdown chunk and its end. The connections then close.
+  virtual void cut_in_flight() = 0;
 };
 
 } // namespace gw::server

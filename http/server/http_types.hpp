@@ -54,6 +54,11 @@ public:
 
   /// Registers a callback run once if the client disconnects before the exchange ends.
   virtual void on_client_gone(std::function<void()> callback) = 0;
+
+  /// The last chunk written if shutdown cuts this stream at the drain deadline (e.g. an SSE
+  /// `stream_interrupted` error event), so the client can tell a cut stream from a complete
+  /// one. Only the formats' owners know these bytes; the server only writes them.
+  virtual void set_shutdown_chunk(std::string chunk) = 0;
 };
 
 using exchange_ptr = std::shared_ptr<exchange>;

@@ -26,6 +26,8 @@ struct relay_parse_state {
 namespace {
 
 constexpr std::string_view done_line = "data: [DONE]\n\n";
+/// The error event's message when shutdown cuts a committed stream at its drain deadline.
+constexpr std::string_view shutdown_message = "The gateway is shutting down; the stream was cut";
 
 using catalog::outcome_kind;
 
@@ -263,6 +265,7 @@ void stream_relay::commit() {
       {"X-Gateway-Request-Id", request_id_},
     };
     client_->start_stream(200, "text/event-stream", std::move(headers));
+    client_->set_shutdown_chunk(openai::stream_interrupted_event(shutdown_message));
     stream_started_ = true;
   } else {
     parse_->out.insert(0, openai::route_event("route_selected", route_.provider_name,
@@ -387,6 +390,7 @@ void stream_relay::start_stream_route() {
                         {{"Cache-Control", "no-cache"},
                          {"X-Accel-Buffering", "no"},
                          {"X-Gateway-Request-Id", request_id_}});
+  client_->set_shutdown_chunk(openai::error_event(shutdown_message, "stream_interrupted"));
   stream_started_ = true;
 }
 

@@ -82,6 +82,44 @@ test('SIGTERM with requests and streams in flight: all of them finish, then exit
   } finally { await (stopped ?? gw.stop()); }
 });
 
+test('SIGTERM past the drain deadline: requests still unanswered get a 503 shutting_down, open streams a stream_interrupted event, then exit 0', async () => {
+  const gw = await startGateway({
+    providers: [fakeProvider(fake, 'cut')],
+    // Three upstream connections: the stream and two held requests take them, two more requests
+    // wait for one.
+    env: { HTTP_MAX_CONNECTIONS: '3', REQUEST_TIMEOUT_SECONDS: '60' },
+    catalog: [route('hold', 'cut', 'ok;delay_ms=20000;content=late', 1), route('long', 'cut', 'stream;chunks=400;interval_ms=50', 2)],
+  });
+  let stopped;
+  try {
+    const stream = readStream(gw.base, hello({ stream: true, model: 'long' }));
+    const until = Date.now() + 5000;
+    while ((await upstreamCalls(fake, 'cut')) < 1 && Date.now() < until) await sleep(20);
+    const requests = Array.from({ length: 4 }, () => postJson(gw.base, '/v1/chat/completions', hello()));
+    while ((await upstreamCalls(fake, 'cut')) < 3 && Date.now() < until) await sleep(20);
+    await sleep(200);
+    assert.equal(await upstreamCalls(fake, 'cut'), 3, 'two requests wait for an upstream connection');
+    const signalled = Date.now();
+    stopped = gw.stop('SIGTERM');
+    for (const res of await Promise.all(requests)) {
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.json.error.code, 'shutting_down');
+      assert.equal(res.headers.get('retry-after'), '1');
+    }
+    const cut = await stream;
+    assert.equal(cut.status, 200);
+    assert.ok(cut.data.length > 10, `the stream ran before the cut: ${cut.data.length} events`);
+    assert.notEqual(cut.data.at(-1), '[DONE]');
+    const last = JSON.parse(cut.data.at(-1));
+    assert.equal(last.error.code, 'stream_interrupted', cut.data.at(-1));
+    assert.match(last.error.message, /shutting down/);
+    assert.equal(await stopped, 0);
+    const took = Date.now() - signalled;
+    // 5 s of drain, then at most 1 s for the cut answers to leave.
+    assert.ok(took >= 4500 && took < 7000, `exit ${took} ms after SIGTERM`);
+  } finally { await (stopped ?? gw.stop()); }
+});
+
 test('kill -9 with limited requests in flight: never more upstream calls than requests_per_day, even after the restart', async () => {
   const limit = 5;
   let gw = await gatewayOver(fake, [route('k9', 'kn', 'ok;delay_ms=800', 1)],

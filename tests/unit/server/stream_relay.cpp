@@ -45,6 +45,10 @@ public:
   void on_client_gone(std::function<void()>) override {
     // nop
   }
+  void set_shutdown_chunk(std::string chunk) override {
+    shutdown_chunk = std::move(chunk);
+  }
+  std::string shutdown_chunk;
 };
 
 std::string chunk(const std::string& text) {
@@ -117,6 +121,24 @@ CAF_TEST(an empty stream fails before commit and the client has seen nothing) {
   CAF_REQUIRE_EQUAL(ends.size(), 1u);
   CAF_CHECK(!ends[0].committed);
   CAF_CHECK_EQUAL(ends[0].reason, "empty_stream");
+  CAF_CHECK(client->shutdown_chunk.empty()); // nothing started, nothing to cut
+}
+
+CAF_TEST(a committed stream leaves the server a stream_interrupted event as its shutdown cut) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200), body({chunk("Hel")}));
+  CAF_CHECK(relay->committed());
+  CAF_CHECK(client->shutdown_chunk.find(R"("code":"stream_interrupted")") != std::string::npos);
+  CAF_CHECK(client->shutdown_chunk.find("shutting down") != std::string::npos);
+  CAF_CHECK_EQUAL(client->shutdown_chunk.rfind("data: ", 0), 0u);
+}
+
+CAF_TEST(the shutdown cut of a stream route client is an error event) {
+  auto relay = make_relay(server::stream_format::stream_route);
+  relay->start_stream_route();
+  CAF_CHECK_EQUAL(client->shutdown_chunk.rfind(R"(data: {"type": "error")", 0), 0u);
+  CAF_CHECK(client->shutdown_chunk.find("stream_interrupted") != std::string::npos);
 }
 
 CAF_TEST(a failed attempt leaves room for the next route) {
