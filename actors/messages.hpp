@@ -5,14 +5,18 @@
 #include "actors/chat_job.hpp"
 #include "catalog/diagnosis.hpp"
 #include "catalog/failure_classifier.hpp"
+#include "catalog/provider_spec.hpp"
+#include "catalog/route.hpp"
 #include "catalog/route_health.hpp"
 #include "persistence/records.hpp"
 
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace gw::actors {
@@ -180,11 +184,76 @@ struct applied_suggestions {
   std::string error;
 };
 
-/// What an admin/status call answers: an HTTP status and a JSON body.
-struct admin_reply {
-  int status = 200;
-  std::string body;
+// -- admin and status views (http/server renders them) ------------------------------------
+
+using health_map = std::map<std::string, health_record>;
+using quota_map = std::map<std::string, quota_view>;
+using usage_map = std::map<std::string, route_usage>;
+
+/// GET/PUT /v1/gateway/models and every catalog edit: the catalog with each route's health.
+struct catalog_view {
+  std::vector<catalog::route> routes;
+  /// Routes without a record yet are active.
+  health_map health;
+  std::string catalog_path;
+  /// The providers the gateway knows, in registry order; a route naming another one is kept
+  /// but never routed.
+  std::vector<catalog::provider_spec> providers;
 };
+
+/// One route after enable, disable or a health reset.
+struct route_with_health {
+  catalog::route route;
+  health_record health;
+  bool provider_known = true;
+};
+
+/// GET /v1/providers/status: every provider's quota with its routes' health and usage.
+struct providers_view {
+  std::vector<catalog::provider_spec> providers;
+  quota_map quotas;
+  std::vector<catalog::route> routes;
+  health_map health;
+  usage_map usage;
+  int64_t now_ms = 0;
+};
+
+/// GET /v1/gateway/health.json: how much of the gateway can serve now.
+struct route_summary {
+  int64_t providers_total = 0;
+  /// With a key.
+  int64_t providers_configured = 0;
+  /// With a key, and its bucket would grant a request now (no cooldown, no failing key, quota
+  /// left).
+  int64_t providers_usable = 0;
+  int64_t routes_total = 0;
+  int64_t routes_enabled = 0;
+  /// Enabled and active.
+  int64_t routes_healthy = 0;
+};
+
+/// Why the router refused an admin call; http/ chooses the status and the error code.
+enum class admin_refusal : uint8_t {
+  /// The new catalog does not parse or validate.
+  invalid_catalog,
+  /// A new route names a provider the gateway does not know.
+  unknown_provider,
+  /// No route has that id.
+  unknown_route,
+  /// The catalog file could not be written (the change holds in memory).
+  not_saved,
+  /// The route actor did not answer.
+  route_unavailable,
+};
+
+struct admin_error {
+  admin_refusal reason = admin_refusal::invalid_catalog;
+  std::string message;
+};
+
+/// An admin call's answer: the view, or why not.
+template <class View>
+using admin_result = std::variant<View, admin_error>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, quota_view& x) {
@@ -199,8 +268,9 @@ typename Inspector::result_type inspect(Inspector& f, diagnosis_ticket& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, admin_reply& x) {
-  return f(caf::meta::type_name("admin_reply"), x.status, x.body);
+typename Inspector::result_type inspect(Inspector& f, route_summary& x) {
+  return f(caf::meta::type_name("route_summary"), x.providers_total, x.providers_configured,
+           x.providers_usable, x.routes_total, x.routes_enabled, x.routes_healthy);
 }
 
 template <class Inspector>

@@ -92,6 +92,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::diagnosis_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::catalog_edit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::catalog_entries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::applied_suggestions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::admin_result<gw::actors::catalog_view>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::admin_result<gw::actors::route_with_health>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::actors::providers_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gw::catalog::supervisor_verdict)
 
 namespace gw::actors {
@@ -185,22 +188,22 @@ using router_actor = snapshot_listener_actor::extend<
   // GET /v1/models: the alias and the enabled routes in rank order.
   caf::replies_to<atom::list_models>::with<model_list>,
   // GET /v1/gateway/models: the catalog with each route's health.
-  caf::replies_to<atom::catalog>::with<admin_reply>,
+  caf::replies_to<atom::catalog>::with<admin_result<catalog_view>>,
   // PUT /v1/gateway/models: validates, saves atomically, respawns changed routes.
-  caf::replies_to<atom::replace, std::string>::with<admin_reply>,
+  caf::replies_to<atom::replace, std::string>::with<admin_result<catalog_view>>,
   // POST /v1/gateway/models/reset: the default catalog.
-  caf::replies_to<atom::reset>::with<admin_reply>,
+  caf::replies_to<atom::reset>::with<admin_result<catalog_view>>,
   // POST /v1/gateway/models/auto-rank: re-rank with the heuristic, save.
-  caf::replies_to<atom::auto_rank>::with<admin_reply>,
+  caf::replies_to<atom::auto_rank>::with<admin_result<catalog_view>>,
   // POST /v1/gateway/models/{id}/enable|disable.
-  caf::replies_to<atom::enable, std::string, bool>::with<admin_reply>,
+  caf::replies_to<atom::enable, std::string, bool>::with<admin_result<route_with_health>>,
   // POST /v1/gateway/models/{id}/health/reset.
-  caf::replies_to<atom::clear, atom::health, std::string>::with<admin_reply>,
+  caf::replies_to<atom::clear, atom::health, std::string>::with<admin_result<route_with_health>>,
   // GET /v1/providers/status: quotas, cooldowns, routes with health and usage.
-  caf::replies_to<atom::providers>::with<admin_reply>,
+  caf::replies_to<atom::providers>::with<providers_view>,
   // GET /v1/gateway/health.json: provider (configured / usable) and route (enabled / healthy)
-  // counts as a JSON object.
-  caf::replies_to<atom::summary>::with<admin_reply>,
+  // counts.
+  caf::replies_to<atom::summary>::with<route_summary>,
   // Endpoint diagnosis: every catalog route with its health status, catalog order.
   caf::replies_to<atom::catalog, atom::health>::with<catalog_entries>,
   // Endpoint diagnosis apply: adds (disabled, re-ranked), removes and clears routes in one

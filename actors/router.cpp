@@ -170,7 +170,7 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
       return self->delegate(persistence, atom::flush_v);
     },
     [self](atom::list_models) { return enabled_models(self->state); },
-    [self](atom::catalog) { return catalog_view(self); },
+    [self](atom::catalog) { return current_catalog(self); },
     [self](atom::replace, const std::string& body) { return replace_catalog(self, body); },
     [self](atom::reset) { return reset_catalog(self); },
     [self](atom::auto_rank) { return auto_rank_catalog(self); },
@@ -181,7 +181,7 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
       return reset_route_health(self, route_id);
     },
     [self](atom::providers) { return providers_status(self); },
-    [self](atom::summary) { return route_summary(self); },
+    [self](atom::summary) { return summarize_routes(self); },
     [self](atom::catalog, atom::health) { return catalog_with_health(self); },
     [self](atom::apply, catalog_edit& edit) { return apply_catalog_edit(self, edit); },
   };

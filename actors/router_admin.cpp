@@ -1,9 +1,9 @@
 // The router's admin and status messages: catalog edits (saved atomically, applied to the
 // next request without a restart) and views assembled from route, bucket and persistence
-// actors by fan-out requests.
+// actors by fan-out requests. The views are plain values: http/server renders them, on the
+// caller's thread, so a large status page costs the router only the copy.
 #include "actors/router_internal.hpp"
 #include "catalog/catalog_json.hpp"
-#include "http/openai/error_body.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -17,32 +17,34 @@ namespace {
 
 constexpr auto fan_out_timeout = std::chrono::seconds(10);
 
-admin_reply error_reply(int status, const std::string& message, const char* code) {
-  auto type = status == 404 ? "not_found_error" : "invalid_request_error";
-  return {status, openai::error_json(message, type, code)};
+admin_error refused(admin_refusal reason, std::string message) {
+  return admin_error{reason, std::move(message)};
+}
+
+admin_error no_such_route(const std::string& route_id) {
+  return refused(admin_refusal::unknown_route, "Unknown route_id: " + route_id);
 }
 
 /// Saves the catalog file; an I/O failure is reported, the in-memory catalog stays current.
-std::optional<admin_reply> save(router_ptr self) {
+std::optional<admin_error> save(router_ptr self) {
   const auto& path = self->state.settings.catalog_path;
   if (path.empty()) {
     return std::nullopt;
   }
   if (auto failed = catalog::save_catalog_file(path, self->state.catalog->all())) {
-    return admin_reply{500, openai::error_json("The catalog could not be saved: " + failed->message,
-                                               "server_error", "catalog_write_failed")};
+    return refused(admin_refusal::not_saved, "The catalog could not be saved: " + failed->message);
   }
   return std::nullopt;
 }
 
 /// Applies a catalog change: save, then bring the route actors in line.
-caf::result<admin_reply> commit_catalog_change(router_ptr self) {
+caf::result<admin_result<catalog_view>> commit_catalog_change(router_ptr self) {
   if (auto failed = save(self)) {
     sync_routes(self);
-    return *failed;
+    return admin_result<catalog_view>{*failed};
   }
   sync_routes(self);
-  return catalog_view(self);
+  return current_catalog(self);
 }
 
 /// A new route naming an unknown provider is refused (a typo is told at once). One the catalog
@@ -66,6 +68,30 @@ std::optional<std::string> unknown_provider(router_ptr self,
 /// Whether the gateway knows the provider a route names (else it is never routed).
 bool provider_known(router_ptr self, const catalog::route& route) {
   return self->state.wiring.specs.count(route.provider_name) != 0;
+}
+
+/// Asks the route for its health (`ask` is get or clear) and answers the route's view.
+template <class Ask>
+caf::result<admin_result<route_with_health>>
+answer_route_view(router_ptr self, const std::string& route_id, Ask ask) {
+  auto it = self->state.routes.find(route_id);
+  auto promise = self->make_response_promise<admin_result<route_with_health>>();
+  self->request(it->second.handle, fan_out_timeout, ask, atom::health_v)
+    .then(
+      [self, promise, route_id](health_record& h) mutable {
+        const auto* r = self->state.catalog->find(route_id);
+        if (r == nullptr) { // the catalog changed meanwhile
+          promise.deliver(admin_result<route_with_health>{no_such_route(route_id)});
+          return;
+        }
+        promise.deliver(
+          admin_result<route_with_health>{route_with_health{*r, h, provider_known(self, *r)}});
+      },
+      [promise](caf::error&) mutable {
+        promise.deliver(admin_result<route_with_health>{
+          refused(admin_refusal::route_unavailable, "The route did not answer")});
+      });
+  return promise;
 }
 
 } // namespace
@@ -133,102 +159,75 @@ void collect_quotas(router_ptr self, std::function<void(quota_map)> done) {
   }
 }
 
-caf::result<admin_reply> catalog_view(router_ptr self, int status) {
-  auto promise = self->make_response_promise<admin_reply>();
-  collect_health(self, [self, promise, status](health_map health) mutable {
+caf::result<admin_result<catalog_view>> current_catalog(router_ptr self) {
+  auto promise = self->make_response_promise<admin_result<catalog_view>>();
+  collect_health(self, [self, promise](health_map health) mutable {
     auto& st = self->state;
-    promise.deliver(
-      admin_reply{status, catalog_view_json(st.catalog->all(), health, st.settings.catalog_path,
-                                            st.wiring.provider_list)});
+    promise.deliver(admin_result<catalog_view>{catalog_view{
+      st.catalog->all(), std::move(health), st.settings.catalog_path, st.wiring.provider_list}});
   });
   return promise;
 }
 
-caf::result<admin_reply> replace_catalog(router_ptr self, const std::string& body) {
+caf::result<admin_result<catalog_view>> replace_catalog(router_ptr self, const std::string& body) {
+  using result = admin_result<catalog_view>;
   auto routes = catalog::parse_catalog(body);
   if (!routes) {
-    return error_reply(400, routes.error().message, "invalid_catalog");
+    return result{refused(admin_refusal::invalid_catalog, routes.error().message)};
   }
   if (auto problem = unknown_provider(self, *routes)) {
-    return error_reply(400, *problem, "unknown_provider");
+    return result{refused(admin_refusal::unknown_provider, *problem)};
   }
   if (auto failed = self->state.catalog->replace(std::move(*routes))) {
-    return error_reply(400, failed->message, "invalid_catalog");
+    return result{refused(admin_refusal::invalid_catalog, failed->message)};
   }
   return commit_catalog_change(self);
 }
 
-caf::result<admin_reply> reset_catalog(router_ptr self) {
+caf::result<admin_result<catalog_view>> reset_catalog(router_ptr self) {
   self->state.catalog->reset_to_defaults();
   return commit_catalog_change(self);
 }
 
-caf::result<admin_reply> auto_rank_catalog(router_ptr self) {
+caf::result<admin_result<catalog_view>> auto_rank_catalog(router_ptr self) {
   self->state.catalog->auto_rank();
   return commit_catalog_change(self);
 }
 
-caf::result<admin_reply> set_route_enabled(router_ptr self, const std::string& route_id,
-                                           bool enabled) {
+caf::result<admin_result<route_with_health>>
+set_route_enabled(router_ptr self, const std::string& route_id, bool enabled) {
+  using result = admin_result<route_with_health>;
   auto& st = self->state;
   if (auto failed = st.catalog->set_enabled(route_id, enabled)) {
-    return error_reply(404, failed->message, "unknown_route");
+    return result{refused(admin_refusal::unknown_route, failed->message)};
   }
   if (auto failed = save(self)) {
-    return *failed;
+    return result{*failed};
   }
   sync_routes(self);
-  auto it = st.routes.find(route_id);
-  auto promise = self->make_response_promise<admin_reply>();
-  self->request(it->second.handle, fan_out_timeout, caf::get_atom_v, atom::health_v)
-    .then(
-      [self, promise, route_id](health_record& h) mutable {
-        const auto* r = self->state.catalog->find(route_id);
-        if (r == nullptr) { // the catalog changed meanwhile
-          promise.deliver(error_reply(404, "Unknown route_id: " + route_id, "unknown_route"));
-          return;
-        }
-        promise.deliver(admin_reply{200, route_view_json(*r, h, provider_known(self, *r))});
-      },
-      [promise](caf::error&) mutable {
-        promise.deliver(error_reply(503, "The route did not answer", "route_unavailable"));
-      });
-  return promise;
+  return answer_route_view(self, route_id, caf::get_atom_v);
 }
 
-caf::result<admin_reply> reset_route_health(router_ptr self, const std::string& route_id) {
+caf::result<admin_result<route_with_health>> reset_route_health(router_ptr self,
+                                                                const std::string& route_id) {
   auto& st = self->state;
   auto it = st.routes.find(route_id);
   if (it == st.routes.end() || st.catalog->find(route_id) == nullptr) {
-    return error_reply(404, "Unknown route_id: " + route_id, "unknown_route");
+    return admin_result<route_with_health>{no_such_route(route_id)};
   }
-  auto promise = self->make_response_promise<admin_reply>();
   ++it->second.sent; // the snapshot is stale until the route applied the clear
-  self->request(it->second.handle, fan_out_timeout, atom::clear_v, atom::health_v)
-    .then(
-      [self, promise, route_id](health_record& h) mutable {
-        const auto* r = self->state.catalog->find(route_id);
-        if (r == nullptr) {
-          promise.deliver(error_reply(404, "Unknown route_id: " + route_id, "unknown_route"));
-          return;
-        }
-        promise.deliver(admin_reply{200, route_view_json(*r, h, provider_known(self, *r))});
-      },
-      [promise](caf::error&) mutable {
-        promise.deliver(error_reply(503, "The route did not answer", "route_unavailable"));
-      });
-  return promise;
+  return answer_route_view(self, route_id, atom::clear_v);
 }
 
-caf::result<admin_reply> providers_status(router_ptr self) {
-  auto promise = self->make_response_promise<admin_reply>();
+caf::result<providers_view> providers_status(router_ptr self) {
+  auto promise = self->make_response_promise<providers_view>();
   collect_health(self, [self, promise](health_map health) mutable {
     collect_quotas(self, [self, promise, health = std::move(health)](quota_map quotas) mutable {
       auto finish = [self, promise, health, quotas](usage_map usage) mutable {
         auto& st = self->state;
-        promise.deliver(
-          admin_reply{200, providers_status_json(st.wiring.provider_list, quotas, st.catalog->all(),
-                                                 health, usage, st.wiring.now())});
+        promise.deliver(providers_view{st.wiring.provider_list, std::move(quotas),
+                                       st.catalog->all(), std::move(health), std::move(usage),
+                                       st.wiring.now()});
       };
       auto& persistence = self->state.wiring.persistence;
       if (!persistence) {
@@ -251,13 +250,32 @@ caf::result<admin_reply> providers_status(router_ptr self) {
   return promise;
 }
 
-caf::result<admin_reply> route_summary(router_ptr self) {
-  auto promise = self->make_response_promise<admin_reply>();
+caf::result<route_summary> summarize_routes(router_ptr self) {
+  auto promise = self->make_response_promise<route_summary>();
   collect_health(self, [self, promise](health_map health) mutable {
     collect_quotas(self, [self, promise, health = std::move(health)](quota_map quotas) mutable {
-      auto& st = self->state;
-      promise.deliver(admin_reply{
-        200, route_summary_json(st.wiring.provider_list, quotas, st.catalog->all(), health)});
+      const auto& st = self->state;
+      route_summary sum;
+      sum.providers_total = static_cast<int64_t>(st.wiring.provider_list.size());
+      for (const auto& p : st.wiring.provider_list) {
+        if (!p.configured()) {
+          continue;
+        }
+        ++sum.providers_configured;
+        auto q = quotas.find(p.name);
+        sum.providers_usable += (q == quotas.end() || q->second.available) ? 1 : 0;
+      }
+      const auto& routes = st.catalog->all();
+      sum.routes_total = static_cast<int64_t>(routes.size());
+      for (const auto& r : routes) {
+        if (!r.enabled) {
+          continue;
+        }
+        ++sum.routes_enabled;
+        auto h = health.find(r.route_id);
+        sum.routes_healthy += (h == health.end() || h->second.status == "active") ? 1 : 0;
+      }
+      promise.deliver(sum);
     });
   });
   return promise;

@@ -2,7 +2,6 @@
 // a public interface: include only from actors/router*.cpp and actors/waterfall.cpp.
 #pragma once
 
-#include "actors/admin_views.hpp"
 #include "actors/router.hpp"
 
 #include <functional>
@@ -52,15 +51,16 @@ void collect_health(router_ptr self, std::function<void(health_map)> done);
 /// Asks every quota bucket for its view; `done` runs once with all answers.
 void collect_quotas(router_ptr self, std::function<void(quota_map)> done);
 
-caf::result<admin_reply> catalog_view(router_ptr self, int status = 200);
-caf::result<admin_reply> replace_catalog(router_ptr self, const std::string& body);
-caf::result<admin_reply> reset_catalog(router_ptr self);
-caf::result<admin_reply> auto_rank_catalog(router_ptr self);
-caf::result<admin_reply> set_route_enabled(router_ptr self, const std::string& route_id,
-                                           bool enabled);
-caf::result<admin_reply> reset_route_health(router_ptr self, const std::string& route_id);
-caf::result<admin_reply> providers_status(router_ptr self);
-caf::result<admin_reply> route_summary(router_ptr self);
+caf::result<admin_result<catalog_view>> current_catalog(router_ptr self);
+caf::result<admin_result<catalog_view>> replace_catalog(router_ptr self, const std::string& body);
+caf::result<admin_result<catalog_view>> reset_catalog(router_ptr self);
+caf::result<admin_result<catalog_view>> auto_rank_catalog(router_ptr self);
+caf::result<admin_result<route_with_health>>
+set_route_enabled(router_ptr self, const std::string& route_id, bool enabled);
+caf::result<admin_result<route_with_health>> reset_route_health(router_ptr self,
+                                                                const std::string& route_id);
+caf::result<providers_view> providers_status(router_ptr self);
+caf::result<route_summary> summarize_routes(router_ptr self);
 
 // -- router_diagnosis.cpp ---------------------------------------------------------------
 

@@ -11,6 +11,7 @@
 #include "client/src/views_json.hpp"
 #include "core/config.hpp"
 #include "http/openai/chat_payload.hpp"
+#include "http/server/admin_views.hpp"
 #include "runtime/gateway_runtime.hpp"
 #include "runtime/startup.hpp"
 
@@ -226,22 +227,30 @@ result<chat_result> embedded_backend::chat_stream(const std::string& body,
   return collector.finish("the gateway ended the request without a done event");
 }
 
+// The router's views rendered by the server's own renderer and read back by the same parser
+// as remote mode: both modes answer the same values by construction.
 result<std::string> embedded_backend::admin_body(bool providers) {
   caf::scoped_actor self{runtime_->system()};
   result<std::string> out = error{"protocol_error", {}, "the router did not answer", 0};
-  auto on_reply = [&out](gw::actors::admin_reply& reply) {
-    out = std::move(reply.body);
-  };
   auto on_error = [&out](caf::error& err) {
     out = error{"protocol_error", {}, "the router did not answer: " + caf::to_string(err), 0};
   };
   auto router = runtime_->actors().router;
   if (providers) {
     self->request(router, std::chrono::seconds(10), gw::atom::providers_v)
-      .receive(on_reply, on_error);
+      .receive([&out](gw::actors::providers_view& view) { out = gw::server::view_json(view); },
+               on_error);
   } else {
     self->request(router, std::chrono::seconds(10), gw::atom::catalog_v)
-      .receive(on_reply, on_error);
+      .receive(
+        [&out](gw::actors::admin_result<gw::actors::catalog_view>& answer) {
+          if (const auto* view = std::get_if<gw::actors::catalog_view>(&answer)) {
+            out = gw::server::view_json(*view);
+          } else {
+            out = error{"protocol_error", {}, std::get<gw::actors::admin_error>(answer).message, 0};
+          }
+        },
+        on_error);
   }
   return out;
 }

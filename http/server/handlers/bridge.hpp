@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/protocol.hpp"
+#include "http/server/admin_views.hpp"
 #include "http/server/handlers/handlers.hpp"
 
 #include <caf/actor_system.hpp>
@@ -12,22 +13,20 @@
 
 namespace gw::server {
 
-/// Sends `xs...` to the router and answers `ex` with the admin_reply it returns.
-template <class... Ts>
+/// Sends `xs...` to the router and answers `ex` with the view it returns (`Reply`: a view, or
+/// an admin_result of one), rendered here by admin_views.
+template <class Reply, class... Ts>
 void ask_router(const gateway_context& ctx, const exchange_ptr& ex, Ts... xs) {
   // Values go in as spawn arguments, not captures: CAF 0.17 dereferences a null argument
   // tuple when spawning an argument-less function actor (UBSan reports it).
   auto bridge = [](caf::event_based_actor* self, actors::router_actor router, exchange_ptr client,
                    Ts... args) {
     self->request(router, std::chrono::seconds(30), args...)
-      .then(
-        [client](actors::admin_reply& reply) {
-          client->respond(json_response(reply.status, std::move(reply.body)));
-        },
-        [client](caf::error&) {
-          client->respond(error_response(503, "The router did not answer in time", "server_error",
-                                         "router_unavailable"));
-        });
+      .then([client](Reply& reply) { client->respond(admin_response(reply)); },
+            [client](caf::error&) {
+              client->respond(error_response(503, "The router did not answer in time",
+                                             "server_error", "router_unavailable"));
+            });
   };
   ctx.system->spawn(bridge, ctx.router, ex, xs...);
 }

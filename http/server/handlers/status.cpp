@@ -1,5 +1,6 @@
 // Liveness, health summary and the OpenAI model list.
 #include "actors/protocol.hpp"
+#include "http/server/admin_views.hpp"
 #include "http/server/chat_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
 #include "metrics/gateway_metrics.hpp"
@@ -42,21 +43,12 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
                    exchange_ptr client) {
     self->request(context->router, std::chrono::seconds(10), atom::summary_v)
       .then(
-        [context, client](actors::admin_reply& routes) {
+        [context, client](actors::route_summary& summary) {
           using namespace std::chrono;
           const auto& c = *context;
-          std::string body =
-            "{\"status\":\"ok\",\"version\":\"" GW_VERSION "\",\"uptime_seconds\":";
-          body += std::to_string(duration_cast<seconds>(steady_clock::now() - c.started).count());
-          // The router's counts object, spliced in without its braces.
-          if (routes.body.size() > 2) {
-            body += ',';
-            body.append(routes.body, 1, routes.body.size() - 2);
-          }
-          body += ",\"limiter\":{\"slots\":" + std::to_string(c.limiter->capacity())
-                  + ",\"in_use\":" + std::to_string(c.limiter->in_use())
-                  + ",\"waiting\":" + std::to_string(c.limiter->waiting()) + "}}";
-          client->respond(json_response(200, std::move(body)));
+          auto uptime = duration_cast<seconds>(steady_clock::now() - c.started).count();
+          limiter_counts limiter{c.limiter->capacity(), c.limiter->in_use(), c.limiter->waiting()};
+          client->respond(json_response(200, health_json(summary, uptime, limiter)));
         },
         [client](caf::error&) {
           client->respond(

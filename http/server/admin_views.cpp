@@ -1,15 +1,23 @@
-#include "actors/admin_views.hpp"
+#include "http/server/admin_views.hpp"
 
 #include "catalog/catalog_json.hpp"
+#include "http/openai/error_body.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
 
-namespace gw::actors {
+namespace gw::server {
 
 namespace {
+
+using actors::health_map;
+using actors::health_record;
+using actors::quota_map;
+using actors::quota_view;
+using actors::route_usage;
+using actors::usage_map;
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -213,21 +221,19 @@ void write_provider_row(json_writer& w, const catalog::provider_spec& p, const q
 
 } // namespace
 
-std::string catalog_view_json(const std::vector<catalog::route>& routes, const health_map& health,
-                              const std::string& catalog_path,
-                              const std::vector<catalog::provider_spec>& providers) {
+std::string view_json(const actors::catalog_view& view) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
   w.Key("object");
   w.String("list");
   w.Key("catalog_path");
-  write_string(w, catalog_path);
+  write_string(w, view.catalog_path);
   w.Key("data");
   w.StartArray();
-  for (const auto& r : routes) {
-    write_route_with_health(w, r, health_or_default(health, r),
-                            is_known(providers, r.provider_name));
+  for (const auto& r : view.routes) {
+    write_route_with_health(w, r, health_or_default(view.health, r),
+                            is_known(view.providers, r.provider_name));
     w.EndObject();
   }
   w.EndArray();
@@ -235,23 +241,18 @@ std::string catalog_view_json(const std::vector<catalog::route>& routes, const h
   return take(buffer);
 }
 
-std::string route_view_json(const catalog::route& route, const health_record& health,
-                            bool provider_known) {
+std::string view_json(const actors::route_with_health& view) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
   w.Key("data");
-  write_route_with_health(w, route, health, provider_known);
+  write_route_with_health(w, view.route, view.health, view.provider_known);
   w.EndObject();
   w.EndObject();
   return take(buffer);
 }
 
-std::string providers_status_json(const std::vector<catalog::provider_spec>& providers,
-                                  const quota_map& quotas,
-                                  const std::vector<catalog::route>& routes,
-                                  const health_map& health, const usage_map& usage,
-                                  int64_t now_ms) {
+std::string view_json(const actors::providers_view& view) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
@@ -259,72 +260,93 @@ std::string providers_status_json(const std::vector<catalog::provider_spec>& pro
   w.String("list");
   w.Key("data");
   w.StartArray();
-  for (const auto& p : providers) {
+  for (const auto& p : view.providers) {
     quota_view q;
-    if (auto it = quotas.find(p.name); it != quotas.end()) {
+    if (auto it = view.quotas.find(p.name); it != view.quotas.end()) {
       q = it->second;
     }
-    write_provider_row(w, p, q, routes, health, usage, now_ms, true);
+    write_provider_row(w, p, q, view.routes, view.health, view.usage, view.now_ms, true);
   }
-  for (const auto& name : unknown_providers(providers, routes)) {
+  for (const auto& name : unknown_providers(view.providers, view.routes)) {
     catalog::provider_spec unknown;
     unknown.name = name;
     quota_view q;
     q.available = false;
     q.unavailable_reason = "unknown_provider";
-    write_provider_row(w, unknown, q, routes, health, usage, now_ms, false);
+    write_provider_row(w, unknown, q, view.routes, view.health, view.usage, view.now_ms, false);
   }
   w.EndArray();
   w.EndObject();
   return take(buffer);
 }
 
-std::string route_summary_json(const std::vector<catalog::provider_spec>& providers,
-                               const quota_map& quotas, const std::vector<catalog::route>& routes,
-                               const health_map& health) {
-  int64_t configured = 0;
-  int64_t usable = 0;
-  for (const auto& p : providers) {
-    if (!p.configured()) {
-      continue;
-    }
-    ++configured;
-    auto q = quotas.find(p.name);
-    usable += (q == quotas.end() || q->second.available) ? 1 : 0;
-  }
-  int64_t enabled = 0;
-  int64_t healthy = 0;
-  for (const auto& r : routes) {
-    if (!r.enabled) {
-      continue;
-    }
-    ++enabled;
-    auto h = health_or_default(health, r);
-    healthy += h.status == "active" ? 1 : 0;
-  }
+std::string health_json(const actors::route_summary& summary, int64_t uptime_seconds,
+                        limiter_counts limiter) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
+  w.Key("status");
+  w.String("ok");
+  w.Key("version");
+  w.String(GW_VERSION);
+  w.Key("uptime_seconds");
+  w.Int64(uptime_seconds);
   w.Key("providers");
   w.StartObject();
   w.Key("configured");
-  w.Int64(configured);
+  w.Int64(summary.providers_configured);
   w.Key("usable");
-  w.Int64(usable);
+  w.Int64(summary.providers_usable);
   w.Key("total");
-  w.Int64(static_cast<int64_t>(providers.size()));
+  w.Int64(summary.providers_total);
   w.EndObject();
   w.Key("routes");
   w.StartObject();
   w.Key("total");
-  w.Int64(static_cast<int64_t>(routes.size()));
+  w.Int64(summary.routes_total);
   w.Key("enabled");
-  w.Int64(enabled);
+  w.Int64(summary.routes_enabled);
   w.Key("healthy");
-  w.Int64(healthy);
+  w.Int64(summary.routes_healthy);
+  w.EndObject();
+  w.Key("limiter");
+  w.StartObject();
+  w.Key("slots");
+  w.Uint64(limiter.slots);
+  w.Key("in_use");
+  w.Uint64(limiter.in_use);
+  w.Key("waiting");
+  w.Uint64(limiter.waiting);
   w.EndObject();
   w.EndObject();
   return take(buffer);
 }
 
-} // namespace gw::actors
+server_response admin_error_response(const actors::admin_error& error) {
+  struct mapping {
+    int status;
+    const char* type;
+    const char* code;
+  };
+  auto m = [&]() -> mapping {
+    switch (error.reason) {
+    case actors::admin_refusal::invalid_catalog:
+      return {400, "invalid_request_error", "invalid_catalog"};
+    case actors::admin_refusal::unknown_provider:
+      return {400, "invalid_request_error", "unknown_provider"};
+    case actors::admin_refusal::unknown_route:
+      return {404, "not_found_error", "unknown_route"};
+    case actors::admin_refusal::not_saved:
+      return {500, "server_error", "catalog_write_failed"};
+    case actors::admin_refusal::route_unavailable:
+      break;
+    }
+    return {503, "server_error", "route_unavailable"};
+  }();
+  server_response res;
+  res.status = m.status;
+  res.body = openai::error_json(error.message, m.type, m.code);
+  return res;
+}
+
+} // namespace gw::server
