@@ -2,6 +2,7 @@
 // next request without a restart) and views assembled from route, bucket and persistence
 // actors by fan-out requests. The views are plain values: http/server renders them, on the
 // caller's thread, so a large status page costs the router only the copy.
+#include "actors/route.hpp"
 #include "actors/router_internal.hpp"
 #include "catalog/catalog_json.hpp"
 
@@ -103,10 +104,21 @@ void collect_health(router_ptr self, std::function<void(health_map)> done) {
     std::function<void(health_map)> done;
   };
   auto state = std::make_shared<gather>();
-  state->left = self->state.routes.size();
   state->done = std::move(done);
+  // A current snapshot is the route's health as it is (the route pushes one after every
+  // change): only routes whose snapshot is stale are asked, so a status page of thousands of
+  // routes costs the router a copy instead of two messages per route.
+  std::vector<route_actor> stale;
+  for (const auto& [id, view] : self->state.routes) {
+    if (view.current()) {
+      state->health.emplace(id, to_health_record(view.entry, view.health));
+    } else {
+      stale.push_back(view.handle);
+    }
+  }
+  state->left = stale.size();
   if (state->left == 0) {
-    state->done({});
+    state->done(std::move(state->health));
     return;
   }
   auto arrive = [state] {
@@ -114,12 +126,12 @@ void collect_health(router_ptr self, std::function<void(health_map)> done) {
       state->done(std::move(state->health));
     }
   };
-  for (const auto& [id, view] : self->state.routes) {
-    self->request(view.handle, fan_out_timeout, caf::get_atom_v, atom::health_v)
+  for (const auto& handle : stale) {
+    self->request(handle, fan_out_timeout, caf::get_atom_v, atom::health_v)
       .then(
         [state, arrive](health_record& h) {
           auto key = h.route_id;
-          state->health.emplace(std::move(key), std::move(h));
+          state->health.insert_or_assign(std::move(key), std::move(h));
           arrive();
         },
         [arrive](caf::error&) { arrive(); });
