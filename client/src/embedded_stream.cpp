@@ -1,6 +1,6 @@
 #include "client/src/embedded_stream.hpp"
 
-#include "catalog/rate_limit_hints.hpp"
+#include "actors/stream_outcomes.hpp"
 #include "http/openai/sse_parser.hpp"
 #include "http/openai/stream_commit.hpp"
 #include "http/openai/stream_route_events.hpp"
@@ -24,14 +24,6 @@ struct attempt_parse {
   gw::upstream::header_list head_headers;
   int status = 0;
 };
-
-namespace {
-
-int64_t epoch_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-} // namespace
 
 embedded_stream::embedded_stream(std::shared_ptr<event_channel> channel,
                                  std::chrono::milliseconds first_token_timeout)
@@ -69,26 +61,8 @@ void embedded_stream::on_head(const gw::upstream::upstream_result& head,
   body_ = std::move(body);
   parse_->head_headers = head.headers;
   parse_->status = head.status;
-  if (!head.ok() || head.status >= 400 || !body_) {
-    // No body to read: classified like a non-streamed answer.
-    auto verdict = gw::catalog::classify(head);
-    if (head.ok() && head.status < 400) {
-      verdict.kind = outcome_kind::malformed_response;
-      verdict.reason = "malformed_response";
-    }
-    stream_outcome failed;
-    failed.kind = verdict.kind;
-    failed.reason = verdict.reason;
-    failed.status = head.status;
-    failed.reached_provider = head.ok() || head.failure == transport_failure::timeout;
-    if (auto until = gw::catalog::cooldown_from_hints(head.headers, head.body,
-                                                      std::chrono::system_clock::now())) {
-      failed.cooldown_until_ms = epoch_ms(*until);
-    }
-    if (!verdict.fall_through) {
-      failed.error_body = head.body;
-    }
-    end_attempt(std::move(failed));
+  if (gw::actors::unstreamable(head, body_ != nullptr)) {
+    end_attempt(gw::actors::unstreamable_head_outcome(head));
     return;
   }
   read_next();
@@ -139,7 +113,9 @@ void embedded_stream::on_data(std::string_view data, bool done, transport_failur
       interrupt(kind,
                 std::string("the upstream stream broke off: ") + gw::upstream::to_string(failure));
     } else {
-      fail_before_commit(kind, gw::upstream::to_string(failure));
+      auto past_deadline =
+        std::chrono::steady_clock::now() - attempt_started_ >= first_token_timeout_;
+      fail_before_commit(kind, gw::actors::read_failure_reason(failure, past_deadline));
     }
     return;
   }
@@ -211,11 +187,7 @@ void embedded_stream::fail_before_commit(outcome_kind kind, std::string reason) 
   if (body_) {
     body_->cancel();
   }
-  stream_outcome failed;
-  failed.kind = kind;
-  failed.reason = std::move(reason);
-  failed.status = parse_->status;
-  end_attempt(std::move(failed));
+  end_attempt(gw::actors::failed_before_commit(kind, std::move(reason), parse_->status));
 }
 
 void embedded_stream::interrupt(outcome_kind kind, const std::string& message) {
@@ -223,35 +195,17 @@ void embedded_stream::interrupt(outcome_kind kind, const std::string& message) {
     body_->cancel();
   }
   channel_->push(gw::openai::error_event(message, "stream_interrupted"));
-  stream_outcome broken;
-  broken.committed = true;
-  broken.kind = kind;
-  broken.reason = "stream_interrupted";
-  broken.status = parse_->status;
-  broken.usage = parse_->usage;
-  end_attempt(std::move(broken));
+  end_attempt(gw::actors::interrupted_stream(kind, parse_->status, parse_->usage));
 }
 
 void embedded_stream::finish_success() {
   auto& st = *parse_;
   if (st.usage.present) {
-    channel_->push(gw::openai::usage_event(
-      "{\"prompt_tokens\":" + std::to_string(st.usage.prompt_tokens)
-      + ",\"completion_tokens\":" + std::to_string(st.usage.completion_tokens)
-      + ",\"total_tokens\":" + std::to_string(st.usage.total_tokens) + "}"));
+    channel_->push(gw::openai::usage_event(st.usage));
   }
   channel_->push(
     gw::openai::done_event(st.text, route_.provider_name, route_.model_id, route_.route_id));
-  stream_outcome ok;
-  ok.committed = true;
-  ok.status = st.status;
-  ok.usage = st.usage;
-  ok.remaining_exhausted = gw::catalog::remaining_exhausted(st.head_headers);
-  if (auto until =
-        gw::catalog::cooldown_from_hints(st.head_headers, {}, std::chrono::system_clock::now())) {
-    ok.cooldown_until_ms = epoch_ms(*until);
-  }
-  end_attempt(std::move(ok));
+  end_attempt(gw::actors::finished_stream(st.status, st.usage, st.head_headers));
 }
 
 void embedded_stream::end_attempt(stream_outcome outcome) {
@@ -270,15 +224,7 @@ void embedded_stream::end_attempt(stream_outcome outcome) {
 }
 
 stream_outcome embedded_stream::gone_outcome() const {
-  stream_outcome gone;
-  gone.committed = committed_;
-  gone.client_gone = true;
-  gone.kind = committed_ ? outcome_kind::success : outcome_kind::transport_error;
-  gone.reason = "client_closed";
-  if (parse_) {
-    gone.usage = parse_->usage;
-  }
-  return gone;
+  return gw::actors::client_gone(committed_, parse_ ? parse_->usage : gw::catalog::usage_counts{});
 }
 
 void embedded_stream::route_event(std::string_view type, const gw::catalog::route_ref& route,

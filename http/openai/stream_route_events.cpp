@@ -290,6 +290,12 @@ std::string usage_event(const std::string& usage_json) {
   return event_builder("usage").raw_field("usage", usage).done();
 }
 
+std::string usage_event(const catalog::usage_counts& usage) {
+  return usage_event("{\"prompt_tokens\":" + std::to_string(usage.prompt_tokens)
+                     + ",\"completion_tokens\":" + std::to_string(usage.completion_tokens)
+                     + ",\"total_tokens\":" + std::to_string(usage.total_tokens) + "}");
+}
+
 std::string done_event(std::string_view content, std::string_view provider,
                        std::string_view model_id, std::string_view route_id) {
   return event_builder("done")

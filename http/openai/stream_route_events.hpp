@@ -5,6 +5,8 @@
 // error event sent after commit (contract §6.4). Pure.
 #pragma once
 
+#include "catalog/usage.hpp"
+
 #include <rapidjson/document.h>
 
 #include <string>
@@ -42,6 +44,9 @@ std::string content_event(std::string_view text);
 /// `{"type": "usage", "usage": <usage>}`; `usage_json` is the upstream's usage object as JSON
 /// text (any layout). Text that is not a JSON object is written as `{}`.
 std::string usage_event(const std::string& usage_json);
+
+/// The same event for the counts the gateway read off the stream.
+std::string usage_event(const catalog::usage_counts& usage);
 
 /// `{"type": "done", "content": .., "provider": .., "model_id": .., "route_id": ..}`.
 std::string done_event(std::string_view content, std::string_view provider,

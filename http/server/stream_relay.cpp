@@ -1,6 +1,6 @@
 #include "http/server/stream_relay.hpp"
 
-#include "catalog/rate_limit_hints.hpp"
+#include "actors/stream_outcomes.hpp"
 #include "http/openai/sse_parser.hpp"
 #include "http/openai/stream_commit.hpp"
 #include "http/openai/stream_route_events.hpp"
@@ -73,11 +73,7 @@ void stream_relay::on_head(const upstream::upstream_result& head,
     if (body_) {
       body_->cancel();
     }
-    stream_outcome gone;
-    gone.client_gone = true;
-    gone.kind = outcome_kind::transport_error;
-    gone.reason = "client_closed";
-    end_attempt(std::move(gone));
+    end_attempt(actors::client_gone(false, {}));
     return;
   }
   parse_->head_headers = head.headers;
@@ -88,27 +84,8 @@ void stream_relay::on_head(const upstream::upstream_result& head,
     first_token_deadline_ = attempt_started_ + settings_.first_token_timeout;
     body_->set_read_deadline(first_token_deadline_);
   }
-  if (!head.ok() || head.status >= 400 || !body_) {
-    // No body to relay: classify the answer like a non-streaming one.
-    auto outcome = catalog::classify(head);
-    if (head.ok() && head.status < 400) {
-      outcome.kind = outcome_kind::malformed_response;
-      outcome.reason = "malformed_response";
-    }
-    stream_outcome failed;
-    failed.kind = outcome.kind;
-    failed.reason = outcome.reason;
-    failed.status = head.status;
-    failed.reached_provider = head.ok() || head.failure == upstream::transport_failure::timeout;
-    if (auto until =
-          catalog::cooldown_from_hints(head.headers, head.body, std::chrono::system_clock::now())) {
-      failed.cooldown_until_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch()).count();
-    }
-    if (!outcome.fall_through) {
-      failed.error_body = head.body;
-    }
-    end_attempt(std::move(failed));
+  if (actors::unstreamable(head, body_ != nullptr)) {
+    end_attempt(actors::unstreamable_head_outcome(head));
     return;
   }
   read_next();
@@ -129,13 +106,7 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
     return;
   }
   if (client_gone_) {
-    stream_outcome gone;
-    gone.committed = committed_;
-    gone.client_gone = true;
-    gone.kind = committed_ ? outcome_kind::success : outcome_kind::transport_error;
-    gone.reason = "client_closed";
-    gone.usage = parse_->usage;
-    end_attempt(std::move(gone));
+    end_attempt(actors::client_gone(committed_, parse_->usage));
     return;
   }
   auto& st = *parse_;
@@ -164,11 +135,9 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
     if (committed_) {
       interrupt(kind,
                 std::string("the upstream stream broke off: ") + upstream::to_string(failure));
-    } else if (kind == outcome_kind::timeout
-               && std::chrono::steady_clock::now() >= first_token_deadline_) {
-      fail_before_commit(kind, "first_token_timeout");
     } else {
-      fail_before_commit(kind, upstream::to_string(failure));
+      fail_before_commit(kind, actors::read_failure_reason(failure, std::chrono::steady_clock::now()
+                                                                      >= first_token_deadline_));
     }
     return;
   }
@@ -280,11 +249,8 @@ void stream_relay::fail_before_commit(catalog::outcome_kind kind, std::string re
   if (body_) {
     body_->cancel();
   }
-  stream_outcome failed;
-  failed.kind = kind;
-  failed.reason = std::move(reason);
-  failed.status = status == 0 ? parse_->status : status;
-  end_attempt(std::move(failed));
+  end_attempt(
+    actors::failed_before_commit(kind, std::move(reason), status == 0 ? parse_->status : status));
 }
 
 void stream_relay::interrupt(catalog::outcome_kind kind, const std::string& message) {
@@ -299,13 +265,7 @@ void stream_relay::interrupt(catalog::outcome_kind kind, const std::string& mess
   st.out.clear();
   client_->end_stream(false);
   finished_ = true;
-  stream_outcome broken;
-  broken.committed = true;
-  broken.kind = kind;
-  broken.reason = "stream_interrupted";
-  broken.status = st.status;
-  broken.usage = st.usage;
-  end_attempt(std::move(broken));
+  end_attempt(actors::interrupted_stream(kind, st.status, st.usage));
 }
 
 void stream_relay::finish_success() {
@@ -316,7 +276,7 @@ void stream_relay::finish_success() {
     }
   } else {
     if (st.usage.present) {
-      st.out += openai::usage_event(usage_json());
+      st.out += openai::usage_event(st.usage);
     }
     st.out += openai::done_event(st.text, route_.provider_name, route_.model_id, route_.route_id);
   }
@@ -324,17 +284,7 @@ void stream_relay::finish_success() {
   st.out.clear();
   client_->end_stream(false);
   finished_ = true;
-  stream_outcome ok;
-  ok.committed = true;
-  ok.status = st.status;
-  ok.usage = st.usage;
-  ok.remaining_exhausted = catalog::remaining_exhausted(st.head_headers);
-  if (auto until =
-        catalog::cooldown_from_hints(st.head_headers, {}, std::chrono::system_clock::now())) {
-    ok.cooldown_until_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(until->time_since_epoch()).count();
-  }
-  end_attempt(std::move(ok));
+  end_attempt(actors::finished_stream(st.status, st.usage, st.head_headers));
 }
 
 void stream_relay::end_attempt(stream_outcome outcome) {
@@ -365,13 +315,6 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
     }
     then();
   });
-}
-
-std::string stream_relay::usage_json() const {
-  const auto& u = parse_->usage;
-  return "{\"prompt_tokens\":" + std::to_string(u.prompt_tokens)
-         + ",\"completion_tokens\":" + std::to_string(u.completion_tokens)
-         + ",\"total_tokens\":" + std::to_string(u.total_tokens) + "}";
 }
 
 void stream_relay::route_event(std::string_view type, const catalog::route_ref& route,
@@ -421,13 +364,7 @@ void stream_relay::client_gone() {
   }
   body_->cancel(); // a pending read completes with `cancelled` and ends the attempt
   if (attempt_open_ && !read_pending_) {
-    stream_outcome gone;
-    gone.committed = committed_;
-    gone.client_gone = true;
-    gone.kind = committed_ ? outcome_kind::success : outcome_kind::transport_error;
-    gone.reason = "client_closed";
-    gone.usage = parse_->usage;
-    end_attempt(std::move(gone));
+    end_attempt(actors::client_gone(committed_, parse_->usage));
   }
 }
 

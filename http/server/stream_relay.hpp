@@ -92,7 +92,6 @@ private:
   void finish_success();
   void end_attempt(stream_outcome outcome);
   void write(std::string bytes, std::function<void()> then);
-  std::string usage_json() const;
 
   exchange_ptr client_;
   std::string request_id_;

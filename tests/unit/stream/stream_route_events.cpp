@@ -120,6 +120,12 @@ CAF_TEST(the usage event rewrites the usage object in python layout) {
     usage_event(R"({ "a" : 1.5, "b": [1, {"c":null}, []], "d":true, "e":{}, "f":"\u00e9" })"),
     "data: {\"type\": \"usage\", \"usage\": {\"a\": 1.5, \"b\": [1, {\"c\": null}, []], \"d\": "
     "true, \"e\": {}, \"f\": \"\\u00e9\"}}\n\n");
+  gw::catalog::usage_counts counts;
+  counts.prompt_tokens = 3;
+  counts.completion_tokens = 5;
+  counts.total_tokens = 8;
+  CAF_CHECK_EQUAL(usage_event(counts),
+                  usage_event(R"({"prompt_tokens":3,"completion_tokens":5,"total_tokens":8})"));
   CAF_CHECK_EQUAL(usage_event("not json"), "data: {\"type\": \"usage\", \"usage\": {}}\n\n");
   CAF_CHECK_EQUAL(usage_event("[1]"), "data: {\"type\": \"usage\", \"usage\": {}}\n\n");
 }
