@@ -53,7 +53,8 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
   }
   auto store = persistence::state_store::open(cfg.database_path, cfg.sqlite_busy_timeout_ms);
   if (!store) {
-    return gw::make_error(errc::config_error, cfg.database_path + ": " + store.error().message);
+    // The message names the file already ("<path>: sql failed: file is not a database").
+    return gw::make_error(errc::config_error, store.error().message);
   }
   auto quotas = (*store)->load_quotas();
   auto health = (*store)->load_health();
