@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -212,6 +213,10 @@ uint64_t raise_open_file_limit() {
     }
   }
   return static_cast<uint64_t>(limit.rlim_cur);
+}
+
+void ignore_file_size_signal() {
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 } // namespace gw::runtime
