@@ -44,7 +44,7 @@ function hostileGateway(badModel, providerExtra = {}) {
 
 /**
  * ROUNDS times: PARALLEL requests for route `bad` (each must fail over to `good`) and, while they
- * run, one request for `good` alone (served in under a second). The gateway's resident memory,
+ * run, one request for `good` alone (served within 1.5 s). The gateway's resident memory,
  * at its peak and after the last round, may exceed the start by at most `boundKib`: what the
  * PARALLEL attempts in flight may hold by design, so a leak or an unbounded read fails.
  */
@@ -53,17 +53,23 @@ async function failsOverBounded(gw, extra, boundKib) {
   assert.equal(healthy.status, 200, healthy.text);
   const start = memoryKb(gw.proc.pid);
   const after = [];
+  let slowest = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // A timed-out route rests as too slow: cleared so that every round calls it again.
     const reset = await postJson(gw.base, '/v1/gateway/models/bad/health/reset', '');
     assert.equal(reset.status, 200, reset.text);
-    const hostile = Array.from({ length: PARALLEL }, () => chat(gw, { model: 'bad', ...extra }));
+    const hostile = Array.from({ length: PARALLEL }, async () => {
+      const sent = Date.now();
+      const res = await chat(gw, { model: 'bad', ...extra });
+      slowest = Math.max(slowest, Date.now() - sent);
+      return res;
+    });
     const started = Date.now();
     const meanwhile = await chat(gw, { model: 'good' });
     const meanwhileMs = Date.now() - started;
     assert.equal(meanwhile.status, 200, meanwhile.text);
     assert.equal(meanwhile.headers.get('x-gateway-route'), 'good');
-    assert.ok(meanwhileMs < 1000, `the healthy route took ${meanwhileMs} ms next to the hostile one`);
+    assert.ok(meanwhileMs < 1500, `the healthy route took ${meanwhileMs} ms next to the hostile one`);
     for (const res of await Promise.all(hostile)) {
       assert.equal(res.status, 200, res.text.slice(0, 300));
       assert.equal(res.headers.get('x-gateway-route'), 'good');
@@ -74,10 +80,12 @@ async function failsOverBounded(gw, extra, boundKib) {
   }
   const peak = memoryKb(gw.proc.pid).hwm - start.rss;
   console.log(`# VmRSS ${start.rss} KiB at start; after each round of ${PARALLEL}: +${after.join(', +')} KiB;`
-    + ` peak +${peak} KiB (bound ${boundKib} KiB)`);
-  if (SANITIZED) return;
-  assert.ok(peak < boundKib, `the peak RSS grew ${peak} KiB`);
-  assert.ok(after.at(-1) < boundKib, `RSS grew ${after.at(-1)} KiB`);
+    + ` peak +${peak} KiB (bound ${boundKib} KiB); slowest hostile request ${slowest} ms`);
+  if (!SANITIZED) {
+    assert.ok(peak < boundKib, `the peak RSS grew ${peak} KiB`);
+    assert.ok(after.at(-1) < boundKib, `RSS grew ${after.at(-1)} KiB`);
+  }
+  return slowest;
 }
 
 // The bounds: per attempt in flight, a multiple of what it may buffer (a buffer grown by
@@ -133,10 +141,9 @@ for (const stream of [false, true]) {
     const gw = await hostileGateway('whatever', { ufbad: { base_url: `http://127.0.0.1:${silent.port}/ufbad/v1` } });
     try {
       const request = { messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }], stream };
-      const started = Date.now();
-      await failsOverBounded(gw, request, requestBound);
-      const ms = Date.now() - started;
-      assert.ok(ms < ROUNDS * 4000, `${ROUNDS} rounds of never-read attempts took ${ms} ms (timeout 2 s)`);
+      // Ended by the attempt's 2 s timeout, not by the 120 s request deadline (a 504).
+      const slowest = await failsOverBounded(gw, request, requestBound);
+      assert.ok(slowest >= 1900 && slowest < 10000, `the slowest never-read request took ${slowest} ms`);
       // The paused server never sees the gateway's FIN: count from the gateway's side.
       assert.equal(connectionsTo(gw, silent.port), 0, 'the gateway closed every timed-out connection');
       assert.equal(silent.accepted, ROUNDS * PARALLEL, 'one connection per attempt');
