@@ -50,10 +50,19 @@ bool commit_pending(persistence::state_store& store, pending_writes& pending,
       store.write_batch(values_of(pending.quotas), values_of(pending.health), pending.events);
     if (err) {
       ok = false;
-      std::cerr << "persistence: write_batch failed error=" << gw::to_string(err->code)
-                << " dropped_events=" << pending.events.size() << " message=\"" << err->message
-                << "\"\n";
+      if (pending.failed_batches++ == 0) {
+        std::cerr << "persistence: write_batch failed error=" << gw::to_string(err->code)
+                  << " dropped_events=" << pending.events.size() << " message=\"" << err->message
+                  << "\"\n";
+      }
+      pending.dropped_events += pending.events.size();
     } else {
+      if (pending.failed_batches > 0) {
+        std::cerr << "persistence: writes succeed again after " << pending.failed_batches
+                  << " failed batches (" << pending.dropped_events << " usage events dropped)\n";
+        pending.failed_batches = 0;
+        pending.dropped_events = 0;
+      }
       pending.quotas.clear();
       pending.health.clear();
     }

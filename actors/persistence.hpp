@@ -45,6 +45,10 @@ struct pending_writes {
   std::vector<caf::typed_response_promise<bool>> waiting;
   /// When the oldest write of this batch was queued (steady clock), for the lag metric.
   std::chrono::steady_clock::time_point first_queued{};
+  /// Batches failed in a row and the usage events they dropped: a full or read-only disk fails
+  /// every batch until it is fixed, which is reported once when it starts and once when it ends.
+  uint64_t failed_batches = 0;
+  uint64_t dropped_events = 0;
 
   size_t size() const {
     return quotas.size() + health.size() + events.size();

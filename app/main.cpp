@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
     return fail(cfg.error().message);
   }
   gw::runtime::raise_open_file_limit();
+  gw::runtime::ignore_file_size_signal();
   if (auto invalid = gw::config::validate(*cfg)) {
     return fail(invalid->message);
   }

@@ -231,7 +231,9 @@ gw::expected<std::unique_ptr<state_store>> state_store::open(const std::string& 
   }
   auto stmts = statements::prepare(*db);
   if (!stmts) {
-    return stmts.error();
+    auto err = stmts.error();
+    err.message = path + ": " + err.message;
+    return err;
   }
   return std::unique_ptr<state_store>(new state_store(std::move(*db), std::move(*stmts)));
 }

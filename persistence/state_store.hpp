@@ -33,7 +33,8 @@ class state_store {
 public:
   /// Opens or creates `path` (":memory:" for a private in-memory store), creating missing
   /// parent directories, setting WAL + synchronous=NORMAL + the busy timeout (clamped to
-  /// >= 0), and migrating the schema to the latest version.
+  /// >= 0), and migrating the schema to the latest version. Every error names the file (or
+  /// the directory it could not create), so callers print it as it is.
   static gw::expected<std::unique_ptr<state_store>> open(const std::string& path,
                                                          int busy_timeout_ms);
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -53,7 +54,8 @@ gw::expected<prepared> prepare(const config::gateway_config& cfg) {
   }
   auto store = persistence::state_store::open(cfg.database_path, cfg.sqlite_busy_timeout_ms);
   if (!store) {
-    return gw::make_error(errc::config_error, cfg.database_path + ": " + store.error().message);
+    // The message names the file already ("<path>: sql failed: file is not a database").
+    return gw::make_error(errc::config_error, store.error().message);
   }
   auto quotas = (*store)->load_quotas();
   auto health = (*store)->load_health();
@@ -211,6 +213,10 @@ uint64_t raise_open_file_limit() {
     }
   }
   return static_cast<uint64_t>(limit.rlim_cur);
+}
+
+void ignore_file_size_signal() {
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 } // namespace gw::runtime

@@ -73,4 +73,10 @@ config::env_map process_environment();
 /// clients long before memory or CPU does. Returns the limit now in force.
 uint64_t raise_open_file_limit();
 
+/// Ignores SIGXFSZ. Its default action kills the process at the first write past the file size
+/// limit (ulimit -f, systemd LimitFSIZE); ignored, that write fails with EFBIG, which SQLite
+/// reports as an I/O error the gateway already handles like a full disk (limited buckets refuse
+/// what they cannot commit, unlimited providers keep serving).
+void ignore_file_size_signal();
+
 } // namespace gw::runtime

@@ -117,11 +117,23 @@ void publish(openai::live_ring& ring, const std::string& request_id, std::string
   ring.publish(std::string(type), request_id, unix_now(), payload.finish());
 }
 
+/// The most a deferred renderer may keep alive. The ring holds its last 1000 events, so a
+/// renderer holding a whole request or answer kept up to 1000 bodies of up to
+/// MAX_REQUEST_BODY_BYTES / MAX_UPSTREAM_RESPONSE_BYTES each (measured: +2.5 MB of resident
+/// memory per 2 MB request, growing without end under such requests).
+constexpr size_t deferred_capture_limit = 64 * 1024;
+
 /// Publishes an event whose payload `render` builds only when someone reads it: the hot path
-/// (every chat request) then pays for a few copies, not for JSON parsing and writing.
+/// (every chat request) then pays for a few copies, not for JSON parsing and writing. When
+/// `captured_bytes` (what `render` keeps) is over deferred_capture_limit the payload is
+/// rendered, trimmed, at once instead: the ring then holds kilobytes, not the body.
 template <class Render>
 void publish_deferred(openai::live_ring& ring, const std::string& request_id, std::string_view type,
-                      Render render) {
+                      size_t captured_bytes, Render render) {
+  if (captured_bytes > deferred_capture_limit) {
+    ring.publish(std::string(type), request_id, unix_now(), render());
+    return;
+  }
   ring.publish(std::string(type), request_id, unix_now(),
                std::make_shared<const openai::deferred_json>(std::move(render)));
 }
@@ -169,8 +181,9 @@ std::string live_assistant_text(const rapidjson::Value& body) {
 
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             std::shared_ptr<const rapidjson::Document> payload) {
-  publish_deferred(ring, request_id, "request_started",
+                             std::shared_ptr<const rapidjson::Document> payload,
+                             size_t payload_bytes) {
+  publish_deferred(ring, request_id, "request_started", payload_bytes,
                    [path = std::string(path), stream, client_ip = std::string(client_ip),
                     payload = std::move(payload)] {
                      payload_writer w;
@@ -198,7 +211,7 @@ void publish_route_attempt(openai::live_ring& ring, const std::string& request_i
   if (reason) {
     why.emplace(*reason);
   }
-  publish_deferred(ring, request_id, "route_attempt",
+  publish_deferred(ring, request_id, "route_attempt", 0,
                    [type = std::string(type), route = live_route_copy(route), why] {
                      payload_writer event;
                      event.text("type", type).route(route.view());
@@ -239,7 +252,8 @@ void publish_request_completed(openai::live_ring& ring, const std::string& reque
                                const live_route& route,
                                std::vector<catalog::attempt_record> attempts,
                                std::string response_body, double latency_ms) {
-  publish_deferred(ring, request_id, "request_completed",
+  size_t body_bytes = response_body.size();
+  publish_deferred(ring, request_id, "request_completed", body_bytes,
                    [route = live_route_copy(route), attempts = std::move(attempts),
                     response_body = std::move(response_body), latency_ms] {
                      rapidjson::Document body;

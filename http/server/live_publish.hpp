@@ -32,9 +32,12 @@ double live_latency_ms(std::chrono::steady_clock::time_point started);
 
 /// `request_started` {path, stream, model, client_ip, request_payload}: `model` is the
 /// payload's own `model` value (null when absent), `request_payload` the trimmed payload.
+/// `payload_bytes` is the size of the request body `payload` was parsed from: a large one is
+/// rendered at once rather than kept in the ring until read.
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             std::shared_ptr<const rapidjson::Document> payload);
+                             std::shared_ptr<const rapidjson::Document> payload,
+                             size_t payload_bytes);
 
 /// `request_rejected` {status_code: 429, reason: "request_queue_timeout"} (limiter refusal).
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id);
@@ -63,7 +66,8 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 /// model_id, attempts, usage, attempts_detail, assistant_text, response_body, latency_ms}.
 /// `attempts` counts the entries of `attempts_detail_json` (the attempts array as JSON text);
 /// usage, assistant text (limit 8000, parts joined with "\n") and the trimmed body are
-/// taken from `response_body` (the upstream's JSON text).
+/// taken from `response_body` (the upstream's JSON text); a large body is rendered at once
+/// rather than kept in the ring until read.
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
                                const live_route& route,
                                std::vector<catalog::attempt_record> attempts,

@@ -1,6 +1,7 @@
 // Bounds (issue 12): an oversized upstream answer fails its attempt before it is buffered and
 // the next route answers (MAX_UPSTREAM_RESPONSE_BYTES), a request makes at most
-// MAX_UPSTREAM_CALLS_PER_REQUEST upstream calls, and a catalog over the size bound is refused.
+// MAX_UPSTREAM_CALLS_PER_REQUEST upstream calls, a catalog over the size bound is refused, and
+// large requests leave nothing of themselves behind (the live monitor's ring).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -52,5 +53,27 @@ test('a catalog of more than 5000 routes is refused with a clear 400', async () 
     assert.match(res.json.error.message, /5001 routes; at most 5000/);
     const catalog = await send(gw.base, 'GET', '/v1/gateway/models');
     assert.deepEqual(catalog.json.data.map((r) => r.route_id), ['one'], 'the catalog is unchanged');
+  } finally { await gw.stop(); }
+});
+
+test('40 requests of 2 MB leave resident memory flat: the live ring keeps no whole request', async () => {
+  // The ring holds the last 1000 events; it used to keep each request's parsed document until
+  // the event was read, so every 2 MB request stayed resident (+2.5 MB each, without end).
+  const SANITIZED = process.env.ASAN_OPTIONS !== undefined || process.env.TSAN_OPTIONS !== undefined;
+  const gw = await gatewayOver(fake, [route('big', 'bde', 'ok;content=fine', 1, { context_window: 10_000_000 })]);
+  try {
+    const request = { messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] };
+    const first = await chat(gw, request);
+    assert.equal(first.status, 200, first.text.slice(0, 300));
+    const before = rssKb(gw.proc.pid);
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all(Array.from({ length: 4 }, () => chat(gw, request)));
+      for (const res of answers) assert.equal(res.status, 200, res.text.slice(0, 300));
+    }
+    const grown = rssKb(gw.proc.pid) - before;
+    if (!SANITIZED) assert.ok(grown < 40 * 1024, `RSS grew ${grown} KiB over 40 requests of 2 MB`);
+    // What the monitor shows of them is trimmed.
+    const events = await (await fetch(`${gw.base}/v1/gateway/live/snapshot`)).text();
+    assert.ok(events.length < 1024 * 1024, `the live snapshot is ${events.length} bytes`);
   } finally { await gw.stop(); }
 });

@@ -1,10 +1,12 @@
 // Slow and idle clients (issue 12): slowloris clients (headers a byte at a time) are dropped at
 // CLIENT_READ_TIMEOUT_SECONDS while a normal client is served meanwhile, and connections over
-// MAX_CLIENT_CONNECTIONS get a readable 503 instead of hanging. Bounded: a fixed number of
-// sockets, every wait with a deadline.
+// MAX_CLIENT_CONNECTIONS get a readable 503 instead of hanging, and 5000 idle keep-alive
+// connections leave normal traffic served at once. Bounded: a fixed number of sockets, every
+// wait with a deadline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { startFake, route, sleep } from './lib/harness.mjs';
 import { gatewayOver, chat } from './lib/state.mjs';
 
@@ -72,3 +74,68 @@ test('connections over MAX_CLIENT_CONNECTIONS get a 503 too_many_connections, an
     for (const s of idle) s.destroy();
   } finally { await gw.stop(); }
 });
+
+/// The soft limit of open files of this process (node raises it to the hard limit at start).
+function openFileLimit() {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+/// Opens a connection, sends one keep-alive request and resolves with the socket once the whole
+/// answer arrived (the connection then sits idle), or with null after `ms`.
+function keptAlive(port, ms) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let text = '';
+    const t = setTimeout(() => { s.destroy(); resolve(null); }, ms);
+    s.on('error', () => {});
+    s.on('data', (d) => {
+      text += d;
+      const head = text.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(text);
+      if (head >= 0 && length && text.length >= head + 4 + Number(length[1])) {
+        clearTimeout(t);
+        resolve(s);
+      }
+    });
+    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+}
+
+const IDLE = 5000;
+
+test(`${IDLE} idle keep-alive connections: traffic is still served at once, on new and idle connections`,
+  { skip: openFileLimit() < IDLE + 1000 ? `the open-file limit ${openFileLimit()} is below ${IDLE + 1000}` : false },
+  async () => {
+    const gw = await gatewayOver(fake, [route('ok', 'sly', 'ok', 1)]);
+    const idle = [];
+    try {
+      const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gw.proc.pid}/status`, 'utf8'))[1]);
+      const before = rssKb();
+      // In batches: the listen backlog is not the subject here.
+      for (let i = 0; i < IDLE; i += 500) {
+        const batch = await Promise.all(Array.from({ length: 500 }, () => keptAlive(gw.port, 10000)));
+        assert.equal(batch.filter((s) => s === null).length, 0, 'every connection got its answer');
+        idle.push(...batch);
+      }
+      console.log(`# ${IDLE} idle connections: gateway RSS ${before} -> ${rssKb()} KiB`);
+      let started = Date.now();
+      const res = await chat(gw);
+      assert.equal(res.status, 200, res.text);
+      assert.ok(Date.now() - started < 1000, `a new client waited ${Date.now() - started} ms`);
+      // The idle connections are still there and still served.
+      started = Date.now();
+      const again = await new Promise((resolve) => {
+        const s = idle[IDLE - 1];
+        s.removeAllListeners('data');
+        s.once('data', (d) => resolve(d.toString()));
+        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      });
+      assert.match(again, /^HTTP\/1\.1 200 /);
+      assert.ok(Date.now() - started < 1000, `an idle client waited ${Date.now() - started} ms`);
+      assert.equal(idle.filter((s) => s.destroyed).length, 0, 'no idle connection was dropped');
+    } finally {
+      for (const s of idle) s?.destroy();
+      await gw.stop();
+    }
+  });

@@ -62,6 +62,15 @@ behavior_kind kind_of(std::string_view name) {
   if (name == "empty_stream") {
     return behavior_kind::empty_stream;
   }
+  if (name == "endless_chunked") {
+    return behavior_kind::endless_chunked;
+  }
+  if (name == "endless_headers") {
+    return behavior_kind::endless_headers;
+  }
+  if (name == "huge_sse_line") {
+    return behavior_kind::huge_sse_line;
+  }
   return behavior_kind::unknown;
 }
 

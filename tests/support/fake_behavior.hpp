@@ -14,6 +14,10 @@
 //   stream        chunks= interval_ms= cut_after= stall_after= error_first done=0 no_space crlf
 //                 first_delay_ms= empty_content_first= usage=1
 //   empty_stream  only `data: [DONE]`
+//   endless_chunked  200 application/json, chunked, 64 KiB chunks of 'x' until bytes= (1 GiB)
+//   endless_headers  "HTTP/1.1 200 OK" then header lines until bytes= (1 GiB), never a blank line
+//   huge_sse_line    an event stream whose first line is `data: ` and bytes= (10 MB) of 'x' with
+//                    no line end, then the end of the event, [DONE] and the end of the stream
 //   any:          delay_ms= (before answering), close=1 (close after answering, without
 //                 announcing it), connection_close=1 (answer with Connection: close),
 //                 rl_remaining_requests= rl_remaining_tokens= rl_reset= (x-ratelimit-* headers)
@@ -36,6 +40,9 @@ enum class behavior_kind {
   stall,
   stream,
   empty_stream,
+  endless_chunked,
+  endless_headers,
+  huge_sse_line,
   unknown,
 };
 

@@ -334,6 +334,11 @@ private:
       start_stream(std::move(plan));
       return;
     }
+    case behavior_kind::endless_chunked:
+    case behavior_kind::endless_headers:
+    case behavior_kind::huge_sse_line:
+      start_flood();
+      return;
     case behavior_kind::unknown:
       break;
     }
@@ -507,6 +512,51 @@ private:
     write_raw(std::move(out), [](session& s) { s.after_response(); });
   }
 
+  // -- floods (hostile upstreams) ----------------------------------------------------------
+
+  /// Writes the behaviour's head, then one piece over and over until bytes= bytes of pieces
+  /// (each write waits for the last, so a reader that stops reading stops the flood), then
+  /// the tail (none for the endless ones: they close at the cap).
+  void start_flood() {
+    constexpr size_t piece_bytes = 64 * 1024;
+    std::string head;
+    std::string piece;
+    flood_tail_.clear();
+    if (behavior_.kind == behavior_kind::endless_headers) {
+      head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+      piece = "X-Flood: " + std::string(1000, 'x') + "\r\n";
+      flood_left_ = behavior_.get_int("bytes", 1LL << 30);
+    } else if (behavior_.kind == behavior_kind::endless_chunked) {
+      head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n";
+      append_chunk(piece, std::string(piece_bytes, 'x'));
+      flood_left_ = behavior_.get_int("bytes", 1LL << 30);
+    } else { // huge_sse_line
+      head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n";
+      append_chunk(head, "data: ");
+      append_chunk(piece, std::string(piece_bytes, 'x'));
+      flood_left_ = behavior_.get_int("bytes", 10'000'000);
+      append_chunk(flood_tail_, "\n\ndata: [DONE]\n\n");
+      flood_tail_ += "0\r\n\r\n";
+    }
+    flood_piece_ = std::move(piece);
+    write_raw(std::move(head), [](session& s) { s.flood_step(); });
+  }
+
+  void flood_step() {
+    if (flood_left_ <= 0) {
+      if (flood_tail_.empty()) {
+        close();
+        return;
+      }
+      write_raw(std::move(flood_tail_), [](session& s) { s.close(); });
+      return;
+    }
+    flood_left_ -= static_cast<long long>(flood_piece_.size());
+    write_raw(flood_piece_, [](session& s) { s.flood_step(); });
+  }
+
   // -- output -----------------------------------------------------------------------------
 
   void send_json(http::status status, std::string body) {
@@ -585,6 +635,9 @@ private:
   std::string model_;
   std::string id_;
   stream_plan plan_;
+  std::string flood_piece_;
+  std::string flood_tail_;
+  long long flood_left_ = 0;
   bool keep_alive_ = true;
   bool close_after_ = false;    // close after answering, without saying so (stale keep-alive)
   bool announce_close_ = false; // answer with Connection: close

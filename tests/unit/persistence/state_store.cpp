@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 using namespace gw;
 using gw::persistence::state_store;
@@ -145,6 +146,24 @@ CAF_TEST(a database from a newer binary is refused) {
   CAF_REQUIRE(!store.has_value());
   CAF_CHECK(store.error().code == errc::storage_error);
   CAF_CHECK(store.error().message.find("99") != std::string::npos);
+}
+
+CAF_TEST(a file that is not a database is refused with one message naming it once) {
+  test::scratch_dir dir;
+  auto path = dir.file("state.db");
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 8192; ++i) {
+      out.put(static_cast<char>((i * 7919 + 13) & 0xff)); // bytes that are no SQLite header
+    }
+  }
+  auto store = state_store::open(path, 1000);
+  CAF_REQUIRE(!store.has_value());
+  const auto& message = store.error().message;
+  CAF_CHECK_EQUAL(message.rfind(path + ": ", 0), 0u);
+  CAF_CHECK_EQUAL(message.find(path, 1), std::string::npos);
+  CAF_CHECK(message.find("not a database") != std::string::npos);
+  CAF_CHECK(message.find('\n') == std::string::npos);
 }
 
 CAF_TEST(quota and health records round trip and upserts replace them) {

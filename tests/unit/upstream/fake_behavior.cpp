@@ -31,5 +31,10 @@ CAF_TEST(a leading parameter means ok and unknown words stay unknown) {
   CAF_CHECK_EQUAL(delayed.get_int("delay_ms", 0), 250);
   CAF_CHECK(parse_behavior("llama-3.1-8b-instant").kind == behavior_kind::unknown);
   CAF_CHECK(parse_behavior("empty_stream").kind == behavior_kind::empty_stream);
+  CAF_CHECK(parse_behavior("endless_chunked").kind == behavior_kind::endless_chunked);
+  CAF_CHECK(parse_behavior("endless_headers").kind == behavior_kind::endless_headers);
+  auto huge = parse_behavior("huge_sse_line;bytes=1000");
+  CAF_CHECK(huge.kind == behavior_kind::huge_sse_line);
+  CAF_CHECK_EQUAL(huge.get_int("bytes", 0), 1000);
   CAF_CHECK_EQUAL(parse_behavior("ok;prompt_tokens=abc").get_int("prompt_tokens", 10), 10);
 }
