@@ -218,6 +218,9 @@ logger::logger(level min, format fmt, std::ostream& out)
 
 void logger::write(level l, std::string_view msg, std::string_view request_id,
                    std::initializer_list<field> fields) const {
+  if (!out_) {
+    return; // moved from
+  }
   auto body = format_body(format_, l, msg, request_id, fields);
   out_->sink->log(spdlog_level(l), spdlog::string_view_t(body.data(), body.size()));
 }

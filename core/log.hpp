@@ -43,8 +43,10 @@ struct output;
 
 class logger {
 public:
+  /// Writes to stderr, info and above, as text.
+  logger() : logger(level::info, format::text) {}
   /// Writes to stderr.
-  explicit logger(level min = level::info, format fmt = format::text);
+  logger(level min, format fmt);
   /// Writes to `out` (tests); `out` must outlive every copy of the logger.
   logger(level min, format fmt, std::ostream& out);
 
