@@ -142,7 +142,9 @@ void observe_routes(const gateway_context& ctx, actors::chat_job& job) {
                             type == "route_trying" ? std::nullopt
                                                    : std::optional<std::string_view>(reason));
     }
-    if (log != nullptr) {
+    if (log != nullptr && reason.empty()) {
+      log->debug(type, id, {{"route", route.route_id}});
+    } else if (log != nullptr) {
       log->debug(type, id, {{"route", route.route_id}, {"reason", reason}});
     }
   };
