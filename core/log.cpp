@@ -179,7 +179,7 @@ std::string format_body(format fmt, level l, std::string_view msg, std::string_v
   std::string out;
   out.reserve(msg.size() + request_id.size() + 48);
   if (fmt == format::json) {
-    out += "\"level\":\"";
+    out += R"("level":")";
     out += to_string(l);
     out += '"';
     if (!request_id.empty()) {
