@@ -45,7 +45,7 @@ done
 # Debian packages: build toolchain, libraries, and what the tests and benchmarks drive.
 packages=(g++ make cmake ninja-build ccache pkg-config
   libcaf-dev libboost-dev libboost-system-dev libssl-dev libsqlite3-dev rapidjson-dev prometheus-cpp-dev
-  libmimalloc-dev
+  libmimalloc-dev libspdlog-dev
   openssl curl ca-certificates nodejs npm)
 if [[ $mode == test ]]; then
   # promtool and a real Prometheus for the metrics tests; clang + libFuzzer (libclang-rt-dev)

@@ -10,7 +10,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
-#include <iostream>
 #include <set>
 
 namespace gw::actors {
@@ -127,7 +126,7 @@ void maintain(diagnosis_ptr self, std::function<void()> done) {
   apply_suggestions(self, safe, [self, done](applied_suggestions result) {
     auto& state = self->state;
     if (!result.error.empty()) {
-      std::cerr << "freerouter: diagnosis maintenance: " << result.error << "\n";
+      state.settings.log.error("diagnosis maintenance: " + result.error);
     }
     if (state.wiring.metrics != nullptr) {
       state.wiring.metrics->count_diagnosis_auto_applied(result.applied.size());
@@ -291,8 +290,8 @@ void restore(diagnosis_ptr self) {
   }
   auto report = catalog::parse_report_json(st.wiring.restored->report_json);
   if (!report) {
-    std::cerr << "freerouter: the stored diagnosis report is unreadable, ignored: "
-              << report.error().message << "\n";
+    st.settings.log.warn("the stored diagnosis report is unreadable, ignored: "
+                         + report.error().message);
     return;
   }
   st.last_report = std::move(*report);

@@ -18,6 +18,7 @@
 #include "actors/protocol.hpp"
 #include "catalog/diagnosis.hpp"
 #include "catalog/provider_spec.hpp"
+#include "core/log.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -51,6 +52,8 @@ struct diagnosis_settings {
   std::string supervisor_model;
   /// GATEWAY_MODEL_NAME, the supervisor's model when none is set.
   std::string alias = "auto";
+  /// Failed maintenance and an unreadable stored report are logged here.
+  log::logger log;
 };
 
 /// One provider account as diagnosis sees it.

@@ -49,7 +49,7 @@ gw::expected<gateway_actors> spawn_gateway(caf::actor_system& sys, gateway_input
       provider_series = inputs.metrics->provider(spec->name);
     }
     auto bucket = sys.spawn(quota_bucket, *spec, std::move(*day), inputs.persistence,
-                            std::move(previous), inputs.now, provider_series);
+                            std::move(previous), inputs.now, provider_series, inputs.log);
     auto p = sys.spawn(provider, spec, inputs.transports[i], provider_series);
     out.providers.push_back(p);
     out.buckets.push_back(bucket);

@@ -11,6 +11,7 @@
 #include "catalog/model_catalog.hpp"
 #include "catalog/provider_spec.hpp"
 #include "core/expected.hpp"
+#include "core/log.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -41,6 +42,8 @@ struct gateway_inputs {
   /// What diagnosis stored before the last stop.
   std::optional<diagnosis_record> restored_diagnosis;
   std::vector<verdict_record> restored_verdicts;
+  /// For the quota buckets (the router and diagnosis take theirs from their settings).
+  log::logger log;
 };
 
 struct gateway_actors {

@@ -8,8 +8,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <iostream>
-
 namespace gw::actors {
 
 namespace {
@@ -35,15 +33,17 @@ auto values_of(const Map& map) {
 /// On failure the events are dropped (an unbounded backlog is worse than a gap in the log)
 /// while the coalesced quota and health rows stay queued for the next batch: they are
 /// bounded by the number of keys and routes, and a newer record replaces them anyway.
+/// `observe`: the batch counts for the metrics (settings.on_batch); the final and the
+/// explicit flush do not.
 bool commit_pending(persistence::state_store& store, pending_writes& pending,
-                    const persistence_settings* settings = nullptr) {
+                    const persistence_settings& settings, bool observe) {
   bool ok = true;
   if (pending.size() > 0) {
-    if (settings != nullptr && settings->on_batch) {
+    if (observe && settings.on_batch) {
       auto lag =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - pending.first_queued)
           .count();
-      settings->on_batch(pending.size(), lag);
+      settings.on_batch(pending.size(), lag);
     }
     pending.first_queued = {};
     auto err =
@@ -51,15 +51,17 @@ bool commit_pending(persistence::state_store& store, pending_writes& pending,
     if (err) {
       ok = false;
       if (pending.failed_batches++ == 0) {
-        std::cerr << "persistence: write_batch failed error=" << gw::to_string(err->code)
-                  << " dropped_events=" << pending.events.size() << " message=\"" << err->message
-                  << "\"\n";
+        settings.log.error("persistence: write_batch failed", {},
+                           {{"error", gw::to_string(err->code)},
+                            {"dropped_events", std::to_string(pending.events.size())},
+                            {"message", err->message}});
       }
       pending.dropped_events += pending.events.size();
     } else {
       if (pending.failed_batches > 0) {
-        std::cerr << "persistence: writes succeed again after " << pending.failed_batches
-                  << " failed batches (" << pending.dropped_events << " usage events dropped)\n";
+        settings.log.warn("persistence: writes succeed again", {},
+                          {{"failed_batches", std::to_string(pending.failed_batches)},
+                           {"dropped_events", std::to_string(pending.dropped_events)}});
         pending.failed_batches = 0;
         pending.dropped_events = 0;
       }
@@ -83,7 +85,7 @@ void prune_old_events(persistence_state& st) {
   auto cutoff = now_ms() - int64_t{st.settings.event_retention_days} * 86'400'000;
   auto deleted = st.store->prune_events(cutoff);
   if (!deleted) {
-    std::cerr << "persistence: prune failed message=\"" << deleted.error().message << "\"\n";
+    st.settings.log.error("persistence: prune failed", {}, {{"message", deleted.error().message}});
   }
 }
 
@@ -95,7 +97,7 @@ void after_enqueue(self_pointer self) {
     st.pending.first_queued = std::chrono::steady_clock::now();
   }
   if (st.pending.size() >= st.settings.max_batch) {
-    commit_pending(*st.store, st.pending, &st.settings);
+    commit_pending(*st.store, st.pending, st.settings, true);
     return;
   }
   if (!st.commit_scheduled) {
@@ -108,7 +110,7 @@ void after_enqueue(self_pointer self) {
 /// the one not accounted for by a scheduled commit is the prune timer's and re-arms it.
 void on_tick(self_pointer self) {
   auto& st = self->state;
-  commit_pending(*st.store, st.pending, &st.settings);
+  commit_pending(*st.store, st.pending, st.settings, true);
   if (st.commit_scheduled) {
     st.commit_scheduled = false;
     return;
@@ -123,7 +125,7 @@ void on_tick(self_pointer self) {
 
 persistence_state::~persistence_state() {
   if (store) {
-    commit_pending(*store, pending);
+    commit_pending(*store, pending, settings, false);
   }
 }
 
@@ -139,8 +141,8 @@ persistence_actor::behavior_type persistence(self_pointer self,
       st.usage.emplace(std::move(key), std::move(row));
     }
   } else {
-    std::cerr << "persistence: cannot load usage, starting from zero message=\""
-              << loaded.error().message << "\"\n";
+    settings.log.error("persistence: cannot load usage, starting from zero", {},
+                       {{"message", loaded.error().message}});
   }
   if (settings.prune_interval.count() > 0) {
     prune_old_events(st);
@@ -174,7 +176,9 @@ persistence_actor::behavior_type persistence(self_pointer self,
       }
       after_enqueue(self);
     },
-    [self](atom::flush) { return commit_pending(*self->state.store, self->state.pending); },
+    [self](atom::flush) {
+      return commit_pending(*self->state.store, self->state.pending, self->state.settings, false);
+    },
     [self](caf::get_atom, atom::usage) {
       usage_table table;
       table.reserve(self->state.usage.size());
@@ -186,7 +190,7 @@ persistence_actor::behavior_type persistence(self_pointer self,
     [self](caf::get_atom, atom::usage, int64_t from_ms, int64_t to_ms,
            int64_t bucket_ms) -> caf::result<std::string> {
       // Commit first, so that the plots include the attempts of the last few milliseconds.
-      commit_pending(*self->state.store, self->state.pending, &self->state.settings);
+      commit_pending(*self->state.store, self->state.pending, self->state.settings, true);
       persistence::series_window window{from_ms, to_ms, bucket_ms};
       auto routes = self->state.store->load_usage_series(window);
       if (!routes) {
@@ -196,15 +200,16 @@ persistence_actor::behavior_type persistence(self_pointer self,
     },
     [self](atom::persist, const diagnosis_record& run) {
       if (auto err = self->state.store->save_diagnosis(run)) {
-        std::cerr << "persistence: diagnosis report not saved message=\"" << err->message << "\"\n";
+        self->state.settings.log.error("persistence: diagnosis report not saved", {},
+                                       {{"message", err->message}});
         return false;
       }
       return true;
     },
     [self](atom::persist, const verdict_record& verdict) {
       if (auto err = self->state.store->save_verdict(verdict)) {
-        std::cerr << "persistence: supervisor verdict not saved message=\"" << err->message
-                  << "\"\n";
+        self->state.settings.log.error("persistence: supervisor verdict not saved", {},
+                                       {{"message", err->message}});
       }
     },
     [self](atom::tick) { on_tick(self); },

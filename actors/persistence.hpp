@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/protocol.hpp"
+#include "core/log.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -33,6 +34,8 @@ struct persistence_settings {
   /// Called after every committed batch with its size and the age of its oldest write
   /// (metrics); may be empty.
   std::function<void(size_t writes, double lag_seconds)> on_batch;
+  /// Failed writes and prunes are logged here.
+  log::logger log;
 };
 
 /// Writes accepted but not yet committed.

@@ -4,7 +4,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
-#include <iostream>
 
 namespace gw::actors {
 
@@ -123,8 +122,8 @@ route_ticket refuse_unpersisted(bucket_ptr self, const route_ticket& granted) {
   st.series.count_not_persisted();
   // One line per failure streak, not one per request.
   if (st.not_persisted_streak++ == 0) {
-    std::cerr << "freerouter: quota state of " << st.key
-              << " cannot be committed; refusing its reservations until it can\n";
+    st.log.error("quota state of " + st.key
+                 + " cannot be committed; refusing its reservations until it can");
   }
   export_state(self, now);
   return route_ticket{false, "quota_not_persisted", now + 1000, granted.probe, 0, 0};
@@ -194,9 +193,10 @@ quota_bucket_actor::behavior_type
 quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
              const catalog::provider_spec& spec, catalog::day_clock day, persistence_actor store,
              std::optional<quota_record> restored, wall_clock clock,
-             metrics::provider_metrics series) {
+             metrics::provider_metrics series, log::logger log) {
   auto& init = self->state;
   init.series = std::move(series);
+  init.log = std::move(log);
   init.key = spec.name;
   init.scope = spec.scope;
   init.ledger = std::make_unique<catalog::quota_ledger>(spec.quota, std::move(day));

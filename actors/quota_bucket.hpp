@@ -6,6 +6,7 @@
 #include "actors/protocol.hpp"
 #include "catalog/provider_spec.hpp"
 #include "catalog/quota_ledger.hpp"
+#include "core/log.hpp"
 #include "metrics/gateway_metrics.hpp"
 
 #include <chrono>
@@ -38,6 +39,7 @@ struct quota_bucket_state {
   /// Last exported cooldown / key state, to touch the gauges only on changes.
   int64_t exported_cooldown_ms = -1;
   bool exported_key_failing = false;
+  log::logger log;
 };
 
 /// `restored` is the state persisted before the last stop (if any).
@@ -45,7 +47,7 @@ quota_bucket_actor::behavior_type
 quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
              const catalog::provider_spec& spec, catalog::day_clock day, persistence_actor store,
              std::optional<quota_record> restored, wall_clock clock,
-             metrics::provider_metrics series = {});
+             metrics::provider_metrics series, log::logger log);
 
 /// How long a failing key (401/403) keeps its provider out before one probe.
 constexpr int64_t key_failure_backoff_ms = 5 * 60 * 1000;

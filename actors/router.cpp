@@ -56,6 +56,7 @@ void watch_providers(router_ptr self) {
       link->series = it->second;
     }
     link->now = st.wiring.now;
+    link->redact = st.settings.redact;
     view.link = std::move(link);
     if (auto it = st.wiring.buckets.find(name); it != st.wiring.buckets.end()) {
       view.bucket = it->second;

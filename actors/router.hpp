@@ -15,6 +15,8 @@
 #include "actors/upstream_call.hpp"
 #include "catalog/model_catalog.hpp"
 #include "catalog/provider_spec.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "metrics/waterfall_metrics.hpp"
 
@@ -45,6 +47,11 @@ struct router_settings {
   /// How long granted-from-snapshot usage may wait before it is told to the buckets and the
   /// persistence actor (one message per batch instead of one per request).
   std::chrono::milliseconds usage_batch_delay{50};
+  /// Where the router and its completions log (copies share one output).
+  log::logger log;
+  /// Removes provider keys from upstream error text before it reaches a client, the live
+  /// monitor or a log line.
+  redactor_ptr redact = std::make_shared<redactor>();
 };
 
 /// Everything the router is wired to at start-up (spawned by gateway.cpp).

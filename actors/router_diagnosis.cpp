@@ -7,8 +7,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <iostream>
-
 namespace gw::actors::detail {
 
 caf::result<catalog_entries> catalog_with_health(router_ptr self) {
@@ -46,7 +44,7 @@ std::string apply_catalog_edit(router_ptr self, catalog_edit& edit) {
   if (!st.settings.catalog_path.empty()) {
     if (auto failed = catalog::save_catalog_file(st.settings.catalog_path, st.catalog->all())) {
       failure = "The catalog could not be saved: " + failed->message;
-      std::cerr << "freerouter: diagnosis apply: " << failure << "\n";
+      st.settings.log.error("diagnosis apply: " + failure);
     }
   }
   sync_routes(self);

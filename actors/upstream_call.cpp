@@ -142,6 +142,8 @@ void complete_call(const call_context& ctx, upstream::upstream_result result) {
   } else if (!outcome.fall_through) {
     record_attempt(job, route, "failed", outcome.reason, result.status);
     settlement.answered = true;
+    // The caller sees the provider's own message: without any key it may echo.
+    ctx.provider->redact->apply_in_place(result.body);
     finish_job(ctx.metrics, job, chat_caller_error{route, result.status, std::move(result.body)});
   } else {
     auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";

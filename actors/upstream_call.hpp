@@ -9,6 +9,7 @@
 #include "actors/clock.hpp"
 #include "actors/protocol.hpp"
 #include "catalog/provider_spec.hpp"
+#include "core/redact.hpp"
 #include "http/upstream/upstream_types.hpp"
 #include "metrics/gateway_metrics.hpp"
 
@@ -46,6 +47,8 @@ struct provider_link {
   metrics::provider_metrics series;
   /// The injected wall clock (rate-limit hints with absolute times are read against it).
   wall_clock now;
+  /// Removes provider keys from an error answer returned to the caller (router_settings).
+  redactor_ptr redact = std::make_shared<redactor>();
 };
 
 /// What the completion of attempt `index` needs besides the result.

@@ -288,7 +288,10 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
   }
   if (outcome.kind == catalog::outcome_kind::caller_error) {
     record_attempt(*job, cand, "failed", "caller_error", outcome.status);
-    finish(self, job, chat_caller_error{cand, outcome.status, outcome.error_body});
+    // The caller sees the provider's own message: without any key it may echo.
+    finish(self, job,
+           chat_caller_error{cand, outcome.status,
+                             self->state.settings.redact->apply(outcome.error_body)});
     return;
   }
   if (outcome.kind == catalog::outcome_kind::rate_limited) {

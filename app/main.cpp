@@ -22,8 +22,14 @@
 
 namespace {
 
+/// Before the configuration is read there is no logger: a plain line.
 int fail(const std::string& message, int code = 2) {
   std::cerr << "freerouter: " << message << '\n';
+  return code;
+}
+
+int fail(const gw::log::logger& log, const std::string& message, int code = 2) {
+  log.error(message);
   return code;
 }
 
@@ -65,20 +71,23 @@ int main(int argc, char** argv) {
   if (!cfg) {
     return fail(cfg.error().message);
   }
+  // LOG_LEVEL and LOG_FORMAT were validated while reading: from here on every line is a
+  // log line.
+  auto log = gw::runtime::make_logger(*cfg);
   gw::runtime::raise_open_file_limit();
   gw::runtime::ignore_file_size_signal();
   if (auto invalid = gw::config::validate(*cfg)) {
-    return fail(invalid->message);
+    return fail(log, invalid->message);
   }
   // Declared first, destroyed last: actors, the limiter and the server hold handles into it.
   gw::metrics::gateway_metrics metrics;
   // The io_context outlives the runtime: actors may still hold sockets of it while
   // ~actor_system waits for them to terminate.
   boost::asio::io_context ioc{cfg->io_threads};
-  auto runtime = gw::runtime::gateway_runtime::start(*cfg, ioc, &metrics);
+  auto runtime = gw::runtime::gateway_runtime::start(*cfg, ioc, &metrics, log);
   if (!runtime) {
     // A data dir held by another server or embedded client is not a usage error.
-    return fail(runtime.error().message, runtime.error().code == gw::errc::locked ? 1 : 2);
+    return fail(log, runtime.error().message, runtime.error().code == gw::errc::locked ? 1 : 2);
   }
   auto& rt = **runtime;
   auto& sys = rt.system();
@@ -98,6 +107,8 @@ int main(int argc, char** argv) {
   ctx->metrics = &metrics;
   ctx->live = std::make_shared<gw::openai::live_ring>(1000);
   ctx->request_counter = gw::server::random_request_seed();
+  ctx->log = log;
+  ctx->redact = rt.redactor();
 
   gw::server::server_options options;
   options.host = cfg->host;
@@ -108,18 +119,18 @@ int main(int argc, char** argv) {
   auto server = gw::server::http_server::start(ioc, options, gw::server::make_gateway_handler(ctx));
   if (!server) {
     rt.stop();
-    return fail(server.error().message, 1);
+    return fail(log, server.error().message, 1);
   }
-  std::cerr << "freerouter: listening on http://" << cfg->host << ':' << (*server)->port()
-            << " (data: " << cfg->data_dir << ", catalog routes: " << rt.route_count()
-            << ", providers configured: " << rt.providers_configured() << ")\n";
+  log.info("listening on http://" + cfg->host + ':' + std::to_string((*server)->port())
+           + " (data: " + cfg->data_dir + ", catalog routes: " + std::to_string(rt.route_count())
+           + ", providers configured: " + std::to_string(rt.providers_configured()) + ")");
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) {
       return;
     }
-    std::cerr << "freerouter: shutting down\n";
+    log.info("shutting down");
     (*server)->stop_accepting();
     // Live feeds would otherwise hold the drain until their timeout.
     ctx->live->close();
@@ -137,6 +148,6 @@ int main(int argc, char** argv) {
   }
   // No request is in flight anymore: write every state, then stop the actors.
   rt.stop();
-  std::cerr << "freerouter: stopped\n";
+  log.info("stopped");
   return 0;
 }

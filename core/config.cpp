@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/log.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -247,12 +249,15 @@ std::vector<std::string> split_keys(std::string_view text) {
 }
 
 std::optional<std::string> normal_log_level(std::string_view text) {
-  auto v = lower(trim(text));
-  if (v == "warning") {
-    v = "warn";
+  if (auto l = log::parse_level(trim(text))) {
+    return std::string(log::to_string(*l));
   }
-  if (v == "debug" || v == "info" || v == "warn" || v == "error") {
-    return v;
+  return std::nullopt;
+}
+
+std::optional<std::string> normal_log_format(std::string_view text) {
+  if (auto f = log::parse_format(trim(text))) {
+    return std::string(log::to_string(*f));
   }
   return std::nullopt;
 }
@@ -317,6 +322,13 @@ void read_settings(setting_reader& r, gateway_config& c) {
       c.log_level = *v;
     } else {
       r.fail(bad_value("LOG_LEVEL", "one of debug, info, warn, error", *level));
+    }
+  }
+  if (auto format = r.raw("LOG_FORMAT")) {
+    if (auto v = normal_log_format(*format)) {
+      c.log_format = *v;
+    } else {
+      r.fail(bad_value("LOG_FORMAT", "one of text, json", *format));
     }
   }
   r.text("DATABASE_PATH", c.database_path);
@@ -435,6 +447,9 @@ std::optional<gw::error> validate(const gateway_config& cfg) {
   if (!normal_log_level(cfg.log_level)) {
     return fail("LOG_LEVEL: expected one of debug, info, warn, error, got '" + cfg.log_level + "'");
   }
+  if (!normal_log_format(cfg.log_format)) {
+    return fail("LOG_FORMAT: expected one of text, json, got '" + cfg.log_format + "'");
+  }
   if (!cfg.upstream_ca_file.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(cfg.upstream_ca_file, ec)) {
@@ -474,6 +489,7 @@ then the env file (the environment wins); names are case-insensitive. Main keys:
   EVENT_RETENTION_DAYS
   AUTO_ENDPOINT_DIAGNOSIS_ENABLED  AUTO_ENDPOINT_MAINTENANCE_ENABLED
   GATEWAY_API_KEYS (comma-separated)  GATEWAY_ADMIN_KEY  LOG_LEVEL (debug|info|warn|error)
+  LOG_FORMAT (text|json)  SSE_CHUNK_REPLAY_SLEEP_SECONDS
 )";
 }
 

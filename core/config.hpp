@@ -63,8 +63,10 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   std::string upstream_ca_file;
   int io_threads = 2;
   int actor_threads = 2;
-  /// debug | info | warn | error
+  /// debug | info | warn | error (log::parse_level reads it)
   std::string log_level = "info";
+  /// LOG_FORMAT: text (one readable line per event) | json (one JSON object per line)
+  std::string log_format = "text";
   /// The merged settings (env file overlaid by the process environment), keys upper-case.
   /// Provider keys are looked up here.
   env_map environment;

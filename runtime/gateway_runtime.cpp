@@ -11,7 +11,6 @@
 #include <caf/send.hpp>
 
 #include <chrono>
-#include <iostream>
 
 namespace gw::runtime {
 
@@ -61,11 +60,18 @@ actors::diagnosis_settings diagnosis_settings_of(const config::gateway_config& c
 
 } // namespace
 
-gateway_runtime::gateway_runtime(data_lock lock) : lock_(std::move(lock)) {}
+gateway_runtime::gateway_runtime(data_lock lock, log::logger log, redactor_ptr redact)
+    : lock_(std::move(lock)), log_(std::move(log)), redact_(std::move(redact)) {}
 
 gw::expected<std::unique_ptr<gateway_runtime>>
 gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_context& ioc,
                        metrics::gateway_metrics* metrics) {
+  return start(cfg, ioc, metrics, make_logger(cfg));
+}
+
+gw::expected<std::unique_ptr<gateway_runtime>>
+gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_context& ioc,
+                       metrics::gateway_metrics* metrics, log::logger log) {
   // First, before prepare() writes the default catalog or opens the database.
   auto lock = data_lock::acquire(cfg.database_path);
   if (!lock) {
@@ -76,13 +82,14 @@ gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_contex
     return setup.error();
   }
   for (const auto& warning : setup->warnings) {
-    std::cerr << "freerouter: warning: " << warning << '\n';
+    log.warn(warning);
   }
   auto transports = make_transports(ioc, cfg, setup->providers);
   if (!transports) {
     return transports.error();
   }
-  auto rt = std::make_unique<gateway_runtime>(std::move(*lock));
+  auto rt = std::make_unique<gateway_runtime>(std::move(*lock), log,
+                                              secret_redactor(cfg, setup->providers));
   rt->transports_ = *transports;
   rt->route_count_ = setup->route_count;
   for (const auto& p : setup->providers) {
@@ -93,6 +100,7 @@ gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_contex
 
   actors::persistence_settings persistence_settings;
   persistence_settings.event_retention_days = cfg.event_retention_days;
+  persistence_settings.log = log;
   if (metrics != nullptr) {
     persistence_settings.on_batch = [metrics](size_t writes, double lag) {
       metrics->observe_persistence_batch(writes, lag);
@@ -106,11 +114,15 @@ gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_contex
   inputs.transports = rt->transports_;
   inputs.catalog = std::move(setup->catalog);
   inputs.settings = router_settings_of(cfg);
+  inputs.settings.log = log;
+  inputs.settings.redact = rt->redact_;
+  inputs.log = log;
   inputs.persistence = persistence;
   inputs.restored_quotas = std::move(setup->quotas);
   inputs.restored_health = std::move(setup->health);
   inputs.metrics = metrics;
   inputs.diagnosis = diagnosis_settings_of(cfg);
+  inputs.diagnosis->log = log;
   inputs.restored_diagnosis = std::move(setup->diagnosis);
   inputs.restored_verdicts = std::move(setup->verdicts);
   auto spawned = actors::spawn_gateway(*rt->system_, std::move(inputs));
@@ -133,7 +145,7 @@ void gateway_runtime::stop() {
       http->client()->shutdown();
     }
   }
-  shutdown_actors(*system_, actors_);
+  shutdown_actors(*system_, actors_, log_);
 }
 
 gateway_runtime::~gateway_runtime() {

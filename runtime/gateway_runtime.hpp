@@ -13,6 +13,8 @@
 #include "actors/transport.hpp"
 #include "core/config.hpp"
 #include "core/expected.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
 #include "runtime/data_lock.hpp"
 
 #include <caf/fwd.hpp>
@@ -35,7 +37,13 @@ class gateway_runtime {
 public:
   /// Fails with errc::locked when another process holds the data dir, otherwise with the
   /// configuration or storage error that prepare() reports. `metrics` may be null (no
-  /// metrics); it must outlive the runtime. `ioc` must outlive the runtime too.
+  /// metrics); it must outlive the runtime. `ioc` must outlive the runtime too. Warnings
+  /// and the actors' lines go to `log`.
+  static gw::expected<std::unique_ptr<gateway_runtime>> start(const config::gateway_config& cfg,
+                                                              boost::asio::io_context& ioc,
+                                                              metrics::gateway_metrics* metrics,
+                                                              log::logger log);
+  /// The same with a logger made from the configuration (the embedded client).
   static gw::expected<std::unique_ptr<gateway_runtime>> start(const config::gateway_config& cfg,
                                                               boost::asio::io_context& ioc,
                                                               metrics::gateway_metrics* metrics);
@@ -57,16 +65,25 @@ public:
   size_t providers_configured() const {
     return providers_configured_;
   }
+  const log::logger& logger() const {
+    return log_;
+  }
+  /// Removes every configured key from upstream text (shared with the HTTP frontend).
+  const redactor_ptr& redactor() const {
+    return redact_;
+  }
 
   /// Once no request is in flight: fails queued upstream calls, writes every state, stops the
   /// actors (each wait bounded). Idempotent. The lock is released when the runtime is destroyed.
   void stop();
 
   /// Internal: use start().
-  explicit gateway_runtime(data_lock lock);
+  gateway_runtime(data_lock lock, log::logger log, redactor_ptr redact);
 
 private:
   data_lock lock_;
+  log::logger log_;
+  redactor_ptr redact_;
   std::vector<actors::transport_ptr> transports_;
   /// The actor system keeps a reference to its configuration: it lives as long.
   std::unique_ptr<caf::actor_system_config> system_config_;

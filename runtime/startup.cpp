@@ -16,7 +16,6 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <iostream>
 #include <iterator>
 #include <set>
 #include <string_view>
@@ -130,25 +129,23 @@ std::vector<std::string> unknown_provider_warnings(const std::string& catalog_pa
   return lines;
 }
 
-void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors) {
+void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors,
+                     const log::logger& log) {
   {
     caf::scoped_actor self{sys};
     // The router first: its usage batches reach the buckets and the store before they flush.
     if (actors.router) {
       self->request(actors.router, std::chrono::seconds(5), atom::flush_v)
-        .receive([](bool) {},
-                 [](caf::error&) { std::cerr << "freerouter: the router did not flush\n"; });
+        .receive([](bool) {}, [&log](caf::error&) { log.error("the router did not flush"); });
     }
     for (const auto& bucket : actors.buckets) {
       self->request(bucket, std::chrono::seconds(5), atom::flush_v)
-        .receive([](bool) {},
-                 [](caf::error&) { std::cerr << "freerouter: a quota bucket did not flush\n"; });
+        .receive([](bool) {}, [&log](caf::error&) { log.error("a quota bucket did not flush"); });
     }
     actors::stop_gateway(actors);
     if (actors.persistence) {
       self->request(actors.persistence, std::chrono::seconds(5), atom::flush_v)
-        .receive([](bool) {},
-                 [](caf::error&) { std::cerr << "freerouter: final state flush failed\n"; });
+        .receive([](bool) {}, [&log](caf::error&) { log.error("final state flush failed"); });
     }
   }
   if (actors.persistence) {
@@ -181,6 +178,21 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
     out.push_back(std::make_shared<actors::http_transport>(*client));
   }
   return out;
+}
+
+log::logger make_logger(const config::gateway_config& cfg) {
+  return log::logger(log::parse_level(cfg.log_level).value_or(log::level::info),
+                     log::parse_format(cfg.log_format).value_or(log::format::text));
+}
+
+redactor_ptr secret_redactor(const config::gateway_config& cfg,
+                             const std::vector<catalog::provider_spec>& providers) {
+  std::vector<std::string> secrets = cfg.gateway_api_keys;
+  secrets.push_back(cfg.gateway_admin_key);
+  for (const auto& p : providers) {
+    secrets.push_back(p.api_key);
+  }
+  return std::make_shared<const redactor>(std::move(secrets));
 }
 
 config::env_map process_environment() {

@@ -8,6 +8,8 @@
 #include "catalog/provider_spec.hpp"
 #include "core/config.hpp"
 #include "core/expected.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -63,7 +65,15 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
 /// Orderly shutdown of the actors once no request is in flight: every quota bucket writes
 /// its state, the gateway actors stop, then the persistence actor commits what is pending
 /// and stops. Each wait is bounded.
-void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors);
+void shutdown_actors(caf::actor_system& sys, const actors::gateway_actors& actors,
+                     const log::logger& log);
+
+/// The logger LOG_LEVEL and LOG_FORMAT ask for (both validated by config::load_config).
+log::logger make_logger(const config::gateway_config& cfg);
+
+/// A redactor for every configured provider key and the gateway's own keys.
+redactor_ptr secret_redactor(const config::gateway_config& cfg,
+                             const std::vector<catalog::provider_spec>& providers);
 
 /// The process environment with upper-cased keys (config::load_config's input).
 config::env_map process_environment();

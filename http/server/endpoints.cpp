@@ -146,6 +146,9 @@ public:
   void write_chunk(std::string data, std::function<void(bool)> on_written) override {
     inner_->write_chunk(std::move(data), std::move(on_written));
   }
+  void pause(std::chrono::microseconds delay) override {
+    inner_->pause(delay);
+  }
   void end_stream(bool abort) override {
     inner_->end_stream(abort);
   }

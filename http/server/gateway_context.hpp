@@ -3,6 +3,8 @@
 
 #include "actors/protocol.hpp"
 #include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
 #include "http/openai/live_events.hpp"
 #include "http/server/request_limiter.hpp"
 
@@ -37,6 +39,10 @@ struct gateway_context {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   /// Request ids: 12 hex chars, unique per process (seeded randomly at start).
   mutable std::atomic<uint64_t> request_counter{0};
+  /// Request failures (with the request id), and each attempt at debug level.
+  log::logger log;
+  /// Removes provider keys from upstream text (a streamed error after commit).
+  redactor_ptr redact = std::make_shared<redactor>();
 
   std::string next_request_id() const;
 };

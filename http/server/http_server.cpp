@@ -85,6 +85,7 @@ public:
   void respond(server_response response) override;
   void start_stream(int status, std::string content_type, header_list headers) override;
   void write_chunk(std::string data, std::function<void(bool)> on_written) override;
+  void pause(std::chrono::microseconds delay) override;
   void end_stream(bool abort) override;
   void on_client_gone(std::function<void()> callback) override;
   void set_shutdown_chunk(std::string chunk) override;
@@ -185,6 +186,14 @@ public:
     pump_chunks();
   }
 
+  void pause(std::chrono::microseconds delay) {
+    if (state_ != exchange_state::streaming) {
+      return;
+    }
+    pending_chunks_.push_back({{}, {}, false, false, delay});
+    pump_chunks();
+  }
+
   void end_stream(bool abort) {
     if (state_ != exchange_state::streaming || cut_) {
       return;
@@ -259,6 +268,8 @@ private:
     std::function<void(bool)> on_written;
     bool last = false;
     bool abort = false;
+    /// A pause item (no data): the chunks behind it wait this long.
+    std::chrono::microseconds pause{0};
   };
 
   /// The header first, so that a client sending `Expect: 100-continue` gets its 100 before
@@ -387,6 +398,19 @@ private:
       net::async_write(stream_, net::buffer(last_chunk_), [self](beast::error_code ec, size_t) {
         self->writing_ = false;
         self->finish_exchange(ec, self->keep_alive_);
+      });
+      return;
+    }
+    if (item->pause.count() > 0) {
+      // writing_ stays set: a client that leaves meanwhile is noticed when the timer fires.
+      pause_timer_.expires_after(item->pause);
+      pause_timer_.async_wait([self](beast::error_code) {
+        self->writing_ = false;
+        if (self->client_gone_) {
+          self->stream_failed();
+          return;
+        }
+        self->pump_chunks();
       });
       return;
     }
@@ -540,6 +564,8 @@ private:
   std::shared_ptr<http::response<http::empty_body>> stream_response_;
   std::optional<http::response_serializer<http::empty_body>> header_serializer_;
   std::deque<chunk_item> pending_chunks_;
+  /// Runs the pauses of pause() on the connection's strand.
+  net::steady_timer pause_timer_{stream_.get_executor()};
   const std::string last_chunk_ = "0\r\n\r\n";
   /// Written last if shutdown cuts the stream (see exchange::set_shutdown_chunk).
   std::string shutdown_chunk_;
@@ -567,6 +593,10 @@ void session_exchange::write_chunk(std::string data, std::function<void(bool)> o
             [owner = owner_, d = std::move(data), cb = std::move(on_written)]() mutable {
               owner->write_chunk(std::move(d), std::move(cb));
             });
+}
+
+void session_exchange::pause(std::chrono::microseconds delay) {
+  net::post(owner_->executor(), [owner = owner_, delay] { owner->pause(delay); });
 }
 
 void session_exchange::end_stream(bool abort) {

@@ -4,6 +4,7 @@
 
 #include "http/upstream/upstream_types.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,6 +49,9 @@ public:
   /// Queues one chunk; `on_written(true)` once the client accepted it, `false` if it is gone.
   /// Callers send the next chunk only after on_written: that is the backpressure.
   virtual void write_chunk(std::string data, std::function<void(bool)> on_written) = 0;
+  /// Queues a pause: what is queued after it is written `delay` later (a timer on the
+  /// connection, no thread waits). SSE_CHUNK_REPLAY_SLEEP_SECONDS paces content events so.
+  virtual void pause(std::chrono::microseconds delay) = 0;
   /// Ends a streamed response (terminating chunk), or closes the connection when
   /// `abort` is set (the client must see an incomplete body).
   virtual void end_stream(bool abort = false) = 0;

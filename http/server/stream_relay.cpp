@@ -6,6 +6,8 @@
 #include "http/openai/stream_route_events.hpp"
 #include "http/upstream/upstream_client.hpp"
 
+#include <vector>
+
 namespace gw::server {
 
 /// Per-attempt parsing state (reset for every route tried).
@@ -85,7 +87,9 @@ void stream_relay::on_head(const upstream::upstream_result& head,
     body_->set_read_deadline(first_token_deadline_);
   }
   if (actors::unstreamable(head, body_ != nullptr)) {
-    end_attempt(actors::unstreamable_head_outcome(head));
+    auto failed = actors::unstreamable_head_outcome(head);
+    failed.error_body = settings_.redact->apply(failed.error_body);
+    end_attempt(std::move(failed));
     return;
   }
   read_next();
@@ -192,8 +196,9 @@ void stream_relay::handle_event(const std::string& data, const std::string& raw)
     return;
   case openai::chunk_kind::error:
     if (committed_) {
-      interrupt(outcome_kind::provider_5xx,
-                "the upstream reported an error: " + verdict.error_message);
+      // The provider's text goes to the client: without any key it may echo.
+      interrupt(outcome_kind::provider_5xx, "the upstream reported an error: "
+                                              + settings_.redact->apply(verdict.error_message));
     } else {
       fail_before_commit(outcome_kind::malformed_response, "provider_stream_error");
     }
@@ -257,6 +262,10 @@ void stream_relay::interrupt(catalog::outcome_kind kind, const std::string& mess
   if (body_) {
     body_->cancel();
   }
+  if (settings_.log != nullptr) {
+    settings_.log->warn("stream interrupted after commit", request_id_,
+                        {{"route", route_.route_id}, {"message", message}});
+  }
   auto& st = *parse_;
   st.out += settings_.format == stream_format::openai
               ? openai::stream_interrupted_event(message)
@@ -307,8 +316,56 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
     then();
     return;
   }
+  if (settings_.content_pause.count() > 0 && settings_.format == stream_format::stream_route) {
+    write_paced(bytes, std::move(then));
+    return;
+  }
   auto self = shared_from_this();
   client_->write_chunk(std::move(bytes), [self, then = std::move(then)](bool ok) {
+    if (!ok) {
+      self->client_gone();
+      return;
+    }
+    then();
+  });
+}
+
+void stream_relay::write_paced(std::string_view bytes, std::function<void()> then) {
+  // Events are whole `data: ...\n\n` messages and JSON text holds no raw newline, so a
+  // content event ends at the first blank line after its start.
+  constexpr std::string_view content_start = "data: {\"type\": \"content\"";
+  struct piece {
+    std::string_view text;
+    bool pause_after;
+  };
+  std::vector<piece> pieces;
+  size_t from = 0;
+  while (from < bytes.size()) {
+    auto start = bytes.find(content_start, from);
+    auto end = start == std::string_view::npos ? start : bytes.find("\n\n", start);
+    if (end == std::string_view::npos) {
+      pieces.push_back({bytes.substr(from), false});
+      break;
+    }
+    end += 2;
+    pieces.push_back({bytes.substr(from, end - from), true});
+    from = end;
+  }
+  auto self = shared_from_this();
+  auto on_failure = [self](bool ok) {
+    if (!ok) {
+      self->client_gone();
+    }
+  };
+  for (const auto& p : pieces) {
+    client_->write_chunk(std::string(p.text), on_failure);
+    if (p.pause_after) {
+      client_->pause(settings_.content_pause);
+    }
+  }
+  // `then` (the next upstream read) runs once everything above, the last pause included, is
+  // through: an empty chunk is queued behind it and reports when its turn comes.
+  client_->write_chunk({}, [self, then = std::move(then)](bool ok) {
     if (!ok) {
       self->client_gone();
       return;

@@ -14,6 +14,8 @@
 
 #include "actors/stream_sink.hpp"
 #include "catalog/failure_classifier.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
 #include "http/server/http_types.hpp"
 
 #include <atomic>
@@ -50,6 +52,13 @@ public:
     std::function<void()> on_commit;
     /// Reports an attempt's end to the router (sends stream_done).
     std::function<void(size_t index, stream_outcome)> on_attempt_end;
+    /// SSE_CHUNK_REPLAY_SLEEP_SECONDS: stream-route clients get a pause of this long after
+    /// each `content` event (the exchange's timer, no thread sleeps); 0 = none.
+    std::chrono::microseconds content_pause{0};
+    /// A stream broken after commit is logged here; null = not logged (tests).
+    const log::logger* log = nullptr;
+    /// Removes provider keys from an upstream error forwarded to the client.
+    redactor_ptr redact = std::make_shared<redactor>();
   };
 
   stream_relay(exchange_ptr client, std::string request_id, settings s);
@@ -92,6 +101,9 @@ private:
   void finish_success();
   void end_attempt(stream_outcome outcome);
   void write(std::string bytes, std::function<void()> then);
+  /// write() for stream-route clients with a content pause: each `content` event is followed
+  /// by exchange::pause.
+  void write_paced(std::string_view bytes, std::function<void()> then);
 
   exchange_ptr client_;
   std::string request_id_;

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFake, startGateway, fakeProvider, route } from './lib/harness.mjs';
+import { startFake, startGateway, fakeProvider, route, logLine } from './lib/harness.mjs';
 import { gatewayOver, upstreamCalls, chat, chatOk, catalogRoute, send } from './lib/state.mjs';
 
 let fake;
@@ -127,7 +127,7 @@ test('PUT /v1/gateway/models rejects bad catalogs with 400 and keeps the old one
 });
 
 test('a catalog route naming an unknown provider is skipped with a warning, kept in the file and shown with its reason', async () => {
-  const warning = /^freerouter: warning: .*model_catalog\.json: 1 route names unknown provider 'nobody' \(ghost\); kept in the file, never routed \(unknown_provider\)$/;
+  const warning = logLine('warn', String.raw`.*model_catalog\.json: 1 route names unknown provider 'nobody' \(ghost\); kept in the file, never routed \(unknown_provider\)`);
   const gw = await startGateway({ providers: [fakeProvider(fake, 'adup')],
     catalog: [route('real', 'adup', 'ok;content=real', 2), route('ghost', 'nobody', 'ok', 1)] });
   try {

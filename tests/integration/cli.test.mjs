@@ -9,7 +9,7 @@ import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFake, startGateway, fakeProvider, route, freePort, FREEROUTER_BIN, sanitizerEnv } from './lib/harness.mjs';
+import { startFake, startGateway, fakeProvider, route, freePort, FREEROUTER_BIN, sanitizerEnv, logLine } from './lib/harness.mjs';
 
 const CLI_BIN = process.env.FREEROUTER_CLI_BIN ?? '../../build/freerouter-cli';
 
@@ -214,7 +214,7 @@ test('embedded mode refuses a data dir held by a server, then runs on it', async
     const second = spawnSync(FREEROUTER_BIN, ['--port', String(await freePort()), '--data-dir', dir, '--env-file', join(dir, 'test.env')],
       { env: { PATH: process.env.PATH, ...sanitizerEnv() }, timeout: 20000, encoding: 'utf8' });
     assert.equal(second.status, 1);
-    assert.match(second.stderr, /freerouter: .*freerouter\.lock is held by another FreeRouter/);
+    assert.match(second.stderr.trimEnd(), logLine('error', String.raw`.*freerouter\.lock is held by another FreeRouter.*`));
     await own.stop();
     stopped = true;
     const r = await cli(['--data-dir', dir, 'ask', '--json', 'hello'], { env: keys });

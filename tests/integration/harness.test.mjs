@@ -3,7 +3,7 @@
 // other test would pass on a gateway that crashes while stopping.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFake, startGateway, fakeProvider, route, unexpectedStderr } from './lib/harness.mjs';
+import { startFake, startGateway, fakeProvider, route, unexpectedStderr, logLine } from './lib/harness.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
@@ -12,16 +12,22 @@ after(() => fake?.stop());
 const gateway = () => startGateway({ providers: [fakeProvider(fake, 'p1')], catalog: [route('r1', 'p1', 'ok', 1)] });
 
 test('only the gateway\'s own start and stop lines count as clean stderr', () => {
-  const clean = 'freerouter: listening on http://127.0.0.1:20001 (data: /tmp/x, catalog routes: 1, providers configured: 1)\n'
-    + 'freerouter: shutting down\nfreerouter: stopped\n';
+  const ts = '2026-12-06T10:00:00.123Z';
+  const clean = `${ts} info listening on http://127.0.0.1:20001 (data: /tmp/x, catalog routes: 1, providers configured: 1)\n`
+    + `${ts} info shutting down\n${ts} info stopped\n`
+    + `${ts} warn [req=0123456789ab] waterfall exhausted: no route could serve the request attempts=2 upstream_calls=2\n`;
   assert.deepEqual(unexpectedStderr(clean), []);
   const asan = '==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020';
   const ubsan = 'actors/route.cpp:10:5: runtime error: signed integer overflow';
   const tsan = 'WARNING: ThreadSanitizer: data race (pid=1)';
-  for (const line of [asan, ubsan, tsan, 'persistence: write_batch failed error=io_error']) {
+  const logged = `${ts} error persistence: write_batch failed error=io_error dropped_events=1 message="disk I/O error"`;
+  const oldStyle = 'freerouter: listening on http://127.0.0.1:20001 (data: /tmp/x, catalog routes: 1, providers configured: 1)';
+  const noId = `${ts} warn waterfall exhausted: no route could serve the request attempts=2 upstream_calls=2`;
+  for (const line of [asan, ubsan, tsan, logged, oldStyle, noId]) {
     assert.deepEqual(unexpectedStderr(clean + line + '\n'), [line]);
   }
-  assert.deepEqual(unexpectedStderr('freerouter: quota state not persisted; granting anyway\n', [/^freerouter: quota state not persisted/]), []);
+  const quota = `${ts} error quota state of p1 cannot be committed; refusing its reservations until it can`;
+  assert.deepEqual(unexpectedStderr(quota + '\n', [logLine('error', 'quota state of p1 cannot be committed.*')]), []);
 });
 
 test('stop() resolves 0 for a clean SIGTERM and returns the same result when called again', async () => {

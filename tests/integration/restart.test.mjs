@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFake, route } from './lib/harness.mjs';
+import { startFake, route, logLine } from './lib/harness.mjs';
 import { gatewayOver, restartGateway, upstreamCalls, chat, chatOk, attemptTriples, providerStatus, catalogRoute, send } from './lib/state.mjs';
 
 let fake;
@@ -76,7 +76,7 @@ test('a rate-limited route stays rate limited across a SIGKILL', async () => {
 test('an empty (0-byte) gateway.sqlite3 starts with one warning that the state starts empty', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'freerouter-empty-db-'));
   writeFileSync(join(dataDir, 'gateway.sqlite3'), '');
-  const warning = /^freerouter: warning: .*gateway\.sqlite3 is empty \(0 bytes\); state starts empty/;
+  const warning = logLine('warn', String.raw`.*gateway\.sqlite3 is empty \(0 bytes\); state starts empty.*`);
   const gw = await gatewayOver(fake, [route('edb', 'redb', 'ok', 1)], { dataDir });
   try {
     const lines = gw.proc.stderrText.split('\n').filter((l) => warning.test(l));

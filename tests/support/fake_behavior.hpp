@@ -7,6 +7,8 @@
 //                 pad_bytes= more bytes of content)
 //   status        code=429 retry_after= retry_after_ms= reset_requests= reset_tokens=
 //                 retry_delay= (Gemini body) body=<error message> raw_body=<verbatim body>
+//                 echo_key (the message repeats the key and Authorization header it was sent,
+//                 as some providers do: tests that the gateway never passes them on)
 //   garbage       200 with a non-JSON body
 //   truncated     200 whose Content-Length exceeds the body, then close
 //   reset         close without answering

@@ -403,6 +403,13 @@ private:
     if (auto text = behavior_.get("body")) {
       message = std::string(*text);
     }
+    if (behavior_.flag("echo_key")) {
+      auto auth = req_.find(http::field::authorization);
+      std::string sent = auth == req_.end() ? std::string() : std::string(auth->value());
+      std::string key = sent.rfind("Bearer ", 0) == 0 ? sent.substr(7) : sent;
+      message = "Incorrect API key provided: " + key + ". You sent 'Authorization: " + sent + "'. "
+                + message;
+    }
     auto retry_delay = behavior_.get("retry_delay").value_or(std::string_view{});
     send(static_cast<http::status>(code), "application/json",
          error_json(message, type, code_name, retry_delay), headers);

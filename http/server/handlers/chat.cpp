@@ -78,18 +78,75 @@ void publish_outcome(openai::live_ring& ring, const actors::chat_job& job,
   std::visit(outcome_publisher{ring, job, response, live_latency_ms(job.started)}, outcome);
 }
 
-/// Route events of the waterfall go to the live monitor as they happen.
+/// One log line per request that did not get an answer from a route (warn: the gateway could
+/// not serve it; info: the provider refused the request itself); served requests only at debug.
+struct outcome_logger {
+  const log::logger& log;
+  const actors::chat_job& job;
+
+  void served(const actors::candidate& route, std::string_view how) const {
+    if (!log.enabled(log::level::debug)) {
+      return;
+    }
+    auto attempts = std::to_string(job.upstream_calls);
+    auto ms = std::to_string(static_cast<int64_t>(live_latency_ms(job.started)));
+    log.debug(how, job.request_id,
+              {{"route", route.route_id}, {"attempts", attempts}, {"latency_ms", ms}});
+  }
+  void operator()(const actors::chat_served& s) const {
+    served(s.route, "served");
+  }
+  void operator()(const actors::chat_streamed& s) const {
+    served(s.route, "streamed");
+  }
+  void operator()(const actors::chat_exhausted&) const {
+    auto attempts = std::to_string(job.attempts.size());
+    log.warn("waterfall exhausted: no route could serve the request", job.request_id,
+             {{"attempts", attempts}, {"upstream_calls", std::to_string(job.upstream_calls)}});
+  }
+  void operator()(const actors::chat_caller_error& e) const {
+    if (!log.enabled(log::level::info)) {
+      return;
+    }
+    // The message is the provider's, already without any key (actors redact it).
+    log.info("the provider refused the request", job.request_id,
+             {{"route", e.route.route_id},
+              {"status", std::to_string(e.status)},
+              {"message", chat_error_message(actors::chat_outcome{e})}});
+  }
+  void operator()(const actors::chat_deadline& d) const {
+    log.warn("request deadline exceeded", job.request_id,
+             {{"deadline_seconds", std::to_string(d.deadline_seconds)},
+              {"upstream_calls", std::to_string(job.upstream_calls)}});
+  }
+};
+
+void log_outcome(const log::logger& log, const actors::chat_job& job,
+                 const actors::chat_outcome& outcome) {
+  std::visit(outcome_logger{log, job}, outcome);
+}
+
+/// Route events of the waterfall go to the live monitor as they happen, and to the log at
+/// debug level (each attempt).
 void observe_routes(const gateway_context& ctx, actors::chat_job& job) {
   auto live = ctx.live;
-  if (!live) {
+  const log::logger* log = ctx.log.enabled(log::level::debug) ? &ctx.log : nullptr;
+  if (!live && log == nullptr) {
     return;
   }
-  job.on_route_event = [live, id = job.request_id](std::string_view type,
-                                                   const actors::candidate& route,
-                                                   std::string_view reason) {
-    publish_route_attempt(*live, id, type, {route.provider_name, route.route_id, route.model_id},
-                          type == "route_trying" ? std::nullopt
-                                                 : std::optional<std::string_view>(reason));
+  job.on_route_event = [live, log, id = job.request_id](std::string_view type,
+                                                        const actors::candidate& route,
+                                                        std::string_view reason) {
+    if (live) {
+      publish_route_attempt(*live, id, type, {route.provider_name, route.route_id, route.model_id},
+                            type == "route_trying" ? std::nullopt
+                                                   : std::optional<std::string_view>(reason));
+    }
+    if (log != nullptr && reason.empty()) {
+      log->debug(type, id, {{"route", route.route_id}});
+    } else if (log != nullptr) {
+      log->debug(type, id, {{"route", route.route_id}, {"reason", reason}});
+    }
   };
 }
 
@@ -114,13 +171,21 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
   };
+  s.content_pause = std::chrono::microseconds(
+    static_cast<int64_t>(ctx.config->sse_chunk_replay_sleep_seconds * 1'000'000));
+  s.log = &ctx.log;
+  s.redact = ctx.redact;
   auto relay = std::make_shared<stream_relay>(ex, request_id, std::move(s));
   auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
   auto live = ctx.live;
+  const log::logger* log = &ctx.log;
   auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat), [relay, slot, job_slot, live](actors::chat_outcome outcome) {
+    request_id, std::move(chat), [relay, slot, job_slot, live, log](actors::chat_outcome outcome) {
       slot->release();
       auto finished = job_slot->lock();
+      if (finished) {
+        log_outcome(*log, *finished, outcome);
+      }
       if (std::holds_alternative<actors::chat_streamed>(outcome)) {
         if (finished && live) {
           publish_outcome(*live, *finished, outcome, {});
@@ -162,13 +227,15 @@ void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::c
   } else {
     auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
     auto live = ctx.live;
+    const log::logger* log = &ctx.log;
     job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat), [ex, slot, job_slot, live](actors::chat_outcome outcome) {
+      request_id, std::move(chat), [ex, slot, job_slot, live, log](actors::chat_outcome outcome) {
         slot->release();
         auto finished = job_slot->lock();
         if (!finished) {
           return;
         }
+        log_outcome(*log, *finished, outcome);
         auto response = chat_response(outcome, *finished);
         if (live) {
           publish_outcome(*live, *finished, outcome, response);
@@ -206,6 +273,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
   auto request_id = ctx.next_request_id();
   auto parsed = openai::parse_chat_request(body);
   if (auto* bad = std::get_if<openai::request_error>(&parsed)) {
+    ctx.log.debug("invalid request", request_id, {{"message", bad->message}});
     if (ctx.live) {
       publish_validation_failed(*ctx.live, request_id, bad->message, mode.stream_route,
                                 live_latency_ms(started));
@@ -233,6 +301,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
   const gateway_context* context = &ctx;
   ctx.limiter->acquire([context, pending, ex, mode, request_id](slot_ptr slot) {
     if (!slot) {
+      context->log.info("rejected: no limiter slot in time (429)", request_id);
       if (context->live) {
         publish_request_rejected(*context->live, request_id);
       }

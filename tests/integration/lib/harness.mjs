@@ -54,11 +54,29 @@ function track(proc) {
   return proc;
 }
 
+/**
+ * A whole log line of the gateway (LOG_FORMAT=text, the default): UTC time stamp, `level`, then
+ * `message`, a regex source matched to the end of the line.
+ */
+export function logLine(level, message) {
+  return new RegExp(String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ${level} ${message}$`);
+}
+
+/// The request-id tag of a request's log lines (12 hex digits).
+const REQ = String.raw`\[req=[0-9a-f]{12}\]`;
+
 /// What freerouter writes to stderr in a healthy run; any other line fails stop().
 const EXPECTED_STDERR = [
-  /^freerouter: listening on http:\/\/\S+ \(data: .*, catalog routes: \d+, providers configured: \d+\)$/,
-  /^freerouter: shutting down$/,
-  /^freerouter: stopped$/,
+  logLine('info', String.raw`listening on http:\/\/\S+ \(data: .*, catalog routes: \d+, providers configured: \d+\)`),
+  logLine('info', 'shutting down'),
+  logLine('info', 'stopped'),
+  // Requests the gateway could not serve, one line each with the request's id: what tests of
+  // failures provoke on purpose (http/server/handlers/chat.cpp, stream_relay.cpp).
+  logLine('warn', String.raw`${REQ} waterfall exhausted: no route could serve the request attempts=\d+ upstream_calls=\d+`),
+  logLine('warn', String.raw`${REQ} request deadline exceeded deadline_seconds=\d+ upstream_calls=\d+`),
+  logLine('info', String.raw`${REQ} the provider refused the request route=\S+ status=\d+ message=.*`),
+  logLine('info', String.raw`${REQ} rejected: no limiter slot in time \(429\)`),
+  logLine('warn', String.raw`${REQ} stream interrupted after commit route=\S+ message=.*`),
 ];
 
 /// The stderr lines of `text` that match neither EXPECTED_STDERR nor `allow`.

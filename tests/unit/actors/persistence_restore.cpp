@@ -152,7 +152,7 @@ struct fixture : test_coordinator_fixture<> {
 
   void start_bucket(const catalog::provider_spec& spec, std::optional<quota_record> restored) {
     bucket = sys.spawn(actors::quota_bucket, spec, catalog::day_clock{}, persistence,
-                       std::move(restored), wall(), metrics::provider_metrics{});
+                       std::move(restored), wall(), metrics::provider_metrics{}, log::logger{});
     run();
   }
 

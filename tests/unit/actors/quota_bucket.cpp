@@ -92,7 +92,7 @@ struct fixture : test_coordinator_fixture<> {
   void start(const catalog::provider_spec& spec, catalog::day_clock day = {},
              std::optional<quota_record> restored = std::nullopt) {
     bucket = sys.spawn(actors::quota_bucket, spec, std::move(day), persistence, std::move(restored),
-                       wall(), metrics::provider_metrics{});
+                       wall(), metrics::provider_metrics{}, log::logger{});
     run();
   }
 

@@ -94,7 +94,8 @@ struct fixture : test_coordinator_fixture<> {
 
   void with_bucket(const catalog::provider_spec& spec) {
     bucket = sys.spawn(actors::quota_bucket, spec, catalog::day_clock{}, persistence,
-                       std::optional<actors::quota_record>{}, wall(), metrics::provider_metrics{});
+                       std::optional<actors::quota_record>{}, wall(), metrics::provider_metrics{},
+                       log::logger{});
     run();
   }
 

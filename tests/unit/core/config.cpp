@@ -88,6 +88,7 @@ CAF_TEST(defaults match the reference when nothing is set and no env file exists
   CAF_CHECK(cfg->gateway_api_keys.empty());
   CAF_CHECK_EQUAL(cfg->gateway_admin_key, "");
   CAF_CHECK_EQUAL(cfg->log_level, "info");
+  CAF_CHECK_EQUAL(cfg->log_format, "text");
   CAF_CHECK(cfg->environment.empty());
   CAF_CHECK(!config::validate(*cfg));
 }
@@ -209,7 +210,8 @@ CAF_TEST(every setting is read from its key) {
               {"UPSTREAM_CA_FILE", "/tmp/ca.pem"},
               {"IO_THREADS", "3"},
               {"ACTOR_THREADS", "4"},
-              {"LOG_LEVEL", "WARNING"}};
+              {"LOG_LEVEL", "WARNING"},
+              {"LOG_FORMAT", " JSON "}};
   auto cfg = load_ok({}, env);
   CAF_CHECK_EQUAL(cfg.request_timeout_seconds, 15.0);
   CAF_CHECK_EQUAL(cfg.request_deadline_seconds, 45.5);
@@ -246,6 +248,7 @@ CAF_TEST(every setting is read from its key) {
   CAF_CHECK_EQUAL(cfg.io_threads, 3);
   CAF_CHECK_EQUAL(cfg.actor_threads, 4);
   CAF_CHECK_EQUAL(cfg.log_level, "warn");
+  CAF_CHECK_EQUAL(cfg.log_format, "json");
 }
 
 CAF_TEST(booleans accept every reference spelling) {
@@ -300,6 +303,8 @@ CAF_TEST(bad values are errors naming the key and the value) {
                   "MAX_CONCURRENT_REQUESTS: expected an integer <= 2147483647, got '99999999999'");
   CAF_CHECK_EQUAL(load_error({}, {{"LOG_LEVEL", "loud"}}),
                   "LOG_LEVEL: expected one of debug, info, warn, error, got 'loud'");
+  CAF_CHECK_EQUAL(load_error({}, {{"LOG_FORMAT", "xml"}}),
+                  "LOG_FORMAT: expected one of text, json, got 'xml'");
   CAF_CHECK_EQUAL(load_error({}, {{"SSE_CHUNK_REPLAY_SLEEP_SECONDS", "-1"}}),
                   "SSE_CHUNK_REPLAY_SLEEP_SECONDS: expected a number >= 0, got '-1'");
 }

@@ -38,6 +38,10 @@ public:
       on_written(true);
     }
   }
+  /// Pauses are recorded in the written text as `<pause N us>`.
+  void pause(std::chrono::microseconds delay) override {
+    written += "<pause " + std::to_string(delay.count()) + " us>";
+  }
   void end_stream(bool abort) override {
     ended = true;
     aborted = abort;
@@ -62,10 +66,13 @@ struct fixture {
 
   std::shared_ptr<server::stream_relay>
   make_relay(server::stream_format format = server::stream_format::openai,
-             std::chrono::milliseconds first_token_timeout = std::chrono::seconds{60}) {
+             std::chrono::milliseconds first_token_timeout = std::chrono::seconds{60},
+             std::chrono::microseconds content_pause = {}) {
     server::stream_relay::settings s;
     s.format = format;
     s.first_token_timeout = first_token_timeout;
+    s.content_pause = content_pause;
+    s.redact = std::make_shared<redactor>(std::vector<std::string>{"sk-secret-1"});
     auto relay = std::make_shared<server::stream_relay>(client, "req-9", std::move(s));
     relay->set_attempt_end_handler(
       [this](size_t, actors::stream_outcome outcome) { ends.push_back(std::move(outcome)); });
@@ -230,6 +237,65 @@ CAF_TEST(stream route clients see routing events and text deltas) {
   CAF_CHECK(client->written.find("Hi") != std::string::npos);
   CAF_REQUIRE_EQUAL(ends.size(), 1u);
   CAF_CHECK(ends[0].committed);
+}
+
+CAF_TEST(a content pause follows every content event of a stream route client) {
+  auto relay = make_relay(server::stream_format::stream_route, std::chrono::seconds{60},
+                          std::chrono::milliseconds{200});
+  relay->start_stream_route();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200), body({chunk("a") + chunk("b"), chunk("c"), "data: [DONE]\n\n"}));
+  const auto& w = client->written;
+  auto count = [&](std::string_view what) {
+    size_t n = 0;
+    for (auto at = w.find(what); at != std::string::npos; at = w.find(what, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  CAF_CHECK_EQUAL(count("<pause 200000 us>"), 3u);
+  CAF_CHECK_EQUAL(count("\"type\": \"content\""), 3u);
+  // Each pause comes right after a content event, and the done event after the last pause.
+  CAF_CHECK(w.find("\"text\": \"a\"}\n\n<pause") != std::string::npos);
+  CAF_CHECK(w.find("\"text\": \"b\"}\n\n<pause") != std::string::npos);
+  CAF_CHECK(w.find("\"text\": \"c\"}\n\n<pause 200000 us>data: {\"type\": \"done\"")
+            != std::string::npos);
+  CAF_REQUIRE_EQUAL(ends.size(), 1u);
+  CAF_CHECK(ends[0].committed);
+}
+
+CAF_TEST(no pause without the setting nor for openai clients) {
+  auto route_client = make_relay(server::stream_format::stream_route);
+  route_client->start_stream_route();
+  route_client->begin_attempt(0, route, 1);
+  route_client->on_head(head(200), body({chunk("a"), "data: [DONE]\n\n"}));
+  CAF_CHECK(client->written.find("<pause") == std::string::npos);
+  client = std::make_shared<recording_exchange>();
+  ends.clear();
+  auto openai_client = make_relay(server::stream_format::openai, std::chrono::seconds{60},
+                                  std::chrono::milliseconds{200});
+  openai_client->begin_attempt(0, route, 1);
+  openai_client->on_head(head(200), body({chunk("a"), "data: [DONE]\n\n"}));
+  CAF_CHECK(client->written.find("<pause") == std::string::npos);
+  CAF_CHECK(client->written.find("[DONE]") != std::string::npos);
+}
+
+CAF_TEST(provider keys are removed from upstream errors the client sees) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  relay->on_head(head(200),
+                 body({chunk("x"), "data: {\"error\":{\"message\":\"bad key sk-secret-1\"}}\n\n"}));
+  CAF_CHECK(client->written.find("stream_interrupted") != std::string::npos);
+  CAF_CHECK(client->written.find("sk-secret-1") == std::string::npos);
+  CAF_CHECK(client->written.find("[redacted]") != std::string::npos);
+  auto refused = make_relay();
+  refused->begin_attempt(1, route, 2);
+  auto h = head(400);
+  h.body = R"({"error":{"message":"Authorization: Bearer sk-other was sent with sk-secret-1"}})";
+  refused->on_head(h, nullptr);
+  CAF_REQUIRE_EQUAL(ends.size(), 2u);
+  CAF_CHECK(ends[1].error_body.find("sk-secret-1") == std::string::npos);
+  CAF_CHECK(ends[1].error_body.find("sk-other") == std::string::npos);
 }
 
 CAF_TEST(a client gone mid - stream cancels the upstream body) {
