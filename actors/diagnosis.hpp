@@ -98,7 +98,7 @@ struct diagnosis_run {
 };
 
 struct diagnosis_state {
-  static inline const char* name = "diagnosis";
+  static inline const char* const name = "diagnosis";
   diagnosis_settings settings;
   diagnosis_wiring wiring;
   std::optional<diagnosis_run> running;

@@ -59,7 +59,7 @@ struct pending_writes {
 };
 
 struct persistence_state {
-  static inline const char* name = "persistence";
+  static inline const char* const name = "persistence";
 
   persistence_state() = default;
   persistence_state(const persistence_state&) = delete;

@@ -18,7 +18,7 @@
 namespace gw::actors {
 
 struct provider_state {
-  static inline const char* name = "provider";
+  static inline const char* const name = "provider";
   std::shared_ptr<const catalog::provider_spec> spec;
   transport_ptr transport;
   uint64_t next_call_id = 0;

@@ -16,7 +16,7 @@
 namespace gw::actors {
 
 struct quota_bucket_state {
-  static inline const char* name = "quota_bucket";
+  static inline const char* const name = "quota_bucket";
   std::string key;
   catalog::rate_limit_scope scope = catalog::rate_limit_scope::model;
   std::unique_ptr<catalog::quota_ledger> ledger;

@@ -20,7 +20,7 @@ class gateway_metrics;
 namespace gw::actors {
 
 struct route_state {
-  static inline const char* name = "route";
+  static inline const char* const name = "route";
   catalog::route route;
   /// Null when the catalog names a provider the gateway does not know.
   std::shared_ptr<const catalog::provider_spec> spec;

@@ -114,7 +114,7 @@ struct provider_view {
 };
 
 struct router_state {
-  static inline const char* name = "router";
+  static inline const char* const name = "router";
   std::unique_ptr<catalog::model_catalog> catalog;
   router_wiring wiring;
   router_settings settings;

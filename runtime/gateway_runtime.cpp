@@ -71,7 +71,7 @@ gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_contex
 
 gw::expected<std::unique_ptr<gateway_runtime>>
 gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_context& ioc,
-                       metrics::gateway_metrics* metrics, log::logger log) {
+                       metrics::gateway_metrics* metrics, const log::logger& log) {
   // First, before prepare() writes the default catalog or opens the database.
   auto lock = data_lock::acquire(cfg.database_path);
   if (!lock) {

@@ -42,7 +42,7 @@ public:
   static gw::expected<std::unique_ptr<gateway_runtime>> start(const config::gateway_config& cfg,
                                                               boost::asio::io_context& ioc,
                                                               metrics::gateway_metrics* metrics,
-                                                              log::logger log);
+                                                              const log::logger& log);
   /// The same with a logger made from the configuration (the embedded client).
   static gw::expected<std::unique_ptr<gateway_runtime>> start(const config::gateway_config& cfg,
                                                               boost::asio::io_context& ioc,

@@ -181,8 +181,8 @@ make_transports(boost::asio::io_context& ioc, const config::gateway_config& cfg,
 }
 
 log::logger make_logger(const config::gateway_config& cfg) {
-  return log::logger(log::parse_level(cfg.log_level).value_or(log::level::info),
-                     log::parse_format(cfg.log_format).value_or(log::format::text));
+  return {log::parse_level(cfg.log_level).value_or(log::level::info),
+          log::parse_format(cfg.log_format).value_or(log::format::text)};
 }
 
 redactor_ptr secret_redactor(const config::gateway_config& cfg,

@@ -32,7 +32,7 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr size_t header_limit = 64 * 1024;
+constexpr size_t header_limit = size_t{64} * 1024;
 /// The interim answer to `Expect: 100-continue`.
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 /// Lingering close after a 413: how long and how much of the rest of a body is read and
@@ -54,18 +54,18 @@ struct server_stats {
 
   /// Per connection, not per request: a lock at open and close only.
   void add(const std::shared_ptr<session>& s) {
-    std::lock_guard<std::mutex> guard(sessions_mutex);
-    sessions.emplace(s.get(), s);
+    std::lock_guard<std::mutex> guard(sessions_mutex_);
+    sessions_.emplace(s.get(), s);
   }
   void remove(const session* s) {
-    std::lock_guard<std::mutex> guard(sessions_mutex);
-    sessions.erase(s);
+    std::lock_guard<std::mutex> guard(sessions_mutex_);
+    sessions_.erase(s);
   }
   std::vector<std::shared_ptr<session>> open_sessions() {
     std::vector<std::shared_ptr<session>> out;
-    std::lock_guard<std::mutex> guard(sessions_mutex);
-    out.reserve(sessions.size());
-    for (auto& [ptr, weak] : sessions) {
+    std::lock_guard<std::mutex> guard(sessions_mutex_);
+    out.reserve(sessions_.size());
+    for (auto& [ptr, weak] : sessions_) {
       if (auto strong = weak.lock()) {
         out.push_back(std::move(strong));
       }
@@ -74,8 +74,8 @@ struct server_stats {
   }
 
 private:
-  std::mutex sessions_mutex;
-  std::unordered_map<const session*, std::weak_ptr<session>> sessions;
+  std::mutex sessions_mutex_;
+  std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
 };
 
 /// The exchange handed to handlers: forwards every call onto the session's strand.
@@ -146,7 +146,7 @@ public:
                       });
   }
 
-  void start_stream(int status, std::string content_type, header_list headers) {
+  void start_stream(int status, const std::string& content_type, const header_list& headers) {
     if (state_ != exchange_state::waiting) {
       return;
     }
@@ -369,7 +369,7 @@ private:
     handler_->handle(std::move(req), std::make_shared<session_exchange>(shared_from_this()));
   }
 
-  void reply_and_close(int status, std::string message, const char* code) {
+  void reply_and_close(int status, const std::string& message, const char* code) {
     state_ = exchange_state::waiting;
     keep_alive_ = false;
     server_response res;

@@ -20,7 +20,7 @@ struct server_options {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
   /// Larger bodies get 413 before they are buffered.
-  size_t body_limit = 10 * 1024 * 1024;
+  size_t body_limit = size_t{10} * 1024 * 1024;
   /// Bounds the wait for the next request on a kept-alive connection and the read of a whole
   /// request (headers and body): a slow or silent client is dropped after this long.
   std::chrono::seconds request_read_timeout{60};

@@ -48,7 +48,7 @@ struct feed_state {
   /// When output was last confirmed (or the feed started): the heartbeat's idle clock.
   steady_clock::time_point last_output;
 
-  static inline const char* name = "live_feed";
+  static inline const char* const name = "live_feed";
 
   ~feed_state() {
     // Runs however the actor terminates (quit, exit message, system shutdown).
@@ -108,7 +108,7 @@ void schedule_beat(feed_actor* self, steady_clock::duration delay) {
 }
 
 caf::behavior live_feed(feed_actor* self, std::shared_ptr<openai::live_ring> ring, exchange_ptr ex,
-                        live_feed_options options, caf::actor watch) {
+                        live_feed_options options, const caf::actor& watch) {
   auto& st = self->state;
   st.ring = std::move(ring);
   st.ex = std::move(ex);

@@ -121,7 +121,7 @@ void publish(openai::live_ring& ring, const std::string& request_id, std::string
 /// renderer holding a whole request or answer kept up to 1000 bodies of up to
 /// MAX_REQUEST_BODY_BYTES / MAX_UPSTREAM_RESPONSE_BYTES each (measured: +2.5 MB of resident
 /// memory per 2 MB request, growing without end under such requests).
-constexpr size_t deferred_capture_limit = 64 * 1024;
+constexpr size_t deferred_capture_limit = size_t{64} * 1024;
 
 /// Publishes an event whose payload `render` builds only when someone reads it: the hot path
 /// (every chat request) then pays for a few copies, not for JSON parsing and writing. When
@@ -351,7 +351,7 @@ void publish_waterfall_exhausted(openai::live_ring& ring, const std::string& req
 void publish_provider_error(openai::live_ring& ring, const std::string& request_id,
                             int upstream_status, std::string_view message,
                             std::string_view upstream_body, double latency_ms) {
-  std::string body = "{\"error\":{\"message\":";
+  std::string body = R"({"error":{"message":)";
   openai::append_json_string(body, message);
   body.append(",\"status_code\":");
   body.append(upstream_status > 0 ? std::to_string(upstream_status) : std::string("null"));

@@ -333,7 +333,7 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
 void stream_relay::write_paced(std::string_view bytes, std::function<void()> then) {
   // Events are whole `data: ...\n\n` messages and JSON text holds no raw newline, so a
   // content event ends at the first blank line after its start.
-  constexpr std::string_view content_start = "data: {\"type\": \"content\"";
+  constexpr std::string_view content_start = R"(data: {"type": "content")";
   struct piece {
     std::string_view text;
     bool pause_after;

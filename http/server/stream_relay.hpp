@@ -62,7 +62,7 @@ public:
   };
 
   stream_relay(exchange_ptr client, std::string request_id, settings s);
-  ~stream_relay();
+  ~stream_relay() override;
   stream_relay(const stream_relay&) = delete;
   stream_relay& operator=(const stream_relay&) = delete;
 

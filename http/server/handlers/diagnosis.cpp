@@ -105,8 +105,8 @@ void handle_diagnosis_status(const gateway_context& ctx, server_request&, const 
     ex->respond(unavailable());
     return;
   }
-  auto bridge = [](caf::event_based_actor* self, actors::diagnosis_actor diagnosis,
-                   exchange_ptr client) {
+  auto bridge = [](caf::event_based_actor* self, const actors::diagnosis_actor& diagnosis,
+                   const exchange_ptr& client) {
     self->request(diagnosis, diagnosis_timeout, caf::get_atom_v, atom::diagnosis_v)
       .then(
         [client](actors::diagnosis_status& status) {
@@ -123,8 +123,8 @@ void handle_diagnosis_refresh(const gateway_context& ctx, server_request&, const
     ex->respond(unavailable());
     return;
   }
-  auto bridge = [](caf::event_based_actor* self, actors::diagnosis_actor diagnosis,
-                   exchange_ptr client) {
+  auto bridge = [](caf::event_based_actor* self, const actors::diagnosis_actor& diagnosis,
+                   const exchange_ptr& client) {
     self->request(diagnosis, diagnosis_timeout, atom::refresh_v)
       .then(
         [client](actors::diagnosis_ticket& ticket) {
@@ -160,8 +160,8 @@ void handle_diagnosis_apply(const gateway_context& ctx, server_request& req, con
     ex->respond(unavailable());
     return;
   }
-  auto bridge = [](caf::event_based_actor* self, actors::diagnosis_actor diagnosis,
-                   exchange_ptr client, std::vector<std::string> wanted) {
+  auto bridge = [](caf::event_based_actor* self, const actors::diagnosis_actor& diagnosis,
+                   const exchange_ptr& client, std::vector<std::string> wanted) {
     self->request(diagnosis, diagnosis_timeout, atom::apply_v, std::move(wanted))
       .then(
         [client](actors::applied_suggestions& result) {

@@ -40,7 +40,7 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
   // Route counts come from the router; the rest is known here.
   // (Arguments instead of captures: see ask_router in bridge.hpp.)
   auto bridge = [](caf::event_based_actor* self, const gateway_context* context,
-                   exchange_ptr client) {
+                   const exchange_ptr& client) {
     self->request(context->router, std::chrono::seconds(10), atom::summary_v)
       .then(
         [context, client](actors::route_summary& summary) {
@@ -61,7 +61,8 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
 void handle_list_models(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
                         const path_params&) {
   // A short-lived bridge actor asks the router and answers the exchange (no blocking).
-  auto bridge = [](caf::event_based_actor* self, actors::router_actor router, exchange_ptr client) {
+  auto bridge = [](caf::event_based_actor* self, const actors::router_actor& router,
+                   const exchange_ptr& client) {
     self->request(router, std::chrono::seconds(10), atom::list_models_v)
       .then(
         [client](actors::model_list& list) {

@@ -50,9 +50,9 @@ void handle_usage_series(const gateway_context& ctx, server_request& req, const 
   auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   auto window = persistence::make_series_window(now_ms, query_int(req.query, "hours", 24),
                                                 query_int(req.query, "bucket_minutes", 10));
-  auto bridge = [](caf::event_based_actor* self, actors::router_actor router,
-                   actors::persistence_actor persistence, exchange_ptr client, int64_t from_ms,
-                   int64_t to_ms, int64_t bucket_ms) {
+  auto bridge = [](caf::event_based_actor* self, const actors::router_actor& router,
+                   const actors::persistence_actor& persistence, const exchange_ptr& client,
+                   int64_t from_ms, int64_t to_ms, int64_t bucket_ms) {
     auto query = [self, persistence, client, from_ms, to_ms, bucket_ms] {
       self
         ->request(persistence, seconds(10), caf::get_atom_v, atom::usage_v, from_ms, to_ms,
