@@ -11,7 +11,7 @@
 #include "client/src/views_json.hpp"
 #include "core/config.hpp"
 #include "http/openai/chat_payload.hpp"
-#include "http/server/admin_views.hpp"
+#include "http/views/admin_views.hpp"
 #include "runtime/gateway_runtime.hpp"
 #include "runtime/startup.hpp"
 
@@ -238,14 +238,14 @@ result<std::string> embedded_backend::admin_body(bool providers) {
   auto router = runtime_->actors().router;
   if (providers) {
     self->request(router, std::chrono::seconds(10), gw::atom::providers_v)
-      .receive([&out](gw::actors::providers_view& view) { out = gw::server::view_json(view); },
+      .receive([&out](gw::actors::providers_view& view) { out = gw::views::view_json(view); },
                on_error);
   } else {
     self->request(router, std::chrono::seconds(10), gw::atom::catalog_v)
       .receive(
         [&out](gw::actors::admin_result<gw::actors::catalog_view>& answer) {
           if (const auto* view = std::get_if<gw::actors::catalog_view>(&answer)) {
-            out = gw::server::view_json(*view);
+            out = gw::views::view_json(*view);
           } else {
             out = error{"protocol_error", {}, std::get<gw::actors::admin_error>(answer).message, 0};
           }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Dependencies point one way (DEVELOPERS.md, "the shape"):
 #   core <- catalog <- persistence, metrics, http/upstream, http/openai <- actors <- http/server <- app
+#   actors <- http/views (the router's views as JSON) <- http/server, client
 #   actors <- runtime <- app, client (client sits beside app: it never uses http/server or app)
 # Every project include of every source file is checked against the folders its own folder may
 # use; one wrong-way include fails the test and names the file and the line.
@@ -16,10 +17,11 @@ declare -A allowed=(
   [http/upstream]="core catalog http/upstream"
   [http/openai]="core catalog http/openai"
   [actors]="core catalog persistence metrics http/upstream http/openai actors"
+  [http/views]="core catalog persistence metrics http/upstream http/openai actors http/views"
   [web]="web"
-  [http/server]="core catalog persistence metrics http/upstream http/openai actors web http/server"
+  [http/server]="core catalog persistence metrics http/upstream http/openai actors http/views web http/server"
   [runtime]="core catalog persistence metrics http/upstream http/openai actors runtime"
-  [client]="core catalog persistence metrics http/upstream http/openai actors runtime client freerouter"
+  [client]="core catalog persistence metrics http/upstream http/openai actors http/views runtime client freerouter"
 )
 
 failures=0

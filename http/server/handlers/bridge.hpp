@@ -3,8 +3,8 @@
 #pragma once
 
 #include "actors/protocol.hpp"
-#include "http/server/admin_views.hpp"
 #include "http/server/handlers/handlers.hpp"
+#include "http/views/admin_views.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -12,6 +12,21 @@
 #include <chrono>
 
 namespace gw::server {
+
+/// A view as a 200 JSON answer.
+template <class View>
+server_response admin_response(const View& view) {
+  return json_response(200, views::view_json(view));
+}
+
+/// The view as a 200 JSON answer, or the refusal's error.
+template <class View>
+server_response admin_response(const actors::admin_result<View>& result) {
+  if (const auto* refused = std::get_if<actors::admin_error>(&result)) {
+    return json_response(views::admin_error_status(*refused), views::admin_error_json(*refused));
+  }
+  return admin_response(std::get<View>(result));
+}
 
 /// Sends `xs...` to the router and answers `ex` with the view it returns (`Reply`: a view, or
 /// an admin_result of one), rendered here by admin_views.

@@ -1,8 +1,8 @@
 // Liveness, health summary and the OpenAI model list.
 #include "actors/protocol.hpp"
-#include "http/server/admin_views.hpp"
 #include "http/server/chat_replies.hpp"
 #include "http/server/handlers/handlers.hpp"
+#include "http/views/admin_views.hpp"
 #include "metrics/gateway_metrics.hpp"
 
 #include <caf/actor_system.hpp>
@@ -47,8 +47,9 @@ void handle_health_json(const gateway_context& ctx, server_request&, const excha
           using namespace std::chrono;
           const auto& c = *context;
           auto uptime = duration_cast<seconds>(steady_clock::now() - c.started).count();
-          limiter_counts limiter{c.limiter->capacity(), c.limiter->in_use(), c.limiter->waiting()};
-          client->respond(json_response(200, health_json(summary, uptime, limiter)));
+          views::limiter_counts limiter{c.limiter->capacity(), c.limiter->in_use(),
+                                        c.limiter->waiting()};
+          client->respond(json_response(200, views::health_json(summary, uptime, limiter)));
         },
         [client](caf::error&) {
           client->respond(

@@ -1,6 +1,8 @@
+// The router's views as JSON (http/views), which the frontend answers and the embedded client
+// reads.
 #define CAF_SUITE server.admin_views
 
-#include "http/server/admin_views.hpp"
+#include "http/views/admin_views.hpp"
 
 #include <caf/test/dsl.hpp>
 #include <rapidjson/document.h>
@@ -40,26 +42,25 @@ CAF_TEST(each admin refusal has its status and error code) {
         row{admin_refusal::unknown_route, 404, "unknown_route"},
         row{admin_refusal::not_saved, 500, "catalog_write_failed"},
         row{admin_refusal::route_unavailable, 503, "route_unavailable"}}) {
-    auto res = server::admin_error_response(actors::admin_error{reason, "why"});
-    CAF_CHECK_EQUAL(res.status, status);
-    auto doc = parse(res.body);
+    actors::admin_error refused{reason, "why"};
+    CAF_CHECK_EQUAL(views::admin_error_status(refused), status);
+    auto doc = parse(views::admin_error_json(refused));
     CAF_CHECK_EQUAL(std::string(doc["error"]["code"].GetString()), code);
     CAF_CHECK_EQUAL(std::string(doc["error"]["message"].GetString()), "why");
   }
 }
 
-CAF_TEST(an admin result answers its view as 200 json or its refusal) {
+CAF_TEST(a route view carries the route and its health) {
   actors::route_with_health view{make_route("a", "groq", true), {}, true};
   view.health.status = "rate_limited";
-  auto ok = server::admin_response(actors::admin_result<actors::route_with_health>{view});
-  CAF_CHECK_EQUAL(ok.status, 200);
-  auto doc = parse(ok.body);
+  auto doc = parse(views::view_json(view));
   CAF_CHECK_EQUAL(std::string(doc["data"]["route_id"].GetString()), "a");
   CAF_CHECK_EQUAL(std::string(doc["data"]["health"]["status"].GetString()), "rate_limited");
   CAF_CHECK(!doc["data"].HasMember("unavailable_reason"));
-  auto refused = server::admin_response(actors::admin_result<actors::route_with_health>{
-    actors::admin_error{actors::admin_refusal::unknown_route, "Unknown route_id: x"}});
-  CAF_CHECK_EQUAL(refused.status, 404);
+  view.provider_known = false;
+  auto unknown = parse(views::view_json(view));
+  CAF_CHECK_EQUAL(std::string(unknown["data"]["unavailable_reason"].GetString()),
+                  "unknown_provider");
 }
 
 CAF_TEST(the catalog view marks routes of unknown providers and defaults missing health) {
@@ -69,7 +70,7 @@ CAF_TEST(the catalog view marks routes of unknown providers and defaults missing
   catalog::provider_spec groq;
   groq.name = "groq";
   view.providers = {groq};
-  auto doc = parse(server::view_json(view));
+  auto doc = parse(views::view_json(view));
   CAF_CHECK_EQUAL(std::string(doc["catalog_path"].GetString()), "/data/model_catalog.json");
   const auto& data = doc["data"];
   CAF_REQUIRE_EQUAL(data.Size(), 2u);
@@ -90,7 +91,7 @@ CAF_TEST(the providers view lists known providers then the unknown ones the cata
   q.unavailable_reason = "cooldown";
   q.retry_at_ms = 12'500;
   view.quotas.emplace("groq", q);
-  auto doc = parse(server::view_json(view));
+  auto doc = parse(views::view_json(view));
   const auto& data = doc["data"];
   CAF_REQUIRE_EQUAL(data.Size(), 2u);
   CAF_CHECK_EQUAL(std::string(data[0]["name"].GetString()), "groq");
@@ -108,7 +109,7 @@ CAF_TEST(health json carries the summary counts and the limiter) {
   sum.routes_total = 10;
   sum.routes_enabled = 8;
   sum.routes_healthy = 7;
-  auto doc = parse(server::health_json(sum, 42, {4, 1, 0}));
+  auto doc = parse(views::health_json(sum, 42, {4, 1, 0}));
   CAF_CHECK_EQUAL(std::string(doc["status"].GetString()), "ok");
   CAF_CHECK_EQUAL(doc["uptime_seconds"].GetInt64(), 42);
   CAF_CHECK_EQUAL(doc["providers"]["configured"].GetInt64(), 3);

@@ -1,15 +1,14 @@
 // JSON bodies of the admin and status API (reference §11.6-§11.14), rendered from the views
-// the router answers (actors/messages.hpp). Rendering happens here, on the caller's thread:
-// the router only gathers the values.
+// the router answers (actors/messages.hpp). Rendering happens on the caller's thread (the
+// HTTP frontend's bridge, the embedded client): the router only gathers the values.
 #pragma once
 
 #include "actors/messages.hpp"
-#include "http/server/http_types.hpp"
 
 #include <cstdint>
 #include <string>
 
-namespace gw::server {
+namespace gw::views {
 
 /// GET/PUT /v1/gateway/models: {"object":"list","catalog_path":..,"data":[route + "health"]}.
 /// A route whose provider is not known also has "unavailable_reason": "unknown_provider" (it
@@ -36,27 +35,11 @@ struct limiter_counts {
 std::string health_json(const actors::route_summary& summary, int64_t uptime_seconds,
                         limiter_counts limiter);
 
-/// A refused admin call as its OpenAI-style error: 400 (invalid_catalog, unknown_provider),
-/// 404 (unknown_route), 500 (catalog_write_failed), 503 (route_unavailable).
-server_response admin_error_response(const actors::admin_error& error);
+/// A refused admin call's HTTP status: 400 (invalid_catalog, unknown_provider), 404
+/// (unknown_route), 500 (catalog_write_failed), 503 (route_unavailable).
+int admin_error_status(const actors::admin_error& error);
 
-/// The view as a 200 JSON answer.
-template <class View>
-server_response admin_response(const View& view) {
-  server_response res;
-  res.body = view_json(view);
-  return res;
-}
+/// Its OpenAI-style error body, with the code named above.
+std::string admin_error_json(const actors::admin_error& error);
 
-/// The view as a 200 JSON answer, or the refusal's error.
-template <class View>
-server_response admin_response(const actors::admin_result<View>& result) {
-  if (const auto* refused = std::get_if<actors::admin_error>(&result)) {
-    return admin_error_response(*refused);
-  }
-  server_response res;
-  res.body = view_json(std::get<View>(result));
-  return res;
-}
-
-} // namespace gw::server
+} // namespace gw::views

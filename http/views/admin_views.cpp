@@ -1,4 +1,4 @@
-#include "http/server/admin_views.hpp"
+#include "http/views/admin_views.hpp"
 
 #include "catalog/catalog_json.hpp"
 #include "http/openai/error_body.hpp"
@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace gw::server {
+namespace gw::views {
 
 namespace {
 
@@ -322,31 +322,39 @@ std::string health_json(const actors::route_summary& summary, int64_t uptime_sec
   return take(buffer);
 }
 
-server_response admin_error_response(const actors::admin_error& error) {
-  struct mapping {
-    int status;
-    const char* type;
-    const char* code;
-  };
-  auto m = [&]() -> mapping {
-    switch (error.reason) {
-    case actors::admin_refusal::invalid_catalog:
-      return {400, "invalid_request_error", "invalid_catalog"};
-    case actors::admin_refusal::unknown_provider:
-      return {400, "invalid_request_error", "unknown_provider"};
-    case actors::admin_refusal::unknown_route:
-      return {404, "not_found_error", "unknown_route"};
-    case actors::admin_refusal::not_saved:
-      return {500, "server_error", "catalog_write_failed"};
-    case actors::admin_refusal::route_unavailable:
-      break;
-    }
-    return {503, "server_error", "route_unavailable"};
-  }();
-  server_response res;
-  res.status = m.status;
-  res.body = openai::error_json(error.message, m.type, m.code);
-  return res;
+namespace {
+
+struct error_mapping {
+  int status;
+  const char* type;
+  const char* code;
+};
+
+error_mapping mapping_of(actors::admin_refusal reason) {
+  switch (reason) {
+  case actors::admin_refusal::invalid_catalog:
+    return {400, "invalid_request_error", "invalid_catalog"};
+  case actors::admin_refusal::unknown_provider:
+    return {400, "invalid_request_error", "unknown_provider"};
+  case actors::admin_refusal::unknown_route:
+    return {404, "not_found_error", "unknown_route"};
+  case actors::admin_refusal::not_saved:
+    return {500, "server_error", "catalog_write_failed"};
+  case actors::admin_refusal::route_unavailable:
+    break;
+  }
+  return {503, "server_error", "route_unavailable"};
 }
 
-} // namespace gw::server
+} // namespace
+
+int admin_error_status(const actors::admin_error& error) {
+  return mapping_of(error.reason).status;
+}
+
+std::string admin_error_json(const actors::admin_error& error) {
+  auto m = mapping_of(error.reason);
+  return openai::error_json(error.message, m.type, m.code);
+}
+
+} // namespace gw::views
