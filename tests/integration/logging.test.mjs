@@ -2,7 +2,7 @@
 // content pause (SSE_CHUNK_REPLAY_SLEEP_SECONDS), against the real binary (issue 12).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFake, startGateway, fakeProvider, route, postJson, hello, logLine } from './lib/harness.mjs';
+import { startFake, startGateway, fakeProvider, route, postJson, hello, logLine, streamEvents as stream } from './lib/harness.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
@@ -11,32 +11,6 @@ after(() => fake?.stop());
 async function gatewayWith(routes, options = {}) {
   const names = [...new Set(routes.map((r) => r.provider_name))];
   return startGateway({ providers: names.map((n) => fakeProvider(fake, n)), catalog: routes, ...options });
-}
-
-/** Posts a streaming request; returns status, the SSE data lines with arrival times, the raw text. */
-async function stream(base, path, body) {
-  const started = Date.now();
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  const events = [];
-  let raw = '';
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const value of res.body) {
-    const chunk = decoder.decode(value, { stream: true });
-    raw += chunk;
-    buffer += chunk;
-    let cut;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      for (const line of block.split('\n')) {
-        if (line.startsWith('data:')) events.push({ at: Date.now() - started, data: line.slice(5).trim() });
-      }
-    }
-  }
-  return { status: res.status, headers: res.headers, events, raw };
 }
 
 const REQ = String.raw`\[req=[0-9a-f]{12}\]`;

@@ -1,7 +1,7 @@
 // Streaming with first-byte failover (issue: streaming), against the real binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFake, startGateway, fakeProvider, route, hello, sleep } from './lib/harness.mjs';
+import { startFake, startGateway, fakeProvider, route, hello, sleep, streamEvents as stream } from './lib/harness.mjs';
 import { connectionsTo } from './lib/state.mjs';
 
 let fake;
@@ -11,45 +11,6 @@ after(() => fake?.stop());
 async function gatewayWith(routes, env = {}) {
   const names = [...new Set(routes.map((r) => r.provider_name))];
   return startGateway({ providers: names.map((n) => fakeProvider(fake, n)), catalog: routes, env });
-}
-
-/** Posts a streaming request; returns status, headers, the SSE data lines and arrival times. */
-async function stream(base, path, body, { abortAfterMs } = {}) {
-  const controller = new AbortController();
-  const started = Date.now();
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body), signal: controller.signal,
-  });
-  const events = [];
-  let text = '';
-  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
-    return { status: res.status, headers: res.headers, json: await res.json(), events, raw: '' };
-  }
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  if (abortAfterMs) setTimeout(() => controller.abort(), abortAfterMs);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const chunk = decoder.decode(value, { stream: true });
-      text += chunk;
-      buffer += chunk;
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        for (const line of block.split('\n')) {
-          if (line.startsWith('data:')) events.push({ at: Date.now() - started, data: line.slice(5).trim() });
-        }
-      }
-    }
-  } catch (err) {
-    if (!abortAfterMs) throw err;
-  }
-  return { status: res.status, headers: res.headers, events, raw: text };
 }
 
 const chunksOf = (events) => events.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data));

@@ -199,3 +199,43 @@ export async function postJson(base, path, body, headers = {}) {
 }
 
 export const hello = (extra = {}) => ({ model: 'auto', messages: [{ role: 'user', content: 'hello' }], ...extra });
+
+/** Posts a streaming request; returns status, headers, the SSE data lines with their arrival
+ *  times (ms after the request), and the raw text. A non-SSE answer comes back as `json`. */
+export async function streamEvents(base, path, body, { abortAfterMs } = {}) {
+  const controller = new AbortController();
+  const started = Date.now();
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body), signal: controller.signal,
+  });
+  const events = [];
+  let text = '';
+  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    return { status: res.status, headers: res.headers, json: await res.json(), events, raw: '' };
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  if (abortAfterMs) setTimeout(() => controller.abort(), abortAfterMs);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const chunk = decoder.decode(value, { stream: true });
+      text += chunk;
+      buffer += chunk;
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        for (const line of block.split('\n')) {
+          if (line.startsWith('data:')) events.push({ at: Date.now() - started, data: line.slice(5).trim() });
+        }
+      }
+    }
+  } catch (err) {
+    if (!abortAfterMs) throw err;
+  }
+  return { status: res.status, headers: res.headers, events, raw: text };
+}
