@@ -53,7 +53,7 @@ void export_pending(diagnosis_ptr self) {
 /// Applies the last report's suggestions named by `ids` through the router, then drops them
 /// from the report. `done` runs in the actor with what was applied.
 void apply_suggestions(diagnosis_ptr self, const std::vector<std::string>& ids,
-                       std::function<void(applied_suggestions)> done) {
+                       const std::function<void(applied_suggestions)>& done) {
   auto& st = self->state;
   if (!st.last_report) {
     done({});
@@ -111,7 +111,7 @@ void apply_suggestions(diagnosis_ptr self, const std::vector<std::string>& ids,
 
 /// Scheduled runs with maintenance on: remove dead routes and restore recovered ones; adds
 /// always wait for a person. `done` runs once the catalog is changed.
-void maintain(diagnosis_ptr self, std::function<void()> done) {
+void maintain(diagnosis_ptr self, const std::function<void()>& done) {
   auto& st = self->state;
   std::vector<std::string> safe;
   for (const auto& s : st.last_report->suggestions) {

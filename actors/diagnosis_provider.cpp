@@ -76,7 +76,7 @@ void fail(diagnosis_ptr self, const job_ptr& job, std::string error) {
 /// Reserves one request in the provider's quota (tokens as a chat of that size would);
 /// `then` runs with the ticket, a granted dummy when the provider has no bucket.
 void reserve(diagnosis_ptr self, const job_ptr& job, int64_t tokens,
-             std::function<void(route_ticket)> then) {
+             const std::function<void(route_ticket)>& then) {
   if (!job->provider.bucket) {
     then(route_ticket{true, {}, 0, false, 0, 0, false});
     return;
@@ -104,7 +104,7 @@ void reconcile(diagnosis_ptr self, const job_ptr& job, const route_ticket& ticke
 
 /// Sends one request through the provider actor (auth and extra headers added there).
 void call_provider(diagnosis_ptr self, const job_ptr& job, upstream::upstream_request req,
-                   std::function<void(upstream::upstream_result)> then) {
+                   const std::function<void(upstream::upstream_result)>& then) {
   req.timeout = self->state.settings.request_timeout;
   self->request(job->provider.client, call_bound(self), atom::call_v, std::move(req))
     .then([then](upstream::upstream_result& result) { then(std::move(result)); },
@@ -133,7 +133,7 @@ void probe(diagnosis_ptr self, const job_ptr& job, size_t k) {
       finish(self, job);
     }
   };
-  reserve(self, job, 16, [self, job, k, done](route_ticket ticket) {
+  reserve(self, job, 16, [self, job, k, done](const route_ticket& ticket) {
     if (!ticket.granted) {
       done(catalog::probe_result::inconclusive);
       return;
@@ -143,7 +143,7 @@ void probe(diagnosis_ptr self, const job_ptr& job, size_t k) {
     req.path = "/chat/completions";
     req.body = probe_body(job->plan.routes[k].entry.r.model_id);
     call_provider(self, job, std::move(req),
-                  [self, job, ticket, done](upstream::upstream_result result) {
+                  [self, job, ticket, done](const upstream::upstream_result& result) {
                     reconcile(self, job, ticket, result);
                     if (!result.ok() || result.status == 429) {
                       done(catalog::probe_result::inconclusive);
@@ -245,7 +245,7 @@ void diagnose_provider(diagnosis_ptr self, size_t index) {
     fail(self, job, "missing_api_key");
     return;
   }
-  reserve(self, job, 0, [self, job](route_ticket ticket) {
+  reserve(self, job, 0, [self, job](const route_ticket& ticket) {
     if (!ticket.granted) {
       fail(self, job, ticket.skip_reason);
       return;
@@ -253,10 +253,11 @@ void diagnose_provider(diagnosis_ptr self, size_t index) {
     upstream::upstream_request req;
     req.method = "GET";
     req.path = "/models";
-    call_provider(self, job, std::move(req), [self, job, ticket](upstream::upstream_result result) {
-      reconcile(self, job, ticket, result);
-      on_listing(self, job, result);
-    });
+    call_provider(self, job, std::move(req),
+                  [self, job, ticket](const upstream::upstream_result& result) {
+                    reconcile(self, job, ticket, result);
+                    on_listing(self, job, result);
+                  });
   });
 }
 

@@ -118,10 +118,11 @@ void ask_supervisor(diagnosis_ptr self, const std::string& provider_name,
     answer(std::move(v));
   });
   auto me = diagnosis_actor{self};
-  auto job = std::make_shared<chat_job>(
-    "diagnosis-supervisor-" + std::to_string(id), std::move(*chat), [me, id](chat_outcome outcome) {
-      caf::anon_send(me, atom::verdict_v, id, verdict_of(outcome));
-    });
+  auto job =
+    std::make_shared<chat_job>("diagnosis-supervisor-" + std::to_string(id), std::move(*chat),
+                               [me, id](const chat_outcome& outcome) {
+                                 caf::anon_send(me, atom::verdict_v, id, verdict_of(outcome));
+                               });
   // A supervisor question may fall back through several routes, each bounded by the request
   // timeout; two of them is plenty for a background check.
   job->deadline = job->started + 2 * st.settings.request_timeout;

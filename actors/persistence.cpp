@@ -131,7 +131,7 @@ persistence_state::~persistence_state() {
 
 persistence_actor::behavior_type persistence(self_pointer self,
                                              std::shared_ptr<persistence::state_store> store,
-                                             persistence_settings settings) {
+                                             const persistence_settings& settings) {
   auto& st = self->state;
   st.store = std::move(store);
   st.settings = settings;

@@ -83,7 +83,7 @@ struct persistence_state {
 /// Loads the usage aggregates from `store`, then serves persistence_actor (protocol.hpp).
 persistence_actor::behavior_type
 persistence(persistence_actor::stateful_pointer<persistence_state> self,
-            std::shared_ptr<persistence::state_store> store, persistence_settings settings);
+            std::shared_ptr<persistence::state_store> store, const persistence_settings& settings);
 
 /// Spawns the actor; `detached` gives it its own thread (production). Tests pass false:
 /// the test coordinator does not drive detached actors.

@@ -50,10 +50,10 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
              metrics::provider_metrics series, log::logger log);
 
 /// How long a failing key (401/403) keeps its provider out before one probe.
-constexpr int64_t key_failure_backoff_ms = 5 * 60 * 1000;
+constexpr int64_t key_failure_backoff_ms = int64_t{5} * 60 * 1000;
 /// How long counter changes that protect no limit may wait before they are written.
 constexpr auto deferred_write_delay = std::chrono::seconds(1);
 /// Default cooldown when a provider says "limited" without saying until when.
-constexpr int64_t default_cooldown_ms = 60 * 1000;
+constexpr int64_t default_cooldown_ms = int64_t{60} * 1000;
 
 } // namespace gw::actors

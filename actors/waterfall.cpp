@@ -111,7 +111,7 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   st.active_streams[job.get()] = job;
   // The body never comes back through an actor: the relay pulls it on the I/O side.
   provider.transport->open_stream(
-    std::move(req), [relay = job->relay](upstream::upstream_result head,
+    std::move(req), [relay = job->relay](const upstream::upstream_result& head,
                                          std::shared_ptr<upstream::upstream_stream> body) {
       relay->on_head(head, std::move(body));
     });

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -57,9 +58,8 @@ void drain_then_stop(boost::asio::io_context& ioc, gw::server::http_server& serv
   });
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+/// The gateway's whole life; main() only guards it.
+int run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& arg : args) {
     if (arg == "--help" || arg == "-h") {
@@ -150,4 +150,19 @@ int main(int argc, char** argv) {
   rt.stop();
   log.info("stopped");
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Errors are values everywhere; an exception that still escapes (std::bad_alloc, a library
+  // that throws) ends the process with one clear line instead of std::terminate's abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "freerouter: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "freerouter: fatal: unknown exception\n");
+  }
+  return 70; // EX_SOFTWARE
 }

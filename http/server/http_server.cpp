@@ -96,9 +96,9 @@ private:
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, const server_options& options,
-          std::shared_ptr<request_handler> handler, std::shared_ptr<server_stats> stats)
-      : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
+  session(tcp::socket&& socket, server_options options, std::shared_ptr<request_handler> handler,
+          std::shared_ptr<server_stats> stats)
+      : stream_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)),
         stats_(std::move(stats)) {
     stats_->connections.fetch_add(1, std::memory_order_relaxed);
   }
@@ -582,10 +582,9 @@ void session_exchange::respond(server_response response) {
 }
 
 void session_exchange::start_stream(int status, std::string content_type, header_list headers) {
-  net::post(owner_->executor(), [owner = owner_, status, type = std::move(content_type),
-                                 h = std::move(headers)]() mutable {
-    owner->start_stream(status, std::move(type), std::move(h));
-  });
+  net::post(owner_->executor(),
+            [owner = owner_, status, type = std::move(content_type),
+             h = std::move(headers)]() mutable { owner->start_stream(status, type, h); });
 }
 
 void session_exchange::write_chunk(std::string data, std::function<void(bool)> on_written) {

@@ -34,8 +34,8 @@ template <class Reply, class... Ts>
 void ask_router(const gateway_context& ctx, const exchange_ptr& ex, Ts... xs) {
   // Values go in as spawn arguments, not captures: CAF 0.17 dereferences a null argument
   // tuple when spawning an argument-less function actor (UBSan reports it).
-  auto bridge = [](caf::event_based_actor* self, actors::router_actor router, exchange_ptr client,
-                   Ts... args) {
+  auto bridge = [](caf::event_based_actor* self, const actors::router_actor& router,
+                   const exchange_ptr& client, Ts... args) {
     self->request(router, std::chrono::seconds(30), args...)
       .then([client](Reply& reply) { client->respond(admin_response(reply)); },
             [client](caf::error&) {

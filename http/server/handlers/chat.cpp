@@ -180,7 +180,8 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   auto live = ctx.live;
   const log::logger* log = &ctx.log;
   auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat), [relay, slot, job_slot, live, log](actors::chat_outcome outcome) {
+    request_id, std::move(chat),
+    [relay, slot, job_slot, live, log](const actors::chat_outcome& outcome) {
       slot->release();
       auto finished = job_slot->lock();
       if (finished) {
@@ -219,8 +220,9 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   return job;
 }
 
-void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::chat_request chat,
-                   const exchange_ptr& ex, slot_ptr slot, chat_mode mode) {
+void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
+                   openai::chat_request chat, const exchange_ptr& ex, const slot_ptr& slot,
+                   chat_mode mode) {
   actors::chat_job_ptr job;
   if (chat.stream || mode.stream_route) {
     job = make_stream_job(ctx, request_id, std::move(chat), ex, slot, mode);
@@ -229,7 +231,8 @@ void dispatch_chat(const gateway_context& ctx, std::string request_id, openai::c
     auto live = ctx.live;
     const log::logger* log = &ctx.log;
     job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat), [ex, slot, job_slot, live, log](actors::chat_outcome outcome) {
+      request_id, std::move(chat),
+      [ex, slot, job_slot, live, log](const actors::chat_outcome& outcome) {
         slot->release();
         auto finished = job_slot->lock();
         if (!finished) {
@@ -299,7 +302,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
                             pending->document, body.size());
   }
   const gateway_context* context = &ctx;
-  ctx.limiter->acquire([context, pending, ex, mode, request_id](slot_ptr slot) {
+  ctx.limiter->acquire([context, pending, ex, mode, request_id](const slot_ptr& slot) {
     if (!slot) {
       context->log.info("rejected: no limiter slot in time (429)", request_id);
       if (context->live) {
@@ -308,7 +311,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
       ex->respond(queue_rejection());
       return;
     }
-    dispatch_chat(*context, request_id, std::move(*pending), ex, std::move(slot), mode);
+    dispatch_chat(*context, request_id, std::move(*pending), ex, slot, mode);
   });
 }
 
