@@ -187,7 +187,7 @@ public:
   }
 
   void pause(std::chrono::microseconds delay) {
-    if (state_ != exchange_state::streaming) {
+    if (state_ != exchange_state::streaming || cut_) {
       return;
     }
     pending_chunks_.push_back({{}, {}, false, false, delay});
