@@ -27,7 +27,10 @@ shared=$( { cat .clang-tidy; clang-tidy --version; find core catalog http metric
 mapfile -t files < <(find "${dirs[@]}" -name '*.cpp' | sort)
 todo=()
 for f in "${files[@]}"; do
+  # The checkout's path is left out of the key, so that a fresh clone elsewhere (CI) reuses
+  # the results of an identical tree.
   command=$(grep -F "\"file\": \"$PWD/$f\"" -B1 "$build/compile_commands.json" | head -1)
+  command=${command//$PWD/.}
   mode=full
   [[ $f =~ $light_dirs ]] && mode=light
   key=$( { echo "$shared $mode"; echo "$command"; cat "$f"; } | sha256sum | cut -c1-32)
