@@ -3,6 +3,8 @@
 
 #include "actors/stream_outcomes.hpp"
 
+#include "tests/unit/actors/scripted_transport.hpp"
+
 #include <caf/test/dsl.hpp>
 
 using namespace gw;
@@ -10,13 +12,11 @@ using catalog::outcome_kind;
 
 namespace {
 
-upstream::upstream_result answer(int status, upstream::header_list headers = {},
-                                 std::string body = {}) {
-  upstream::upstream_result head;
-  head.status = status;
-  head.headers = std::move(headers);
-  head.body = std::move(body);
-  return head;
+// The answers the router's tests script for their transports.
+using test::scripted_transport;
+
+upstream::upstream_result answer(int status) {
+  return scripted_transport::status_result(status);
 }
 
 } // namespace
@@ -25,9 +25,8 @@ CAF_TEST(a head is streamable only as a 2xx with a body) {
   CAF_CHECK(!actors::unstreamable(answer(200), true));
   CAF_CHECK(actors::unstreamable(answer(200), false));
   CAF_CHECK(actors::unstreamable(answer(429), true));
-  upstream::upstream_result broken;
-  broken.failure = upstream::transport_failure::connect_error;
-  CAF_CHECK(actors::unstreamable(broken, true));
+  CAF_CHECK(actors::unstreamable(
+    scripted_transport::failure(upstream::transport_failure::connect_error), true));
 }
 
 CAF_TEST(a 2xx head without a body is a malformed response) {
@@ -38,7 +37,8 @@ CAF_TEST(a 2xx head without a body is a malformed response) {
 }
 
 CAF_TEST(a 429 head carries its cooldown and no body for the client) {
-  auto outcome = actors::unstreamable_head_outcome(answer(429, {{"retry-after", "30"}}, "slow"));
+  auto outcome = actors::unstreamable_head_outcome(
+    scripted_transport::status_result(429, "slow", {{"retry-after", "30"}}));
   CAF_CHECK(outcome.kind == outcome_kind::rate_limited);
   CAF_CHECK_EQUAL(outcome.status, 429);
   CAF_CHECK(outcome.reached_provider);
@@ -47,13 +47,13 @@ CAF_TEST(a 429 head carries its cooldown and no body for the client) {
 }
 
 CAF_TEST(a caller error keeps its body for the error reply) {
-  auto outcome = actors::unstreamable_head_outcome(answer(400, {}, R"({"error":"bad"})"));
+  auto outcome =
+    actors::unstreamable_head_outcome(scripted_transport::status_result(400, R"({"error":"bad"})"));
   CAF_CHECK_EQUAL(outcome.error_body, R"({"error":"bad"})");
 }
 
 CAF_TEST(a refused connection did not reach the provider) {
-  upstream::upstream_result refused;
-  refused.failure = upstream::transport_failure::connect_error;
+  auto refused = scripted_transport::failure(upstream::transport_failure::connect_error);
   CAF_CHECK(!actors::unstreamable_head_outcome(refused).reached_provider);
 }
 
