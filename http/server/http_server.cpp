@@ -29,6 +29,11 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+/// Each connection's strand, as a concrete type: Beast and Asio then call it directly instead
+/// of through any_io_executor's type erasure on every operation.
+using strand_type = net::strand<net::io_context::executor_type>;
+using socket_type = tcp::socket::rebind_executor<strand_type>::other;
+using stream_type = beast::basic_stream<tcp, strand_type>;
 
 namespace {
 
@@ -96,7 +101,7 @@ private:
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, server_options options, std::shared_ptr<request_handler> handler,
+  session(socket_type&& socket, server_options options, std::shared_ptr<request_handler> handler,
           std::shared_ptr<server_stats> stats)
       : stream_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)),
         stats_(std::move(stats)) {
@@ -109,7 +114,7 @@ public:
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  net::any_io_executor executor() {
+  strand_type executor() {
     return stream_.get_executor();
   }
 
@@ -548,7 +553,7 @@ private:
     stream_.socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  stream_type stream_;
   beast::flat_buffer buffer_;
   const server_options options_;
   std::shared_ptr<request_handler> handler_;
@@ -646,7 +651,7 @@ public:
   }
 
   /// Over the connection cap: a short 503 and close, so the client knows instead of waiting.
-  static void refuse(tcp::socket socket) {
+  static void refuse(socket_type socket) {
     static const std::string answer = [] {
       auto body = openai::error_json("Too many open connections; retry shortly", "server_error",
                                      "too_many_connections");
@@ -654,7 +659,7 @@ public:
              "Connection: close\r\nRetry-After: 1\r\nContent-Length: "
              + std::to_string(body.size()) + "\r\n\r\n" + body;
     }();
-    auto owned = std::make_shared<tcp::socket>(std::move(socket));
+    auto owned = std::make_shared<socket_type>(std::move(socket));
     net::async_write(*owned, net::buffer(answer), [owned](beast::error_code, size_t) {
       beast::error_code ignored;
       owned->shutdown(tcp::socket::shutdown_both, ignored);
@@ -663,7 +668,7 @@ public:
   }
 
   void accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, socket_type s) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
         return;
       }

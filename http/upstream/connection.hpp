@@ -45,7 +45,9 @@ bool is_stale_connection_error(const boost::system::error_code& ec);
 class connection {
 public:
   using strand_type = net::strand<net::io_context::executor_type>;
-  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+  /// The strand's concrete type, not any_io_executor: no type-erased executor per operation.
+  using tcp_stream = beast::basic_stream<net::ip::tcp, strand_type>;
+  using tls_stream = beast::ssl_stream<tcp_stream>;
   using connect_handler = std::function<void(transport_failure, std::string)>;
 
   connection(net::io_context& ioc, net::ssl::context* tls, std::weak_ptr<connection_owner> owner);
@@ -59,7 +61,7 @@ public:
     return strand_;
   }
   /// The TCP layer (timeouts, close), also under TLS.
-  beast::tcp_stream& tcp() {
+  tcp_stream& tcp() {
     return tls_ ? tls_->next_layer() : *plain_;
   }
   /// Calls f with the stream to read/write (tcp_stream or ssl_stream).
@@ -94,7 +96,7 @@ private:
   void handshake(connect_handler done);
 
   strand_type strand_;
-  std::optional<beast::tcp_stream> plain_;
+  std::optional<tcp_stream> plain_;
   std::optional<tls_stream> tls_;
   beast::flat_buffer buffer_;
   std::weak_ptr<connection_owner> owner_;
