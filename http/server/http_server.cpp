@@ -4,6 +4,7 @@
 
 #include "catalog/ids.hpp"
 #include "http/openai/error_body.hpp"
+#include "http/server/response_head.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -40,6 +42,7 @@ namespace {
 constexpr size_t header_limit = size_t{64} * 1024;
 /// The interim answer to `Expect: 100-continue`.
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view crlf = "\r\n";
 /// Lingering close after a 413: how long and how much of the rest of a body is read and
 /// dropped before the connection is closed anyway.
 constexpr auto linger_time = std::chrono::seconds(2);
@@ -131,24 +134,21 @@ public:
       return;
     }
     state_ = exchange_state::done;
-    auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(response.status), 11);
-    res->set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) {
-      // A CR/LF would split the response. Ids are checked where they come in; this is the
-      // last line of defence, a scan of a few short values.
-      if (catalog::header_safe(value)) {
-        res->set(name, value);
-      }
+    bool keep_alive = keep_alive_ && !stats_->draining.load(std::memory_order_relaxed);
+    if (status_without_body(response.status)) {
+      response.body.clear();
     }
-    res->keep_alive(keep_alive_ && !stats_->draining.load(std::memory_order_relaxed));
-    res->body() = std::move(response.body);
-    res->prepare_payload();
+    // Head and body stay members until the write completes: one answer at a time.
+    out_head_ = response_head(response.status, response.content_type, response.headers,
+                              body_framing::length, response.body.size(), keep_alive);
+    out_body_ = std::move(response.body);
+    std::array<net::const_buffer, 2> buffers{net::buffer(out_head_), net::buffer(out_body_)};
     stream_.expires_after(options_.write_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        self->finish_exchange(ec, res->keep_alive());
-                      });
+    net::async_write(stream_, buffers,
+                     [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                       self->out_body_ = std::string{}; // a page can be megabytes
+                       self->finish_exchange(ec, keep_alive);
+                     });
   }
 
   void start_stream(int status, const std::string& content_type, const header_list& headers) {
@@ -156,28 +156,18 @@ public:
       return;
     }
     state_ = exchange_state::streaming;
-    stream_response_ =
-      std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status), 11);
-    stream_response_->set(http::field::content_type, content_type);
-    for (auto& [name, value] : headers) {
-      if (catalog::header_safe(value)) {
-        stream_response_->set(name, value);
-      }
-    }
-    stream_response_->keep_alive(keep_alive_);
-    stream_response_->chunked(true);
-    header_serializer_.emplace(*stream_response_);
+    out_head_ = response_head(status, content_type, headers, body_framing::chunked, 0, keep_alive_);
     writing_ = true;
     stream_.expires_after(options_.write_timeout);
-    http::async_write_header(stream_, *header_serializer_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               self->writing_ = false;
-                               if (ec) {
-                                 self->stream_failed();
-                                 return;
-                               }
-                               self->pump_chunks();
-                             });
+    net::async_write(stream_, net::buffer(out_head_),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->writing_ = false;
+                       if (ec) {
+                         self->stream_failed();
+                         return;
+                       }
+                       self->pump_chunks();
+                     });
   }
 
   void write_chunk(std::string data, std::function<void(bool)> on_written) {
@@ -275,6 +265,8 @@ private:
     bool abort = false;
     /// A pause item (no data): the chunks behind it wait this long.
     std::chrono::microseconds pause{0};
+    /// The chunk's framing, written before the data.
+    std::string size_line{};
   };
 
   /// The header first, so that a client sending `Expect: 100-continue` gets its 100 before
@@ -428,7 +420,9 @@ private:
       pump_chunks();
       return;
     }
-    auto chunk = http::make_chunk(net::buffer(item->data));
+    item->size_line = chunk_size_line(item->data.size());
+    std::array<net::const_buffer, 3> chunk{net::buffer(item->size_line), net::buffer(item->data),
+                                           net::buffer(crlf)};
     net::async_write(stream_, chunk, [self, item](beast::error_code ec, size_t) {
       self->writing_ = false;
       if (ec) {
@@ -503,8 +497,6 @@ private:
     state_ = exchange_state::idle;
     gone_callbacks_.clear();
     shutdown_chunk_.clear();
-    header_serializer_.reset();
-    stream_response_.reset();
     if (counted_) {
       counted_ = false;
       stats_->active.fetch_sub(1, std::memory_order_relaxed);
@@ -566,8 +558,9 @@ private:
   bool watching_ = false;
   bool writing_ = false;
   std::vector<std::function<void()>> gone_callbacks_;
-  std::shared_ptr<http::response<http::empty_body>> stream_response_;
-  std::optional<http::response_serializer<http::empty_body>> header_serializer_;
+  /// The answer being written: its head (or a stream's head) and a complete answer's body.
+  std::string out_head_;
+  std::string out_body_;
   std::deque<chunk_item> pending_chunks_;
   /// Runs the pauses of pause() on the connection's strand.
   net::steady_timer pause_timer_{stream_.get_executor()};
