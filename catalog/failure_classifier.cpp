@@ -2,9 +2,14 @@
 
 #include "catalog/tags.hpp"
 
-#include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 
 namespace gw::catalog {
 
@@ -62,26 +67,166 @@ std::string lowered_head(std::string_view body) {
   return ascii_lower(body.substr(0, searched_body_bytes));
 }
 
+/// Reads what classify needs from a 2xx body in one SAX pass, without building a document:
+/// whether it is a JSON object, its first "error" member (null or not), whether it has
+/// "choices", and the counts of its first "usage" object. The same answers as reading a
+/// parsed document with FindMember/HasMember (first occurrence wins), without the document
+/// (callgrind: 11.3k → 7.3k instructions for a 255-byte completion, read on every answer).
+class answer_scan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, answer_scan> {
+public:
+  bool top_is_object = false;
+  bool error_not_null = false;
+  bool has_error = false;
+  bool has_choices = false;
+  usage_counts usage;
+
+  bool StartObject() {
+    if (depth_ >= max_depth) {
+      return false;
+    }
+    if (depth_ == 0) {
+      top_is_object = true;
+    } else if (depth_ == 1 && member_ == member::usage) {
+      usage.present = true;
+      in_usage_ = true;
+    }
+    enter();
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    leave();
+    return true;
+  }
+  bool StartArray() {
+    if (depth_ >= max_depth) {
+      return false;
+    }
+    enter();
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    leave();
+    return true;
+  }
+  bool Key(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view key(text, length);
+    member_ = member::other;
+    if (depth_ == 1) {
+      if (key == "error" && !has_error) {
+        has_error = true;
+        member_ = member::error;
+      } else if (key == "choices") {
+        has_choices = true;
+      } else if (key == "usage" && !seen_usage_) {
+        seen_usage_ = true;
+        member_ = member::usage;
+      }
+    } else if (depth_ == 2 && in_usage_) {
+      count_ = nullptr;
+      take_first(key, "prompt_tokens", usage.prompt_tokens, seen_prompt_);
+      take_first(key, "completion_tokens", usage.completion_tokens, seen_completion_);
+      take_first(key, "total_tokens", usage.total_tokens, seen_total_);
+    }
+    return true;
+  }
+  bool Null() {
+    return scalar(false);
+  }
+  bool Int(int value) {
+    return number(value);
+  }
+  bool Uint(unsigned value) {
+    return number(value);
+  }
+  bool Int64(int64_t value) {
+    return number(value);
+  }
+  bool Uint64(uint64_t value) {
+    return value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+             ? Double(static_cast<double>(value))
+             : number(static_cast<int64_t>(value));
+  }
+  bool Double(double value) {
+    // Counts above 2^53 are not real token counts; clamp rather than overflow.
+    if (!std::isfinite(value) || value <= 0) {
+      return number(0);
+    }
+    return number(value >= 9.0e15 ? int64_t{9'000'000'000'000'000} : static_cast<int64_t>(value));
+  }
+  /// Strings and booleans: not a count, and (for "error") not null.
+  bool Default() {
+    return scalar(true);
+  }
+
+private:
+  enum class member : uint8_t { other, error, usage };
+  /// The recursive parser (faster than the iterative one) stops here, long before the stack
+  /// could run out; no real answer nests this deep, so such a body is malformed.
+  static constexpr int max_depth = 128;
+
+  void enter() {
+    if (depth_ == 1 && member_ == member::error) {
+      error_not_null = true; // an object or array
+    }
+    ++depth_;
+    count_ = nullptr;
+  }
+  void leave() {
+    --depth_;
+    if (depth_ == 1) {
+      in_usage_ = false;
+      member_ = member::other;
+    }
+    count_ = nullptr;
+  }
+  void take_first(std::string_view key, std::string_view name, int64_t& slot, bool& seen) {
+    if (key == name && !seen) {
+      seen = true;
+      count_ = &slot;
+    }
+  }
+  bool scalar(bool not_null) {
+    if (depth_ == 1 && member_ == member::error) {
+      error_not_null = not_null;
+    }
+    count_ = nullptr;
+    return true;
+  }
+  bool number(int64_t value) {
+    if (count_ != nullptr) {
+      *count_ = std::max<int64_t>(0, value);
+    }
+    return scalar(true);
+  }
+
+  int depth_ = 0;
+  member member_ = member::other;
+  bool seen_usage_ = false;
+  bool in_usage_ = false;
+  bool seen_prompt_ = false;
+  bool seen_completion_ = false;
+  bool seen_total_ = false;
+  /// The usage count the next number belongs to, if any.
+  int64_t* count_ = nullptr;
+};
+
 // 2xx bodies: a JSON object that is not an error envelope (OpenRouter reports some upstream
 // failures as 200 {"error": {...}} without choices).
 bool is_answer_object(std::string_view body, usage_counts& usage) {
-  // Every answer is parsed once, on the hot path: a typical one fits in these arenas, so the
-  // parse allocates nothing (RapidJSON falls back to the heap for larger bodies).
-  using arena = rapidjson::MemoryPoolAllocator<>;
-  char value_bytes[16 * 1024];
-  char stack_bytes[4 * 1024];
-  arena values(value_bytes, sizeof value_bytes);
-  arena stack(stack_bytes, sizeof stack_bytes);
-  rapidjson::GenericDocument<rapidjson::UTF8<>, arena, arena> doc(&values, sizeof stack_bytes,
-                                                                  &stack);
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  answer_scan scan;
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream bytes(body.data(), body.size());
+  // Like Document::Parse(data, size): a UTF-8 byte order mark is skipped.
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(bytes);
+  if (reader.Parse(stream, scan).IsError() || !scan.top_is_object) {
     return false;
   }
-  auto error = doc.FindMember("error");
-  bool error_only = error != doc.MemberEnd() && !error->value.IsNull() && !doc.HasMember("choices");
+  bool error_only = scan.error_not_null && !scan.has_choices;
   if (!error_only) {
-    usage = usage_from_value(doc);
+    usage = scan.usage;
+    if (usage.present && usage.total_tokens == 0) {
+      usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    }
   }
   return !error_only;
 }

@@ -166,3 +166,57 @@ CAF_TEST(a success carries the usage read from the same parse) {
   auto without = classify(answer(200, R"({"choices":[]})"));
   CAF_CHECK(!without.usage.present);
 }
+
+CAF_TEST(the one pass scan reads usage like the parsed document) {
+  // classify reads a 2xx body with a SAX pass; usage_from_body parses a document. They must
+  // agree: first occurrence wins, non-numbers count 0, negatives clamp, floats truncate.
+  const std::string bodies[] = {
+    ok_body,
+    R"({"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":5}})",
+    R"({"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":5,"total_tokens":0}})",
+    R"({"choices":[],"usage":{"prompt_tokens":-4,"completion_tokens":2.9,"total_tokens":"7"}})",
+    R"({"choices":[],"usage":{"total_tokens":1e300,"prompt_tokens":18446744073709551615}})",
+    R"({"choices":[],"usage":{"total_tokens":3,"total_tokens":9}})",
+    R"({"choices":[],"usage":{"total_tokens":3},"usage":{"total_tokens":9}})",
+    R"({"choices":[],"usage":[{"total_tokens":3}]})",
+    R"({"choices":[],"usage":null})",
+    R"({"choices":[],"usage":{"details":{"total_tokens":8},"prompt_tokens":{"n":2},"completion_tokens":1}})",
+    R"({"choices":[{"usage":{"total_tokens":8}}]})",
+    R"({"usage":{"prompt_tokens":2},"choices":[],"x":{"usage":{"prompt_tokens":6}}})",
+    R"({"choices":[],"usage":{"prompt_tokens":true,"completion_tokens":null,"total_tokens":[5]}})",
+    // A byte order mark, or a stray byte of one (fuzz-answer_scan's regression stray_bom_byte).
+    "\xEF\xBB\xBF"
+    R"({"choices":[],"usage":{"total_tokens":2}})",
+    "\xBF"
+    R"({"choices":[],"usage":{"total_tokens":2}})",
+  };
+  for (const auto& body : bodies) {
+    CAF_MESSAGE(body);
+    auto out = classify(answer(200, body));
+    auto expected = gw::catalog::usage_from_body(body);
+    CAF_CHECK(out.kind == outcome_kind::success);
+    CAF_CHECK_EQUAL(out.usage.present, expected.present);
+    CAF_CHECK_EQUAL(out.usage.prompt_tokens, expected.prompt_tokens);
+    CAF_CHECK_EQUAL(out.usage.completion_tokens, expected.completion_tokens);
+    CAF_CHECK_EQUAL(out.usage.total_tokens, expected.total_tokens);
+  }
+}
+
+CAF_TEST(an error envelope is told apart by its first error member) {
+  const std::pair<std::string, outcome_kind> table[] = {
+    {R"({"error":"boom"})", outcome_kind::malformed_response},
+    {R"({"error":false})", outcome_kind::malformed_response},
+    {R"({"error":0})", outcome_kind::malformed_response},
+    {R"({"error":[]})", outcome_kind::malformed_response},
+    {R"({"error":null})", outcome_kind::success},
+    {R"({"error":null,"error":{"message":"x"}})", outcome_kind::success},
+    {R"({"error":{"message":"x"},"choices":null})", outcome_kind::success},
+    {R"({"data":{"error":{"message":"x"}}})", outcome_kind::success},
+    {R"({"error":{"message":"x"}} trailing)", outcome_kind::malformed_response},
+    {std::string(100000, '[') + std::string(100000, ']'), outcome_kind::malformed_response},
+  };
+  for (const auto& [body, kind] : table) {
+    CAF_MESSAGE(body.substr(0, 60));
+    CAF_CHECK_EQUAL(to_string(classify(answer(200, body)).kind), to_string(kind));
+  }
+}
