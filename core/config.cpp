@@ -262,6 +262,10 @@ std::optional<std::string> normal_log_format(std::string_view text) {
   return std::nullopt;
 }
 
+bool known_actor_scheduler(std::string_view name) {
+  return name == "io" || name == "sharing" || name == "stealing";
+}
+
 std::string in_dir(const std::string& dir, const char* file) {
   return (std::filesystem::path{dir} / file).string();
 }
@@ -329,6 +333,14 @@ void read_settings(setting_reader& r, gateway_config& c) {
       c.log_format = *v;
     } else {
       r.fail(bad_value("LOG_FORMAT", "one of text, json", *format));
+    }
+  }
+  if (auto scheduler = r.raw("ACTOR_SCHEDULER")) {
+    auto name = std::string(trim(*scheduler));
+    if (known_actor_scheduler(name)) {
+      c.actor_scheduler = name;
+    } else {
+      r.fail(bad_value("ACTOR_SCHEDULER", "one of io, sharing, stealing", *scheduler));
     }
   }
   r.text("DATABASE_PATH", c.database_path);
@@ -444,6 +456,10 @@ std::optional<gw::error> validate(const gateway_config& cfg) {
   if (cfg.io_threads < 1 || cfg.actor_threads < 1) {
     return fail("IO_THREADS / ACTOR_THREADS: must be at least 1");
   }
+  if (!known_actor_scheduler(cfg.actor_scheduler)) {
+    return fail("ACTOR_SCHEDULER: expected one of io, sharing, stealing, got '"
+                + cfg.actor_scheduler + "'");
+  }
   if (!normal_log_level(cfg.log_level)) {
     return fail("LOG_LEVEL: expected one of debug, info, warn, error, got '" + cfg.log_level + "'");
   }
@@ -490,6 +506,7 @@ then the env file (the environment wins); names are case-insensitive. Main keys:
   AUTO_ENDPOINT_DIAGNOSIS_ENABLED  AUTO_ENDPOINT_MAINTENANCE_ENABLED
   GATEWAY_API_KEYS (comma-separated)  GATEWAY_ADMIN_KEY  LOG_LEVEL (debug|info|warn|error)
   LOG_FORMAT (text|json)  SSE_CHUNK_REPLAY_SLEEP_SECONDS
+  IO_THREADS (1)  ACTOR_SCHEDULER (io|sharing|stealing)  ACTOR_THREADS (2, sharing/stealing)
 )";
 }
 

@@ -61,7 +61,13 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   std::string gateway_admin_key;
   /// UPSTREAM_CA_FILE: extra CA bundle trusted for upstream TLS (tests).
   std::string upstream_ca_file;
-  int io_threads = 2;
+  /// IO_THREADS: threads running the io_context (client and upstream sockets, and with the
+  /// io scheduler the actors too). One is fastest on small machines: no handler crosses threads.
+  int io_threads = 1;
+  /// ACTOR_SCHEDULER: io (actors run on the I/O threads) | sharing | stealing (CAF's own
+  /// scheduler with ACTOR_THREADS threads).
+  std::string actor_scheduler = "io";
+  /// ACTOR_THREADS: CAF worker threads, for the sharing and stealing schedulers only.
   int actor_threads = 2;
   /// debug | info | warn | error (log::parse_level reads it)
   std::string log_level = "info";

@@ -3,6 +3,7 @@
 #include "actors/http_transport.hpp"
 #include "actors/persistence.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "runtime/io_scheduler.hpp"
 #include "runtime/startup.hpp"
 
 #include <caf/actor_system.hpp>
@@ -20,11 +21,10 @@ std::unique_ptr<caf::actor_system_config> actor_config(const config::gateway_con
   auto caf_cfg = std::make_unique<caf::actor_system_config>();
   caf_cfg->set("scheduler.max-threads", static_cast<size_t>(cfg.actor_threads));
   caf_cfg->set("logger.verbosity", caf::atom("quiet"));
-  // ACTOR_SCHEDULER: "sharing" (one shared queue; measured ~15% more requests/s than work
-  // stealing on 2 cores, bench/run.sh) or "stealing" (CAF's default).
-  auto policy = cfg.environment.count("ACTOR_SCHEDULER") != 0
-                  ? cfg.environment.at("ACTOR_SCHEDULER")
-                  : std::string("sharing");
+  // ACTOR_SCHEDULER: "io" (the default, see io_scheduler.hpp) is installed by start();
+  // "sharing" (one shared queue) and "stealing" are CAF's schedulers with their own threads.
+  auto policy = cfg.actor_scheduler == "io" ? std::string("sharing") // replaced, see start()
+                                            : cfg.actor_scheduler;
   caf_cfg->set("scheduler.policy", caf::atom_from_string(policy));
   return caf_cfg;
 }
@@ -96,6 +96,9 @@ gateway_runtime::start(const config::gateway_config& cfg, boost::asio::io_contex
     rt->providers_configured_ += p.configured() ? 1 : 0;
   }
   rt->system_config_ = actor_config(cfg);
+  if (cfg.actor_scheduler == "io") {
+    rt->io_scheduler_ = io_scheduler::install(*rt->system_config_, ioc);
+  }
   rt->system_ = std::make_unique<caf::actor_system>(*rt->system_config_);
 
   actors::persistence_settings persistence_settings;
@@ -140,6 +143,9 @@ void gateway_runtime::stop() {
     return;
   }
   stopped_ = true;
+  if (io_scheduler_) {
+    io_scheduler_->leave_io_threads();
+  }
   for (auto& t : transports_) {
     if (auto* http = dynamic_cast<actors::http_transport*>(t.get())) {
       http->client()->shutdown();

@@ -33,6 +33,8 @@ class gateway_metrics;
 
 namespace gw::runtime {
 
+class io_scheduler;
+
 class gateway_runtime {
 public:
   /// Fails with errc::locked when another process holds the data dir, otherwise with the
@@ -74,7 +76,9 @@ public:
   }
 
   /// Once no request is in flight: fails queued upstream calls, writes every state, stops the
-  /// actors (each wait bounded). Idempotent. The lock is released when the runtime is destroyed.
+  /// actors (each wait bounded). With ACTOR_SCHEDULER=io the actors first move to a thread of
+  /// their own, so this works whether or not the io_context still runs. Idempotent. The lock is
+  /// released when the runtime is destroyed.
   void stop();
 
   /// Internal: use start().
@@ -87,6 +91,8 @@ private:
   std::vector<actors::transport_ptr> transports_;
   /// The actor system keeps a reference to its configuration: it lives as long.
   std::unique_ptr<caf::actor_system_config> system_config_;
+  /// Set with ACTOR_SCHEDULER=io: the actors run on the io_context's threads until stop().
+  std::shared_ptr<io_scheduler> io_scheduler_;
   std::unique_ptr<caf::actor_system> system_;
   actors::gateway_actors actors_;
   size_t route_count_ = 0;

@@ -89,6 +89,8 @@ CAF_TEST(defaults match the reference when nothing is set and no env file exists
   CAF_CHECK_EQUAL(cfg->gateway_admin_key, "");
   CAF_CHECK_EQUAL(cfg->log_level, "info");
   CAF_CHECK_EQUAL(cfg->log_format, "text");
+  CAF_CHECK_EQUAL(cfg->io_threads, 1);
+  CAF_CHECK_EQUAL(cfg->actor_scheduler, "io");
   CAF_CHECK(cfg->environment.empty());
   CAF_CHECK(!config::validate(*cfg));
 }
@@ -210,6 +212,7 @@ CAF_TEST(every setting is read from its key) {
               {"UPSTREAM_CA_FILE", "/tmp/ca.pem"},
               {"IO_THREADS", "3"},
               {"ACTOR_THREADS", "4"},
+              {"ACTOR_SCHEDULER", " sharing "},
               {"LOG_LEVEL", "WARNING"},
               {"LOG_FORMAT", " JSON "}};
   auto cfg = load_ok({}, env);
@@ -247,6 +250,7 @@ CAF_TEST(every setting is read from its key) {
   CAF_CHECK_EQUAL(cfg.upstream_ca_file, "/tmp/ca.pem");
   CAF_CHECK_EQUAL(cfg.io_threads, 3);
   CAF_CHECK_EQUAL(cfg.actor_threads, 4);
+  CAF_CHECK_EQUAL(cfg.actor_scheduler, "sharing");
   CAF_CHECK_EQUAL(cfg.log_level, "warn");
   CAF_CHECK_EQUAL(cfg.log_format, "json");
 }
@@ -305,6 +309,8 @@ CAF_TEST(bad values are errors naming the key and the value) {
                   "LOG_LEVEL: expected one of debug, info, warn, error, got 'loud'");
   CAF_CHECK_EQUAL(load_error({}, {{"LOG_FORMAT", "xml"}}),
                   "LOG_FORMAT: expected one of text, json, got 'xml'");
+  CAF_CHECK_EQUAL(load_error({}, {{"ACTOR_SCHEDULER", "threads"}}),
+                  "ACTOR_SCHEDULER: expected one of io, sharing, stealing, got 'threads'");
   CAF_CHECK_EQUAL(load_error({}, {{"SSE_CHUNK_REPLAY_SLEEP_SECONDS", "-1"}}),
                   "SSE_CHUNK_REPLAY_SLEEP_SECONDS: expected a number >= 0, got '-1'");
 }
