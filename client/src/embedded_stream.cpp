@@ -87,7 +87,7 @@ void embedded_stream::on_data(std::string_view data, bool done, transport_failur
     return;
   }
   auto& st = *parse_;
-  auto on_event = [this](gw::openai::sse_event&& ev) {
+  auto on_event = [this](const gw::openai::sse_event& ev) {
     if (!parse_->ended) {
       handle_event(ev.data);
     }

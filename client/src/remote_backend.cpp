@@ -180,7 +180,7 @@ result<chat_result> remote_backend::chat_stream(const std::string& body,
   }
   stream_collector collector(on_event);
   gw::openai::sse_parser parser;
-  auto on_sse = [&collector](gw::openai::sse_event&& ev) {
+  auto on_sse = [&collector](const gw::openai::sse_event& ev) {
     collector.feed(ev.data);
   };
   // Read to the end of the body even after `done`, so that the connection goes back to the pool.

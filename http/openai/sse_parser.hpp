@@ -29,7 +29,9 @@ struct sse_event {
 /// (blocks of comments or other fields alone are dropped).
 class sse_parser {
 public:
-  using event_handler = std::function<void(sse_event&&)>;
+  /// The event is the parser's own and valid during the call only: its strings keep their
+  /// capacity from event to event (no allocation per event once a stream is under way).
+  using event_handler = std::function<void(const sse_event&)>;
 
   /// `max_event_bytes` bounds one event: its non-comment lines (line ends not counted) plus the
   /// line being read, so a hostile upstream that never sends a line end cannot exhaust memory.
@@ -63,9 +65,7 @@ private:
   bool at_stream_start_ = true;
   bool failed_ = false;
   // -- the event being assembled --
-  std::string data_;
-  std::string event_;
-  std::string raw_;
+  sse_event current_;
   /// Bytes of the event's lines so far, line ends not counted.
   size_t event_bytes_ = 0;
   bool has_data_ = false;

@@ -114,7 +114,7 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
     return;
   }
   auto& st = *parse_;
-  auto on_event = [this](openai::sse_event&& ev) {
+  auto on_event = [this](const openai::sse_event& ev) {
     if (!parse_->ended) {
       handle_event(ev.data, ev.raw);
     }

@@ -20,8 +20,8 @@ struct outcome {
 outcome parse(const std::vector<std::string_view>& pieces, size_t limit) {
   outcome out;
   sse_parser parser(limit);
-  auto collect = [&out](sse_event&& e) {
-    out.events.push_back(std::move(e));
+  auto collect = [&out](const sse_event& e) {
+    out.events.push_back(e);
   };
   for (auto piece : pieces) {
     out.ok = parser.feed(piece, collect) && out.ok;

@@ -59,8 +59,8 @@ std::string describe(const std::vector<sse_event>& events) {
 struct collector {
   std::vector<sse_event> events;
   sse_parser::event_handler handler() {
-    return [this](sse_event&& ev) {
-      events.push_back(std::move(ev));
+    return [this](const sse_event& ev) {
+      events.push_back(ev);
     };
   }
 };
