@@ -158,6 +158,11 @@ gateway_runtime::~gateway_runtime() {
   if (system_) {
     stop();
   }
+  if (io_scheduler_) {
+    // Also after a failed start (stop() then returns early, and the io_context may never have
+    // run): ~actor_system waits for every actor, so they must be able to run.
+    io_scheduler_->leave_io_threads();
+  }
 }
 
 } // namespace gw::runtime
