@@ -29,10 +29,12 @@ uint64_t thread_key(std::thread::id id) {
   return std::hash<std::thread::id>{}(id);
 }
 
-/// Answers each integer with itself plus one and the thread it ran on.
-caf::behavior adder(caf::event_based_actor*) {
-  return {[](int x) {
-    return caf::make_message(x + 1, thread_key(std::this_thread::get_id()));
+/// Answers each integer with itself plus `step` and the thread it ran on. (Every actor here
+/// takes an argument: CAF 0.17 dereferences a null argument tuple when spawning an
+/// argument-less function actor, which UBSan reports.)
+caf::behavior adder(caf::event_based_actor*, int step) {
+  return {[step](int x) {
+    return caf::make_message(x + step, thread_key(std::this_thread::get_id()));
   }};
 }
 
@@ -84,7 +86,7 @@ struct io_fixture {
 CAF_TEST_FIXTURE_SCOPE(io_scheduler_tests, io_fixture)
 
 CAF_TEST(an actor runs on the io thread and answers a caller outside it) {
-  auto add = sys->spawn(adder);
+  auto add = sys->spawn(adder, 1);
   caf::scoped_actor self{*sys};
   self->request(add, 5s, 41)
     .receive(
@@ -97,24 +99,26 @@ CAF_TEST(an actor runs on the io thread and answers a caller outside it) {
 }
 
 CAF_TEST(a message sent from an io handler is processed on that thread after the handler) {
-  auto add = sys->spawn(adder);
+  auto add = sys->spawn(adder, 1);
   std::promise<uint64_t> seen;
-  auto asker = sys->spawn([&seen, add](caf::event_based_actor* self) {
-    self->request(add, caf::infinite, 1).then([&seen](int, uint64_t where) {
+  auto ask = [&seen](caf::event_based_actor* self, const caf::actor& target) {
+    self->request(target, caf::infinite, 1).then([&seen](int, uint64_t where) {
       seen.set_value(where);
     });
-  });
+  };
+  auto asker = sys->spawn(ask, add);
   auto result = seen.get_future();
   CAF_REQUIRE(result.wait_for(5s) == std::future_status::ready);
   CAF_CHECK_EQUAL(result.get(), thread_key(io_thread.get_id()));
   // From inside a handler: the actor cannot run before the handler returns (one thread).
   std::promise<bool> ordered;
   std::atomic<bool> handler_done{false};
-  auto probe = sys->spawn([&](caf::event_based_actor*) -> caf::behavior {
+  auto observe = [&](caf::event_based_actor*, int) -> caf::behavior {
     return {[&](int) {
       ordered.set_value(handler_done.load());
     }};
-  });
+  };
+  auto probe = sys->spawn(observe, 0);
   net::post(ioc, [&] {
     caf::anon_send(probe, 7);
     std::this_thread::sleep_for(20ms);
@@ -143,7 +147,7 @@ CAF_TEST(a busy actor does not starve the io handlers queued behind it) {
 }
 
 CAF_TEST(after the io context stops the actors answer on a thread of their own) {
-  auto add = sys->spawn(adder);
+  auto add = sys->spawn(adder, 1);
   stop_io();
   // Queued for the stopped io_context: the scheduler's own thread takes it over.
   caf::anon_send(add, 1);
@@ -163,7 +167,7 @@ CAF_TEST(after the io context stops the actors answer on a thread of their own) 
 }
 
 CAF_TEST(work left in the stopped io context is taken over and the actor system ends) {
-  auto add = sys->spawn(adder);
+  auto add = sys->spawn(adder, 1);
   stop_io(); // its start may still be queued there, with the exit behind it in the mailbox
   caf::anon_send_exit(add, caf::exit_reason::user_shutdown);
   add = nullptr;
