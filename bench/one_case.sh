@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# One case, for A/B runs between builds or settings: the fake provider and one gateway (a JSON
+# route and a 20-chunk stream route), a 1 s warm-up, then wrk; prints req/s, latency, the
+# gateway's CPU per request (user share too) and the whole machine's context switches per request.
+#   bench/one_case.sh [--build build] [--conns 64] [--seconds 5] [--script bench/post.lua]
+#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""
+while (($#)); do
+  case "$1" in
+    --build) build="$2"; shift ;;
+    --conns) conns="$2"; shift ;;
+    --seconds) seconds="$2"; shift ;;
+    --script) script="$2"; shift ;;
+    --env) extra_env="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+work=$(mktemp -d /tmp/freerouter-case.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+fake_port=21501; gw_port=21503
+"$build/tests/support/fake-provider" --port $fake_port --threads 1 >/dev/null 2>"$work/fake.log" & pids+=($!)
+echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"}]" > "$work/providers.json"
+echo '[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
+       {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2}]' > "$work/model_catalog.json"
+: > "$work/bench.env"
+# shellcheck disable=SC2086 # extra_env is a list of NAME=value words
+env P1_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=2048 \
+  REQUEST_QUEUE_MAX_WAITING_REQUESTS=4096 $extra_env \
+  "$build/freerouter" --port $gw_port --data-dir "$work" --env-file "$work/bench.env" >/dev/null 2>"$work/gw.log" &
+gw=$!; pids+=($gw)
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$gw_port/healthz" && break; sleep 0.1; done
+url="http://127.0.0.1:$gw_port/v1/chat/completions"
+wrk -t2 -c"$conns" -d1s -s "$script" "$url" >/dev/null
+cpu() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
+user() { awk '{print $14}' "/proc/$gw/stat"; }
+switches() { awk '/^ctxt/{print $2}' /proc/stat; }
+t0=$(cpu); u0=$(user); s0=$(switches)
+wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$script" "$url" >"$work/wrk.out" 2>&1
+t1=$(cpu); u1=$(user); s1=$(switches)
+n=$(awk '/requests in/{print $1}' "$work/wrk.out")
+hz=$(getconf CLK_TCK)
+awk -v n="$n" -v t=$((t1 - t0)) -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" '
+  /Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$5}
+  END {printf "req/s %.0f  p50 %s  p99 %s  CPU %.1f us/req (user %.1f)  context switches %.2f/req  non-2xx %d\n",
+       rps, p50, p99, t/hz*1e6/n, u/hz*1e6/n, s/n, bad}' "$work/wrk.out"
