@@ -21,6 +21,9 @@ namespace gw::runtime {
 
 namespace net = boost::asio;
 
+/// Messages an actor handles per turn on an I/O thread before I/O handlers get theirs.
+constexpr size_t max_messages_per_turn = 64;
+
 /// The actors ready to run, and who runs them: one drain handler at a time on the I/O threads,
 /// or, after leave_io_threads(), the queue's own thread.
 class io_scheduler_queue : public std::enable_shared_from_this<io_scheduler_queue> {
@@ -214,6 +217,10 @@ private:
 std::shared_ptr<io_scheduler> io_scheduler::install(caf::actor_system_config& cfg,
                                                     net::io_context& ioc) {
   auto queue = std::make_shared<io_scheduler_queue>(ioc);
+  // CAF's default lets one resume run an actor until its mailbox is empty, so an actor that
+  // keeps messaging itself would hold the I/O thread. After this many messages it yields: it
+  // is queued again behind the I/O handlers waiting meanwhile (runtime.io_scheduler checks it).
+  cfg.set("scheduler.max-throughput", max_messages_per_turn);
   cfg.module_factories.push_back([queue](caf::actor_system& sys) -> caf::actor_system::module* {
     return new io_coordinator(sys, queue);
   });

@@ -15,8 +15,10 @@
 #include <caf/test/unit_test.hpp>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
+#include <vector>
 
 namespace net = boost::asio;
 
@@ -38,10 +40,11 @@ caf::behavior adder(caf::event_based_actor*, int step) {
   }};
 }
 
-/// Counts to `n` by messaging itself, then tells `done`.
-caf::behavior counter(caf::event_based_actor* self, int n,
-                      std::shared_ptr<std::promise<int>> done) {
+/// Counts to `n` by messaging itself, then tells `done`; `on_step` sees every step first.
+caf::behavior counter(caf::event_based_actor* self, int n, std::shared_ptr<std::promise<int>> done,
+                      std::function<void(int)> on_step) {
   return {[=](int x) {
+    on_step(x);
     if (x == n) {
       done->set_value(x);
       self->quit();
@@ -51,34 +54,54 @@ caf::behavior counter(caf::event_based_actor* self, int n,
   }};
 }
 
-struct io_fixture {
-  net::io_context ioc{1};
+void no_step(int) {}
+
+/// An io_context run by `threads` threads, with an actor system on the io scheduler over it.
+struct io_setup {
+  net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
   caf::actor_system_config cfg;
   std::shared_ptr<gw::runtime::io_scheduler> scheduler;
-  std::thread io_thread;
+  std::vector<std::thread> io_threads;
   std::unique_ptr<caf::actor_system> sys;
 
-  io_fixture() {
+  explicit io_setup(int threads) : ioc(threads) {
     cfg.set("logger.verbosity", caf::atom("quiet"));
     scheduler = gw::runtime::io_scheduler::install(cfg, ioc);
     sys = std::make_unique<caf::actor_system>(cfg);
-    io_thread = std::thread([this] { ioc.run(); });
+    for (int i = 0; i < threads; ++i) {
+      io_threads.emplace_back([this] { ioc.run(); });
+    }
+  }
+
+  /// The first I/O thread (the only one of the fixture).
+  uint64_t io_thread() const {
+    return thread_key(io_threads.front().get_id());
   }
 
   void stop_io() {
     work.reset();
     ioc.stop();
-    if (io_thread.joinable()) {
-      io_thread.join();
+    for (auto& t : io_threads) {
+      if (t.joinable()) {
+        t.join();
+      }
     }
   }
 
-  ~io_fixture() {
+  ~io_setup() {
     stop_io();
     scheduler->leave_io_threads();
     sys.reset();
   }
+
+  io_setup(const io_setup&) = delete;
+  io_setup& operator=(const io_setup&) = delete;
+};
+
+/// One I/O thread, as IO_THREADS=1.
+struct io_fixture : io_setup {
+  io_fixture() : io_setup(1) {}
 };
 
 } // namespace
@@ -92,7 +115,7 @@ CAF_TEST(an actor runs on the io thread and answers a caller outside it) {
     .receive(
       [&](int result, uint64_t where) {
         CAF_CHECK_EQUAL(result, 42);
-        CAF_CHECK_EQUAL(where, thread_key(io_thread.get_id()));
+        CAF_CHECK_EQUAL(where, io_thread());
       },
       [&](caf::error& err) { CAF_FAIL("no answer: " << sys->render(err)); });
   caf::anon_send_exit(add, caf::exit_reason::user_shutdown);
@@ -109,7 +132,7 @@ CAF_TEST(a message sent from an io handler is processed on that thread after the
   auto asker = sys->spawn(ask, add);
   auto result = seen.get_future();
   CAF_REQUIRE(result.wait_for(5s) == std::future_status::ready);
-  CAF_CHECK_EQUAL(result.get(), thread_key(io_thread.get_id()));
+  CAF_CHECK_EQUAL(result.get(), io_thread());
   // From inside a handler: the actor cannot run before the handler returns (one thread).
   std::promise<bool> ordered;
   std::atomic<bool> handler_done{false};
@@ -133,17 +156,26 @@ CAF_TEST(a message sent from an io handler is processed on that thread after the
 }
 
 CAF_TEST(a busy actor does not starve the io handlers queued behind it) {
+  constexpr int steps = 100000;
+  auto counted = std::make_shared<std::atomic<int>>(0);
+  std::promise<int> io_ran_at;
+  // At step 10 the counter (on the I/O thread) queues a plain handler. Drained without
+  // yielding, the counter would finish first; the scheduler re-queues itself behind the
+  // handler instead, so the handler runs while the count is still far from its end.
+  auto on_step = [&, counted](int x) {
+    counted->store(x);
+    if (x == 10) {
+      net::post(ioc, [&, counted] { io_ran_at.set_value(counted->load()); });
+    }
+  };
   auto done = std::make_shared<std::promise<int>>();
-  auto count = sys->spawn(counter, 100000, done);
-  // Queued while the counter messages itself: it must run long before the count ends.
-  std::promise<bool> io_ran;
-  net::post(ioc, [&] { io_ran.set_value(true); });
-  auto ran = io_ran.get_future();
-  caf::anon_send(count, 0);
-  CAF_REQUIRE(ran.wait_for(5s) == std::future_status::ready);
+  caf::anon_send(sys->spawn(counter, steps, done, std::function<void(int)>(on_step)), 0);
+  auto ran_at = io_ran_at.get_future();
+  CAF_REQUIRE(ran_at.wait_for(5s) == std::future_status::ready);
+  CAF_CHECK_LESS(ran_at.get(), steps / 2);
   auto finished = done->get_future();
   CAF_REQUIRE(finished.wait_for(20s) == std::future_status::ready);
-  CAF_CHECK_EQUAL(finished.get(), 100000);
+  CAF_CHECK_EQUAL(finished.get(), steps);
 }
 
 CAF_TEST(after the io context stops the actors answer on a thread of their own) {
@@ -157,7 +189,7 @@ CAF_TEST(after the io context stops the actors answer on a thread of their own) 
     .receive(
       [&](int result, uint64_t where) {
         CAF_CHECK_EQUAL(result, 2);
-        CAF_CHECK_NOT_EQUAL(where, thread_key(io_thread.get_id()));
+        CAF_CHECK_NOT_EQUAL(where, io_thread());
         CAF_CHECK_NOT_EQUAL(where, thread_key(std::this_thread::get_id()));
       },
       [&](caf::error& err) {
@@ -182,38 +214,23 @@ CAF_TEST_FIXTURE_SCOPE_END()
 CAF_TEST(actors stay consistent when two io threads run them) {
   // IO_THREADS=2: drains run on either thread; CAF must still see one resume at a time per
   // actor. Eight counters message themselves while both threads also serve plain handlers.
-  net::io_context ioc{2};
-  auto work = net::make_work_guard(ioc);
-  caf::actor_system_config cfg;
-  cfg.set("logger.verbosity", caf::atom("quiet"));
-  auto scheduler = gw::runtime::io_scheduler::install(cfg, ioc);
-  auto sys = std::make_unique<caf::actor_system>(cfg);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) {
-    threads.emplace_back([&ioc] { ioc.run(); });
-  }
+  io_setup setup(2);
   constexpr int counters = 8;
   constexpr int steps = 20000;
   std::vector<std::future<int>> results;
   for (int i = 0; i < counters; ++i) {
     auto done = std::make_shared<std::promise<int>>();
     results.push_back(done->get_future());
-    caf::anon_send(sys->spawn(counter, steps, done), 0);
+    caf::anon_send(setup.sys->spawn(counter, steps, done, std::function<void(int)>(no_step)), 0);
   }
   std::atomic<int> handlers{0};
   for (int i = 0; i < 1000; ++i) {
-    net::post(ioc, [&handlers] { ++handlers; });
+    net::post(setup.ioc, [&handlers] { ++handlers; });
   }
   for (auto& result : results) {
     CAF_REQUIRE(result.wait_for(30s) == std::future_status::ready);
     CAF_CHECK_EQUAL(result.get(), steps);
   }
-  work.reset();
-  ioc.stop();
-  for (auto& t : threads) {
-    t.join();
-  }
+  setup.stop_io();
   CAF_CHECK_EQUAL(handlers.load(), 1000);
-  scheduler->leave_io_threads();
-  sys.reset();
 }
