@@ -83,6 +83,9 @@ bool is_stale_connection_error(const error_code& ec) {
 connection::connection(net::io_context& ioc, net::ssl::context* tls,
                        std::weak_ptr<connection_owner> owner)
     : strand_(net::make_strand(ioc)), owner_(std::move(owner)) {
+  // Beast reads at most the buffer's free capacity (512 bytes while it is small): a 4 KB
+  // answer or stream would take eight receives.
+  buffer_.reserve(read_buffer_bytes);
   if (tls != nullptr) {
     tls_.emplace(strand_, *tls);
   } else {

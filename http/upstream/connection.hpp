@@ -42,6 +42,9 @@ transport_failure classify(const boost::system::error_code& ec, stage where);
 /// True for errors that mean "the peer had already closed this idle connection".
 bool is_stale_connection_error(const boost::system::error_code& ec);
 
+/// What one receive on an upstream connection may take.
+constexpr size_t read_buffer_bytes = size_t{16} * 1024;
+
 class connection {
 public:
   using strand_type = net::strand<net::io_context::executor_type>;

@@ -226,6 +226,9 @@ private:
     if (ec == http::error::need_buffer) {
       ec = {};
     }
+    if (!ec && !cancelled_) {
+      ec = parse_buffered();
+    }
     size_t n = buffer_.size() - parser_->get().body().size;
     std::string_view data(buffer_.data(), n);
     if (ec || cancelled_) {
@@ -248,6 +251,24 @@ private:
       return;
     }
     cb(data, false, transport_failure::none);
+  }
+
+  /// One async_read_some stops after a single chunk even when the connection holds more: the
+  /// rest is parsed here, so one client write carries every event of one receive.
+  error_code parse_buffered() {
+    auto& held = conn_->buffer();
+    while (!parser_->is_done() && held.size() > 0 && parser_->get().body().size > 0) {
+      error_code ec;
+      size_t used = parser_->put(held.data(), ec);
+      held.consume(used);
+      if (ec == http::error::need_more || ec == http::error::need_buffer) {
+        return {};
+      }
+      if (ec || used == 0) {
+        return ec;
+      }
+    }
+    return {};
   }
 
   void finish_clean() {

@@ -100,6 +100,31 @@ CAF_TEST(a finished stream returns its connection to the pool) {
   CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 1u);
 }
 
+CAF_TEST(the read that carries the last event also ends the stream and frees its connection) {
+  // The relay stops reading at [DONE]. The fake writes the tail and the terminating chunk in
+  // one send, so both are parsed from one receive: the stream ends with that read, and the
+  // connection is pooled instead of closed (one connect per stream, before).
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  for (int i = 0; i < 3; ++i) {
+    auto opened = open_sync(*client, chat_request("stream;chunks=2", true));
+    CAF_REQUIRE(opened.stream != nullptr);
+    std::string body;
+    bool done = false;
+    for (int reads = 0; reads < 100 && body.find("[DONE]") == std::string::npos; ++reads) {
+      auto part = read_sync(*opened.stream);
+      CAF_REQUIRE(!part.timed_out_in_test);
+      CAF_REQUIRE_EQUAL(to_string(part.failure), std::string("none"));
+      body += part.data;
+      done = part.done;
+    }
+    CAF_CHECK(body.find("data: [DONE]\n\n") != std::string::npos);
+    CAF_CHECK(done);
+  }
+  CAF_CHECK_EQUAL(client->open_connections(), 1u);
+  CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 1u);
+}
+
 CAF_TEST(an error status on a stream comes with the whole body and no stream) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
