@@ -205,6 +205,12 @@ test('models: the Updates dialog checks the providers, lists the suggestions and
   await page.locator('#updates', { hasText: 'Updates (1)' }).waitFor({ timeout: 5000 });
   await page.screenshot({ path: join(OUT, 'models-updates-dialog.png') });
   await item.locator('input').check();
+  // A refresh re-renders the list (so does the page's quiet refresh after load, at a moment
+  // the test does not control): the tick must survive it.
+  await page.click('#updates-check');
+  await dialog.locator('#updates-status', { hasText: 'Last check' }).waitFor({ timeout: 20000 });
+  await page.locator('#updates-check:not([disabled])').waitFor({ timeout: 20000 });
+  assert.equal(await item.locator('input').isChecked(), true, 'the ticked suggestion stays ticked');
   await page.click('#updates-apply');
   await page.locator('#updates', { hasText: /^Updates$/ }).waitFor({ timeout: 5000 });
   assert.equal(await item.count(), 0);

@@ -41,8 +41,11 @@ function render() {
     fill(listEl, h('p', { class: 'empty' }, 'No suggestions: the catalog matches what the providers offer.'));
     return;
   }
+  // A background refresh (the quiet one after load, a poll) re-renders the list: what the
+  // person ticked stays ticked.
+  const ticked = new Set([...listEl.querySelectorAll('input[type="checkbox"]:checked')].map((b) => b.value));
   fill(listEl, items.map((s) => h('label', { class: 'suggestion', dataset: { suggestion: s.suggestion_id } },
-    h('input', { type: 'checkbox', value: s.suggestion_id, 'aria-label': s.title ?? s.suggestion_id }),
+    h('input', { type: 'checkbox', value: s.suggestion_id, checked: ticked.has(s.suggestion_id), 'aria-label': s.title ?? s.suggestion_id }),
     h('div', {},
       h('div', {}, h('strong', {}, s.title ?? s.suggestion_id), ' ', h('span', { class: 'pill accent' }, ACTIONS[s.action] ?? s.action)),
       h('div', { class: 'mono muted' }, `${s.provider_name} / ${s.model_id}${s.route_id ? ` · ${s.route_id}` : ''}`),
