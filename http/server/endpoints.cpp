@@ -135,6 +135,9 @@ class counted_exchange final : public exchange {
 public:
   counted_exchange(exchange_ptr inner, metrics::http_endpoint_counters& counters)
       : inner_(std::move(inner)), counters_(counters) {}
+  void dispatch(std::function<void()> work) override {
+    inner_->dispatch(std::move(work));
+  }
   void respond(server_response response) override {
     counters_.count(response.status);
     inner_->respond(std::move(response));

@@ -6,6 +6,8 @@
 #include "http/openai/error_body.hpp"
 #include "http/server/response_head.hpp"
 
+#include <boost/asio/defer.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,6 +45,8 @@ constexpr size_t header_limit = size_t{64} * 1024;
 /// The interim answer to `Expect: 100-continue`.
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view crlf = "\r\n";
+/// Chunks gathered into one send at most (three buffers each; Asio sends 64 per call).
+constexpr size_t max_gathered_chunks = 16;
 /// Lingering close after a 413: how long and how much of the rest of a body is read and
 /// dropped before the connection is closed anyway.
 constexpr auto linger_time = std::chrono::seconds(2);
@@ -86,10 +90,11 @@ private:
   std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
 };
 
-/// The exchange handed to handlers: forwards every call onto the session's strand.
+/// The exchange handed to handlers: dispatches every call onto the session's strand.
 class session_exchange final : public exchange {
 public:
   explicit session_exchange(std::shared_ptr<session> owner) : owner_(std::move(owner)) {}
+  void dispatch(std::function<void()> work) override;
   void respond(server_response response) override;
   void start_stream(int status, std::string content_type, header_list headers) override;
   void write_chunk(std::string data, std::function<void(bool)> on_written) override;
@@ -157,17 +162,11 @@ public:
     }
     state_ = exchange_state::streaming;
     out_head_ = response_head(status, content_type, headers, body_framing::chunked, 0, keep_alive_);
-    writing_ = true;
-    stream_.expires_after(options_.write_timeout);
-    net::async_write(stream_, net::buffer(out_head_),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->writing_ = false;
-                       if (ec) {
-                         self->stream_failed();
-                         return;
-                       }
-                       self->pump_chunks();
-                     });
+    head_pending_ = true;
+    // The head leaves with the first chunk if the producer queues one in this same handler
+    // (a relay commits and writes its buffered events together): one send, not two. If not,
+    // this pump, right after the handler, sends it alone.
+    net::defer(stream_.get_executor(), [self = shared_from_this()] { self->pump_chunks(); });
   }
 
   void write_chunk(std::string data, std::function<void(bool)> on_written) {
@@ -375,68 +374,106 @@ private:
     respond(std::move(res));
   }
 
+  /// Writes what is queued: the head if it has not left yet, then every chunk up to a pause
+  /// or the end, gathered into one send. Each chunk's on_written runs when the send is done.
   void pump_chunks() {
-    if (writing_ || pending_chunks_.empty() || state_ != exchange_state::streaming) {
+    if (writing_ || state_ != exchange_state::streaming
+        || (pending_chunks_.empty() && !head_pending_)) {
       return;
     }
-    writing_ = true;
-    auto item = std::make_shared<chunk_item>(std::move(pending_chunks_.front()));
-    pending_chunks_.pop_front();
-    stream_.expires_after(options_.write_timeout);
-    auto self = shared_from_this();
-    if (item->last) {
-      if (item->abort) {
+    if (!head_pending_) {
+      auto& front = pending_chunks_.front();
+      if (front.last && front.abort) {
         // The client must be able to tell a cut stream from a complete one.
-        writing_ = false;
+        pending_chunks_.pop_front();
         keep_alive_ = false;
         finish_exchange({}, false);
         return;
       }
-      net::async_write(stream_, net::buffer(last_chunk_), [self](beast::error_code ec, size_t) {
-        self->writing_ = false;
-        self->finish_exchange(ec, self->keep_alive_);
-      });
-      return;
-    }
-    if (item->pause.count() > 0) {
-      // writing_ stays set: a client that leaves meanwhile is noticed when the timer fires.
-      pause_timer_.expires_after(item->pause);
-      pause_timer_.async_wait([self](beast::error_code) {
-        self->writing_ = false;
-        if (self->client_gone_) {
-          self->stream_failed();
-          return;
-        }
-        self->pump_chunks();
-      });
-      return;
-    }
-    if (item->data.empty()) {
-      // An empty chunk would terminate the body: nothing to send, report success.
-      writing_ = false;
-      if (item->on_written) {
-        item->on_written(true);
+      if (front.pause.count() > 0) {
+        pause_timer_.expires_after(front.pause);
+        pending_chunks_.pop_front();
+        // writing_ stays set: a client that leaves meanwhile is noticed when the timer fires.
+        writing_ = true;
+        pause_timer_.async_wait([self = shared_from_this()](beast::error_code) {
+          self->writing_ = false;
+          if (self->client_gone_) {
+            self->stream_failed();
+            return;
+          }
+          self->pump_chunks();
+        });
+        return;
       }
+    }
+    bool ending = false;
+    in_flight_.clear();
+    while (!pending_chunks_.empty() && in_flight_.size() < max_gathered_chunks) {
+      auto& item = pending_chunks_.front();
+      if (item.pause.count() > 0 || (item.last && item.abort)) {
+        break; // handled at the front of the next pump
+      }
+      ending = item.last;
+      if (!ending) {
+        in_flight_.push_back(std::move(item));
+      }
+      pending_chunks_.pop_front();
+      if (ending) {
+        break;
+      }
+    }
+    // The buffers point into in_flight_, so they are taken once it stops growing.
+    out_buffers_.clear();
+    if (head_pending_) {
+      head_pending_ = false;
+      out_buffers_.push_back(net::buffer(out_head_));
+    }
+    for (auto& item : in_flight_) {
+      if (item.data.empty()) {
+        continue; // an empty chunk would end the body: it only reports its turn
+      }
+      item.size_line = chunk_size_line(item.data.size());
+      out_buffers_.push_back(net::buffer(item.size_line));
+      out_buffers_.push_back(net::buffer(item.data));
+      out_buffers_.push_back(net::buffer(crlf));
+    }
+    if (ending) {
+      out_buffers_.push_back(net::buffer(last_chunk_));
+    }
+    if (out_buffers_.empty()) {
+      report_written(true);
       pump_chunks();
       return;
     }
-    item->size_line = chunk_size_line(item->data.size());
-    std::array<net::const_buffer, 3> chunk{net::buffer(item->size_line), net::buffer(item->data),
-                                           net::buffer(crlf)};
-    net::async_write(stream_, chunk, [self, item](beast::error_code ec, size_t) {
-      self->writing_ = false;
-      if (ec) {
-        if (item->on_written) {
-          item->on_written(false);
-        }
-        self->stream_failed();
-        return;
+    writing_ = true;
+    stream_.expires_after(options_.write_timeout);
+    net::async_write(stream_, out_buffers_,
+                     [self = shared_from_this(), ending](beast::error_code ec, size_t) {
+                       self->writing_ = false;
+                       self->report_written(!ec);
+                       if (ending) {
+                         self->finish_exchange(ec, self->keep_alive_);
+                       } else if (ec) {
+                         self->stream_failed();
+                       } else {
+                         self->pump_chunks();
+                       }
+                     });
+  }
+
+  /// Runs the on_written of the chunks just sent (they may queue more: in_flight_ is free).
+  void report_written(bool ok) {
+    auto sent = std::move(in_flight_);
+    in_flight_.clear();
+    for (auto& item : sent) {
+      if (item.on_written) {
+        item.on_written(ok);
       }
-      if (item->on_written) {
-        item->on_written(true);
-      }
-      self->pump_chunks();
-    });
+    }
+    if (in_flight_.empty()) {
+      sent.clear();
+      in_flight_ = std::move(sent); // keeps its capacity for the next send
+    }
   }
 
   void stream_failed() {
@@ -562,6 +599,11 @@ private:
   std::string out_head_;
   std::string out_body_;
   std::deque<chunk_item> pending_chunks_;
+  /// The chunks of the send in flight, and that send's buffers (kept: their capacity is reused).
+  std::vector<chunk_item> in_flight_;
+  std::vector<net::const_buffer> out_buffers_;
+  /// A stream's head waits for its first chunk (see start_stream).
+  bool head_pending_ = false;
   /// Runs the pauses of pause() on the connection's strand.
   net::steady_timer pause_timer_{stream_.get_executor()};
   const std::string last_chunk_ = "0\r\n\r\n";
@@ -574,40 +616,47 @@ private:
   size_t linger_left_ = 0;
 };
 
+// net::dispatch, not post: on an I/O thread with the strand idle (the io scheduler's actors,
+// the stream relay) the call runs at once instead of going through the io_context's queue.
+void session_exchange::dispatch(std::function<void()> work) {
+  net::dispatch(owner_->executor(), std::move(work));
+}
+
 void session_exchange::respond(server_response response) {
-  net::post(owner_->executor(),
-            [owner = owner_, r = std::move(response)]() mutable { owner->respond(std::move(r)); });
+  net::dispatch(owner_->executor(), [owner = owner_, r = std::move(response)]() mutable {
+    owner->respond(std::move(r));
+  });
 }
 
 void session_exchange::start_stream(int status, std::string content_type, header_list headers) {
-  net::post(owner_->executor(),
-            [owner = owner_, status, type = std::move(content_type),
-             h = std::move(headers)]() mutable { owner->start_stream(status, type, h); });
+  net::dispatch(owner_->executor(),
+                [owner = owner_, status, type = std::move(content_type),
+                 h = std::move(headers)]() mutable { owner->start_stream(status, type, h); });
 }
 
 void session_exchange::write_chunk(std::string data, std::function<void(bool)> on_written) {
-  net::post(owner_->executor(),
-            [owner = owner_, d = std::move(data), cb = std::move(on_written)]() mutable {
-              owner->write_chunk(std::move(d), std::move(cb));
-            });
+  net::dispatch(owner_->executor(),
+                [owner = owner_, d = std::move(data), cb = std::move(on_written)]() mutable {
+                  owner->write_chunk(std::move(d), std::move(cb));
+                });
 }
 
 void session_exchange::pause(std::chrono::microseconds delay) {
-  net::post(owner_->executor(), [owner = owner_, delay] { owner->pause(delay); });
+  net::dispatch(owner_->executor(), [owner = owner_, delay] { owner->pause(delay); });
 }
 
 void session_exchange::end_stream(bool abort) {
-  net::post(owner_->executor(), [owner = owner_, abort] { owner->end_stream(abort); });
+  net::dispatch(owner_->executor(), [owner = owner_, abort] { owner->end_stream(abort); });
 }
 
 void session_exchange::on_client_gone(std::function<void()> callback) {
-  net::post(owner_->executor(), [owner = owner_, cb = std::move(callback)]() mutable {
+  net::dispatch(owner_->executor(), [owner = owner_, cb = std::move(callback)]() mutable {
     owner->on_client_gone(std::move(cb));
   });
 }
 
 void session_exchange::set_shutdown_chunk(std::string chunk) {
-  net::post(owner_->executor(), [owner = owner_, c = std::move(chunk)]() mutable {
+  net::dispatch(owner_->executor(), [owner = owner_, c = std::move(chunk)]() mutable {
     owner->set_shutdown_chunk(std::move(c));
   });
 }

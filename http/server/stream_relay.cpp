@@ -42,16 +42,62 @@ stream_relay::~stream_relay() = default;
 
 void stream_relay::set_attempt_end_handler(
   std::function<void(size_t index, stream_outcome)> handler) {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
   settings_.on_attempt_end = std::move(handler);
 }
+
+template <class Work>
+void stream_relay::on_client_strand(Work work) {
+  client_->dispatch([self = shared_from_this(), work = std::move(work)]() mutable { work(*self); });
+}
+
+// -- entry points: each hops onto the client's strand -------------------------------------
+
+void stream_relay::begin_attempt(size_t index, catalog::route_ref route, int upstream_calls) {
+  on_client_strand([index, route = std::move(route), upstream_calls](stream_relay& self) mutable {
+    self.start_attempt(index, std::move(route), upstream_calls);
+  });
+}
+
+void stream_relay::on_head(const upstream::upstream_result& head,
+                           std::shared_ptr<upstream::upstream_stream> body) {
+  on_client_strand([head, body = std::move(body)](stream_relay& self) mutable {
+    self.take_head(head, std::move(body));
+  });
+}
+
+void stream_relay::route_event(std::string_view type, const catalog::route_ref& route,
+                               std::string_view reason) {
+  if (settings_.format != stream_format::stream_route) {
+    return; // settings_ is fixed once the relay is shared: no hop for a no-op
+  }
+  on_client_strand([type = std::string(type), route, reason = std::string(reason)](
+                     stream_relay& self) { self.write_route_event(type, route, reason); });
+}
+
+void stream_relay::answer_without_stream(server_response reply,
+                                         std::string_view stream_route_message,
+                                         std::string_view code) {
+  on_client_strand([reply = std::move(reply), message = std::string(stream_route_message),
+                    code = std::string(code)](stream_relay& self) mutable {
+    self.answer_now(std::move(reply), message, code);
+  });
+}
+
+void stream_relay::start_stream_route() {
+  on_client_strand([](stream_relay& self) { self.open_stream_route(); });
+}
+
+void stream_relay::client_gone() {
+  on_client_strand([](stream_relay& self) { self.drop_client(); });
+}
+
+// -- on the client's strand ---------------------------------------------------------------
 
 bool stream_relay::committed() const {
   return committed_;
 }
 
-void stream_relay::begin_attempt(size_t index, catalog::route_ref route, int upstream_calls) {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
+void stream_relay::start_attempt(size_t index, catalog::route_ref route, int upstream_calls) {
   index_ = index;
   route_ = std::move(route);
   upstream_calls_ = upstream_calls;
@@ -61,9 +107,8 @@ void stream_relay::begin_attempt(size_t index, catalog::route_ref route, int ups
   attempt_open_ = true;
 }
 
-void stream_relay::on_head(const upstream::upstream_result& head,
-                           std::shared_ptr<upstream::upstream_stream> body) {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
+void stream_relay::take_head(const upstream::upstream_result& head,
+                             std::shared_ptr<upstream::upstream_stream> body) {
   if (!attempt_open_) {
     if (body) {
       body->cancel();
@@ -97,14 +142,17 @@ void stream_relay::on_head(const upstream::upstream_result& head,
 
 void stream_relay::read_next() {
   read_pending_ = true;
-  auto self = shared_from_this();
-  body_->read_some([self](std::string_view data, bool done, upstream::transport_failure failure) {
-    self->on_data(data, done, failure);
+  // The read completes on the upstream connection's strand; its bytes live only during the
+  // callback, so they travel to the client's strand as a copy (one per receive).
+  body_->read_some([self = shared_from_this()](std::string_view data, bool done,
+                                               upstream::transport_failure failure) {
+    self->on_client_strand([bytes = std::string(data), done, failure](stream_relay& relay) {
+      relay.on_data(bytes, done, failure);
+    });
   });
 }
 
 void stream_relay::on_data(std::string_view data, bool done, upstream::transport_failure failure) {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
   read_pending_ = false;
   if (!attempt_open_) {
     return;
@@ -162,7 +210,6 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
   }
   auto self = shared_from_this();
   write(std::move(st.out), [self] {
-    std::lock_guard<std::recursive_mutex> again(self->mutex_);
     if (self->attempt_open_) {
       self->read_next();
     }
@@ -323,7 +370,7 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
   auto self = shared_from_this();
   client_->write_chunk(std::move(bytes), [self, then = std::move(then)](bool ok) {
     if (!ok) {
-      self->client_gone();
+      self->drop_client();
       return;
     }
     then();
@@ -354,7 +401,7 @@ void stream_relay::write_paced(std::string_view bytes, std::function<void()> the
   auto self = shared_from_this();
   auto on_failure = [self](bool ok) {
     if (!ok) {
-      self->client_gone();
+      self->drop_client();
     }
   };
   for (const auto& p : pieces) {
@@ -367,25 +414,23 @@ void stream_relay::write_paced(std::string_view bytes, std::function<void()> the
   // through: an empty chunk is queued behind it and reports when its turn comes.
   client_->write_chunk({}, [self, then = std::move(then)](bool ok) {
     if (!ok) {
-      self->client_gone();
+      self->drop_client();
       return;
     }
     then();
   });
 }
 
-void stream_relay::route_event(std::string_view type, const catalog::route_ref& route,
-                               std::string_view reason) {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
-  if (settings_.format != stream_format::stream_route || finished_ || client_gone_) {
+void stream_relay::write_route_event(const std::string& type, const catalog::route_ref& route,
+                                     const std::string& reason) {
+  if (finished_ || client_gone_) {
     return;
   }
   write(openai::route_event(type, route.provider_name, route.model_id, route.route_id, reason),
         [] {});
 }
 
-void stream_relay::start_stream_route() {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
+void stream_relay::open_stream_route() {
   client_->start_stream(200, "text/event-stream",
                         {{"Cache-Control", "no-cache"},
                          {"X-Accel-Buffering", "no"},
@@ -394,10 +439,8 @@ void stream_relay::start_stream_route() {
   stream_started_ = true;
 }
 
-void stream_relay::answer_without_stream(server_response reply,
-                                         std::string_view stream_route_message,
-                                         std::string_view code) {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
+void stream_relay::answer_now(server_response reply, const std::string& stream_route_message,
+                              const std::string& code) {
   if (finished_) {
     return;
   }
@@ -410,8 +453,7 @@ void stream_relay::answer_without_stream(server_response reply,
   client_->respond(std::move(reply));
 }
 
-void stream_relay::client_gone() {
-  std::lock_guard<std::recursive_mutex> guard(mutex_);
+void stream_relay::drop_client() {
   if (client_gone_) {
     return;
   }

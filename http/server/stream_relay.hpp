@@ -1,15 +1,19 @@
 // The byte path of one streaming request (actors::stream_sink). The router decides which route
-// to try; the relay
-// pulls that route's upstream SSE body, applies the commit rule, and writes to the client.
-// Tokens never pass through a mailbox: the relay reports to the router only when an attempt
-// ends (failed before commit, or the stream finished / broke after commit).
+// to try; the relay pulls that route's upstream SSE body, applies the commit rule, and writes
+// to the client. Tokens never pass through a mailbox: the relay reports to the router only
+// when an attempt ends (failed before commit, or the stream finished / broke after commit).
 //
 //   router --open_stream(req)--> transport
 //   transport --on_head(head, body)--> relay: read_some -> parse SSE -> commit rule
 //        before commit: buffer; a failure -> stream_done(committed=false) -> next route
-//        on commit:     200 + X-Gateway-* headers, flush buffer, then relay chunk by chunk
-//                       (the next upstream read starts once the client took the last chunk)
+//        on commit:     200 + X-Gateway-* headers, flush buffer, then relay read by read
+//                       (the next upstream read starts once the client took the last bytes)
 //        after commit:  a cut/stall/error -> SSE error event "stream_interrupted", no [DONE]
+//
+// Threading: the relay's state is confined to the client connection's strand. Every entry
+// point (the router's calls, the transport's head, each upstream read) is dispatched onto it
+// through exchange::dispatch, so no lock is needed; on an I/O thread with the strand idle the
+// work runs at once, without a queue.
 #pragma once
 
 #include "actors/stream_sink.hpp"
@@ -23,7 +27,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
 namespace gw::upstream {
@@ -66,7 +69,8 @@ public:
   stream_relay(const stream_relay&) = delete;
   stream_relay& operator=(const stream_relay&) = delete;
 
-  /// Sets settings::on_attempt_end after construction (it needs the job the relay belongs to).
+  /// Sets settings::on_attempt_end after construction (it needs the job the relay belongs to);
+  /// before the relay is shared with the router.
   void set_attempt_end_handler(std::function<void(size_t index, stream_outcome)> handler);
 
   // -- actors::stream_sink ----------------------------------------------------------------
@@ -92,6 +96,21 @@ public:
   bool committed() const;
 
 private:
+  /// Runs `work(*this)` on the client's strand (see the threading note above).
+  template <class Work>
+  void on_client_strand(Work work);
+
+  // -- the entry points' bodies, on the client's strand -------------------------------------
+  void start_attempt(size_t index, catalog::route_ref route, int upstream_calls);
+  void take_head(const upstream::upstream_result& head,
+                 std::shared_ptr<upstream::upstream_stream> body);
+  void write_route_event(const std::string& type, const catalog::route_ref& route,
+                         const std::string& reason);
+  void answer_now(server_response reply, const std::string& stream_route_message,
+                  const std::string& code);
+  void open_stream_route();
+  void drop_client();
+
   void read_next();
   void on_data(std::string_view data, bool done, upstream::transport_failure failure);
   void handle_event(const std::string& data, const std::string& raw);
@@ -108,8 +127,6 @@ private:
   exchange_ptr client_;
   std::string request_id_;
   settings settings_;
-  /// Recursive: a transport may complete a read synchronously inside read_next().
-  std::recursive_mutex mutex_;
 
   // -- the current attempt ------------------------------------------------------------------
   size_t index_ = 0;
@@ -126,7 +143,7 @@ private:
 
   // -- the client side ----------------------------------------------------------------------
   bool stream_started_ = false;
-  /// Read from other threads (the job's reply sink), hence atomic.
+  /// Read off the strand (committed()), hence atomic.
   std::atomic<bool> committed_{false};
   bool client_gone_ = false;
   bool finished_ = false;

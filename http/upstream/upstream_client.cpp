@@ -5,6 +5,7 @@
 
 #include "http/upstream/connection.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -177,19 +178,21 @@ public:
     }
   }
 
+  // Dispatched, not posted: the consumer (the relay, on an I/O thread) usually finds the
+  // strand idle, and the read then starts at once instead of after a trip through the queue.
   void read_some(read_handler cb) override {
-    net::post(strand_, [self = shared_from_this(), cb = std::move(cb)]() mutable {
+    net::dispatch(strand_, [self = shared_from_this(), cb = std::move(cb)]() mutable {
       self->do_read(std::move(cb));
     });
   }
 
   void set_read_deadline(std::chrono::steady_clock::time_point deadline) override {
-    // Posted like read_some, so a deadline set before a read applies to that read.
-    net::post(strand_, [self = shared_from_this(), deadline] { self->deadline_ = deadline; });
+    // In order with read_some, so a deadline set before a read applies to that read.
+    net::dispatch(strand_, [self = shared_from_this(), deadline] { self->deadline_ = deadline; });
   }
 
   void cancel() override {
-    net::post(strand_, [self = shared_from_this()] { self->do_cancel(); });
+    net::dispatch(strand_, [self = shared_from_this()] { self->do_cancel(); });
   }
 
 private:
