@@ -79,7 +79,8 @@ start_gateway() { # port catalog-json; sets started_pid
 }
 one_route='[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
             {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2},
-            {"route_id":"slow-stream","provider_name":"p1","model_id":"stream;chunks=50;interval_ms=100","rank":3}]'
+            {"route_id":"slow-stream","provider_name":"p1","model_id":"stream;chunks=50;interval_ms=100","rank":3},
+            {"route_id":"stream-one","provider_name":"p1","model_id":"stream;chunks=1","rank":4}]'
 quota_route='[{"route_id":"q1","provider_name":"p3","model_id":"ok","rank":1}]'
 three_429='[{"route_id":"a","provider_name":"p2","model_id":"status;code=429","rank":1},
             {"route_id":"b","provider_name":"p2","model_id":"status;code=429;x=1","rank":2},
@@ -136,6 +137,7 @@ run_case() { # name url pid conns [lua script]
   echo "|---|---|---|"
   one() { wrk -t1 -c1 -d"${duration}s" --latency -s "$2" "$1" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END{print p50 " / " p99}'; }
   echo "| JSON chat completion | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post.lua) |"
+  echo "| 1-chunk stream (its first byte is its whole answer) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream1_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream1.lua) |"
   echo "| 20-chunk stream (last byte) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream.lua) |"
   if command -v node >/dev/null; then
     echo
