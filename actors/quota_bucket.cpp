@@ -129,6 +129,41 @@ route_ticket refuse_unpersisted(bucket_ptr self, const route_ticket& granted) {
   return route_ticket{false, "quota_not_persisted", now + 1000, granted.probe, 0, 0};
 }
 
+void write_grants(bucket_ptr self);
+
+/// The grant write ended: answer every grant it covered, then start the next one.
+void settle_grants(bucket_ptr self, bool committed) {
+  auto& st = self->state;
+  st.grant_write_in_flight = false;
+  auto settled = std::move(st.grants_in_flight);
+  st.grants_in_flight.clear();
+  for (auto& held : settled) {
+    if (committed) {
+      st.not_persisted_streak = 0;
+      held.promise.deliver(held.granted);
+    } else {
+      held.promise.deliver(refuse_unpersisted(self, held.granted));
+    }
+  }
+  if (!st.grants_next.empty()) {
+    write_grants(self);
+  }
+}
+
+/// Sends the ledger's snapshot, which includes every waiting grant's reservation.
+void write_grants(bucket_ptr self) {
+  auto& st = self->state;
+  st.grant_write_in_flight = true;
+  st.grants_in_flight = std::move(st.grants_next);
+  st.grants_next.clear();
+  auto now = st.now();
+  self
+    ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
+              to_record(st, st.ledger->snapshot(now), now))
+    .then([self](bool ok) { settle_grants(self, ok); },
+          [self](caf::error&) { settle_grants(self, false); });
+}
+
 caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
   auto& st = self->state;
   auto now = st.now();
@@ -167,19 +202,10 @@ caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
   // forget a request that a provider may already be serving. A reservation that could not
   // be committed (disk full, read-only, I/O error) is released and refused instead.
   auto promise = self->make_response_promise<route_ticket>();
-  auto settled = [self, promise, granted](bool committed) mutable {
-    if (committed) {
-      self->state.not_persisted_streak = 0;
-      promise.deliver(granted);
-      return;
-    }
-    promise.deliver(refuse_unpersisted(self, granted));
-  };
-  self
-    ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
-              to_record(st, st.ledger->snapshot(now), now))
-    .then([settled](bool ok) mutable { settled(ok); },
-          [settled](caf::error&) mutable { settled(false); });
+  st.grants_next.push_back(held_grant{promise, granted});
+  if (!st.grant_write_in_flight) {
+    write_grants(self);
+  }
   return promise;
 }
 

@@ -9,11 +9,20 @@
 #include "core/log.hpp"
 #include "metrics/gateway_metrics.hpp"
 
+#include <caf/typed_response_promise.hpp>
+
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace gw::actors {
+
+/// A limited reservation made in the ledger, answered once a committed snapshot includes it.
+struct held_grant {
+  caf::typed_response_promise<route_ticket> promise;
+  route_ticket granted;
+};
 
 struct quota_bucket_state {
   static inline const char* const name = "quota_bucket";
@@ -29,6 +38,12 @@ struct quota_bucket_state {
   uint64_t key_probe_reservation = 0;
   /// A deferred snapshot write is scheduled (unlimited buckets, reconciles, cooldowns).
   bool write_scheduled = false;
+  /// Limited grants wait for a commit. One grant write is in flight at a time and covers
+  /// grants_in_flight; reservations made meanwhile wait in grants_next and share the
+  /// following write, so a busy bucket sends one snapshot per commit, not one per request.
+  std::vector<held_grant> grants_in_flight;
+  std::vector<held_grant> grants_next;
+  bool grant_write_in_flight = false;
   metrics::provider_metrics series;
   /// Where availability snapshots go (the router, once it sent `watch`).
   snapshot_listener_actor listener;

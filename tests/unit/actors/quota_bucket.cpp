@@ -408,6 +408,39 @@ CAF_TEST(a limited grant is answered only after the persistence actor committed 
   CAF_CHECK_NOT_EQUAL(ticket.reservation_id, 0u);
 }
 
+CAF_TEST(grants made while a grant write is in flight share the next write) {
+  with_persistence();
+  start(limited(rpd(10)));
+  auto first = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{1});
+  auto second = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{2});
+  auto third = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{3});
+  expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{1}));
+  expect((atom::persist, quota_record), from(bucket).to(persistence));
+  // The first write is in flight: the next two reservations wait instead of writing.
+  expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{2}));
+  expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{3}));
+  expect((atom::tick), from(persistence).to(persistence));
+  auto rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].requests_today, 1);
+  expect((bool), from(persistence).to(bucket).with(true));
+  CAF_CHECK_EQUAL(replies_waiting(), 1u);
+  CAF_CHECK(request_result(first).granted);
+  // One write carries both waiting reservations; they are answered after its commit.
+  expect((atom::persist, quota_record), from(bucket).to(persistence));
+  expect((atom::tick), from(persistence).to(persistence));
+  rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].requests_today, 3);
+  CAF_CHECK_EQUAL(rows[0].tokens_today, 6);
+  CAF_CHECK_EQUAL(replies_waiting(), 0u);
+  expect((bool), from(persistence).to(bucket).with(true));
+  CAF_CHECK_EQUAL(replies_waiting(), 2u);
+  CAF_CHECK(request_result(second).granted);
+  CAF_CHECK(request_result(third).granted);
+  CAF_CHECK(!sched.has_job());
+}
+
 CAF_TEST(a limited bucket never grants a reservation its store could not commit) {
   gw::test::scratch_dir dir;
   auto path = dir.file("state.sqlite3");
