@@ -155,6 +155,9 @@ public:
   void end_stream(bool abort) override {
     inner_->end_stream(abort);
   }
+  void finish_stream(std::string last_data) override {
+    inner_->finish_stream(std::move(last_data));
+  }
   void on_client_gone(std::function<void()> callback) override {
     inner_->on_client_gone(std::move(callback));
   }

@@ -100,6 +100,7 @@ public:
   void write_chunk(std::string data, std::function<void(bool)> on_written) override;
   void pause(std::chrono::microseconds delay) override;
   void end_stream(bool abort) override;
+  void finish_stream(std::string last_data) override;
   void on_client_gone(std::function<void()> callback) override;
   void set_shutdown_chunk(std::string chunk) override;
 
@@ -193,6 +194,16 @@ public:
       return;
     }
     pending_chunks_.push_back({{}, {}, true, abort});
+    pump_chunks();
+  }
+
+  void finish_stream(std::string last_data) {
+    if (state_ != exchange_state::streaming || cut_) {
+      return;
+    }
+    // Both queued before the pump: they are gathered into one send.
+    pending_chunks_.push_back({std::move(last_data), {}, false, false});
+    pending_chunks_.push_back({{}, {}, true, false});
     pump_chunks();
   }
 
@@ -647,6 +658,12 @@ void session_exchange::pause(std::chrono::microseconds delay) {
 
 void session_exchange::end_stream(bool abort) {
   net::dispatch(owner_->executor(), [owner = owner_, abort] { owner->end_stream(abort); });
+}
+
+void session_exchange::finish_stream(std::string last_data) {
+  net::dispatch(owner_->executor(), [owner = owner_, d = std::move(last_data)]() mutable {
+    owner->finish_stream(std::move(d));
+  });
 }
 
 void session_exchange::on_client_gone(std::function<void()> callback) {

@@ -60,6 +60,9 @@ public:
   /// Ends a streamed response (terminating chunk), or closes the connection when
   /// `abort` is set (the client must see an incomplete body).
   virtual void end_stream(bool abort = false) = 0;
+  /// write_chunk(last_data) then end_stream(), sent together: the last events and the
+  /// terminating chunk leave in one send instead of two.
+  virtual void finish_stream(std::string last_data) = 0;
 
   /// Registers a callback run once if the client disconnects before the exchange ends.
   virtual void on_client_gone(std::function<void()> callback) = 0;

@@ -317,9 +317,8 @@ void stream_relay::interrupt(catalog::outcome_kind kind, const std::string& mess
   st.out += settings_.format == stream_format::openai
               ? openai::stream_interrupted_event(message)
               : openai::error_event(message, "stream_interrupted");
-  write(std::move(st.out), [] {});
+  finish_writing(std::move(st.out));
   st.out.clear();
-  client_->end_stream(false);
   finished_ = true;
   end_attempt(actors::interrupted_stream(kind, st.status, st.usage));
 }
@@ -336,9 +335,8 @@ void stream_relay::finish_success() {
     }
     st.out += openai::done_event(st.text, route_.provider_name, route_.model_id, route_.route_id);
   }
-  write(std::move(st.out), [] {});
+  finish_writing(std::move(st.out));
   st.out.clear();
-  client_->end_stream(false);
   finished_ = true;
   end_attempt(actors::finished_stream(st.status, st.usage, st.head_headers));
 }
@@ -375,6 +373,15 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
     }
     then();
   });
+}
+
+void stream_relay::finish_writing(std::string last_bytes) {
+  if (settings_.content_pause.count() > 0 && settings_.format == stream_format::stream_route) {
+    write_paced(last_bytes, [] {});
+    client_->end_stream(false);
+    return;
+  }
+  client_->finish_stream(std::move(last_bytes));
 }
 
 void stream_relay::write_paced(std::string_view bytes, std::function<void()> then) {
@@ -446,8 +453,7 @@ void stream_relay::answer_now(server_response reply, const std::string& stream_r
   }
   finished_ = true;
   if (stream_started_) {
-    write(openai::error_event(stream_route_message, code, reply.status), [] {});
-    client_->end_stream(false);
+    finish_writing(openai::error_event(stream_route_message, code, reply.status));
     return;
   }
   client_->respond(std::move(reply));

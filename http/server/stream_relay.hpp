@@ -120,6 +120,8 @@ private:
   void finish_success();
   void end_attempt(stream_outcome outcome);
   void write(std::string bytes, std::function<void()> then);
+  /// The last bytes of a committed stream, then its end (one send when not paced).
+  void finish_writing(std::string last_bytes);
   /// write() for stream-route clients with a content pause: each `content` event is followed
   /// by exchange::pause.
   void write_paced(std::string_view bytes, std::function<void()> then);

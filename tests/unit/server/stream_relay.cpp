@@ -66,6 +66,11 @@ public:
     ended = true;
     aborted = abort;
   }
+  void finish_stream(std::string last_data) override {
+    written += last_data;
+    ended = true;
+    aborted = false;
+  }
   void on_client_gone(std::function<void()>) override {
     // nop
   }
