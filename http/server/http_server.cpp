@@ -437,15 +437,15 @@ private:
     out_buffers_.clear();
     if (head_pending_) {
       head_pending_ = false;
-      out_buffers_.push_back(net::buffer(out_head_));
+      out_buffers_.emplace_back(net::buffer(out_head_));
     }
     for (auto& item : in_flight_) {
       if (item.data.empty()) {
         continue; // an empty chunk would end the body: it only reports its turn
       }
       item.size_line = chunk_size_line(item.data.size());
-      out_buffers_.push_back(net::buffer(item.size_line));
-      out_buffers_.push_back(net::buffer(item.data));
+      out_buffers_.emplace_back(net::buffer(item.size_line));
+      out_buffers_.emplace_back(net::buffer(item.data));
       out_buffers_.push_back(net::buffer(crlf));
     }
     if (ending) {
