@@ -3,10 +3,12 @@
 # route and a 20-chunk stream route), a 1 s warm-up, then wrk; prints req/s, latency, the
 # gateway's CPU per request (user share too) and the whole machine's context switches per request.
 #   bench/one_case.sh [--build build] [--conns 64] [--seconds 5] [--script bench/post.lua]
-#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"]
+#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"] [--quota]
+# --quota gives the provider day limits that never bind, so every grant is persisted first
+# (bench/run.sh's quota-limited case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""
+build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""; limits=""
 while (($#)); do
   case "$1" in
     --build) build="$2"; shift ;;
@@ -14,6 +16,7 @@ while (($#)); do
     --seconds) seconds="$2"; shift ;;
     --script) script="$2"; shift ;;
     --env) extra_env="$2"; shift ;;
+    --quota) limits=',"requests_per_day":1000000000,"tokens_per_day":1000000000000' ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -24,7 +27,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 fake_port=21501; gw_port=21503
 "$build/tests/support/fake-provider" --port $fake_port --threads 1 >/dev/null 2>"$work/fake.log" & pids+=($!)
-echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"}]" > "$work/providers.json"
+echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"$limits}]" > "$work/providers.json"
 echo '[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
        {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2}]' > "$work/model_catalog.json"
 : > "$work/bench.env"
