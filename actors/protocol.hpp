@@ -24,15 +24,16 @@
 //   router   --persist(usage events)---> persistence (one batch per flush)
 //
 // The frontend never blocks on an actor: it sends `dispatch` and the answer arrives as a
-// typed chat_outcome through chat_job::finish, which posts onto the connection's strand;
+// typed chat_outcome through chat_job::finish, which dispatches onto the connection's strand;
 // http/server/chat_replies.cpp turns it into HTTP.
 //
 // Streams (stream_sink.hpp) take the same decisions; the router opens the upstream stream
-// and hands its body to the job's relay, which relays bytes on the I/O side and sends the
-// router one `stream_done` per attempt. Tokens never enter a mailbox.
+// and hands its body to the job's relay, which relays bytes on the client connection's
+// strand and sends the router one `stream_done` per attempt. Tokens never enter a mailbox.
 //
 // Limited quota buckets write each reservation to the persistence actor (SQLite) before
-// granting it, so a crash never forgets a granted request.
+// granting it, so a crash never forgets a granted request. One such write is in flight per
+// bucket; reservations made meanwhile are covered by the next one.
 #pragma once
 
 #include "actors/messages.hpp"

@@ -36,6 +36,22 @@ test('chunks arrive in order and incrementally, with X-Gateway headers', async (
   } finally { await gw.stop(); }
 });
 
+test('streams one after another reuse one upstream connection', async () => {
+  // The relay stops reading at [DONE]; the terminating chunk of the same receive must still
+  // end the upstream body, or every stream pays a fresh connect (and the provider sees it).
+  const gw = await gatewayWith([route('s', 'p1', 'stream;chunks=20', 1)]);
+  try {
+    const before = (await fake.stats()).connections;
+    for (let i = 0; i < 5; i++) {
+      const r = await stream(gw.base, '/v1/chat/completions', hello({ stream: true }));
+      assert.equal(r.status, 200);
+      assert.equal(r.events.at(-1).data, '[DONE]');
+    }
+    assert.equal((await fake.stats()).connections - before, 1, 'a new upstream connection per stream');
+    assert.equal(connectionsTo(gw, fake.port), 1);
+  } finally { await gw.stop(); }
+});
+
 test('a client that asks for usage gets the usage chunk', async () => {
   const gw = await gatewayWith([route('s', 'p1', 'stream;chunks=2', 1)]);
   try {
