@@ -137,13 +137,11 @@ void settle_grants(bucket_ptr self, bool committed) {
   st.grant_write_in_flight = false;
   auto settled = std::move(st.grants_in_flight);
   st.grants_in_flight.clear();
+  if (committed) {
+    st.not_persisted_streak = 0;
+  }
   for (auto& held : settled) {
-    if (committed) {
-      st.not_persisted_streak = 0;
-      held.promise.deliver(held.granted);
-    } else {
-      held.promise.deliver(refuse_unpersisted(self, held.granted));
-    }
+    held.promise.deliver(committed ? held.granted : refuse_unpersisted(self, held.granted));
   }
   if (!st.grants_next.empty()) {
     write_grants(self);

@@ -105,6 +105,10 @@ public:
   void set_shutdown_chunk(std::string chunk) override;
 
 private:
+  /// Runs `call(session&)` on the session's strand (net::dispatch: see dispatch()).
+  template <class Call>
+  void on_strand(Call call);
+
   std::shared_ptr<session> owner_;
 };
 
@@ -633,49 +637,46 @@ void session_exchange::dispatch(std::function<void()> work) {
   net::dispatch(owner_->executor(), std::move(work));
 }
 
+template <class Call>
+void session_exchange::on_strand(Call call) {
+  net::dispatch(owner_->executor(),
+                [owner = owner_, call = std::move(call)]() mutable { call(*owner); });
+}
+
 void session_exchange::respond(server_response response) {
-  net::dispatch(owner_->executor(), [owner = owner_, r = std::move(response)]() mutable {
-    owner->respond(std::move(r));
-  });
+  on_strand([r = std::move(response)](session& s) mutable { s.respond(std::move(r)); });
 }
 
 void session_exchange::start_stream(int status, std::string content_type, header_list headers) {
-  net::dispatch(owner_->executor(),
-                [owner = owner_, status, type = std::move(content_type),
-                 h = std::move(headers)]() mutable { owner->start_stream(status, type, h); });
+  on_strand([status, type = std::move(content_type), h = std::move(headers)](session& s) {
+    s.start_stream(status, type, h);
+  });
 }
 
 void session_exchange::write_chunk(std::string data, std::function<void(bool)> on_written) {
-  net::dispatch(owner_->executor(),
-                [owner = owner_, d = std::move(data), cb = std::move(on_written)]() mutable {
-                  owner->write_chunk(std::move(d), std::move(cb));
-                });
+  on_strand([d = std::move(data), cb = std::move(on_written)](session& s) mutable {
+    s.write_chunk(std::move(d), std::move(cb));
+  });
 }
 
 void session_exchange::pause(std::chrono::microseconds delay) {
-  net::dispatch(owner_->executor(), [owner = owner_, delay] { owner->pause(delay); });
+  on_strand([delay](session& s) { s.pause(delay); });
 }
 
 void session_exchange::end_stream(bool abort) {
-  net::dispatch(owner_->executor(), [owner = owner_, abort] { owner->end_stream(abort); });
+  on_strand([abort](session& s) { s.end_stream(abort); });
 }
 
 void session_exchange::finish_stream(std::string last_data) {
-  net::dispatch(owner_->executor(), [owner = owner_, d = std::move(last_data)]() mutable {
-    owner->finish_stream(std::move(d));
-  });
+  on_strand([d = std::move(last_data)](session& s) mutable { s.finish_stream(std::move(d)); });
 }
 
 void session_exchange::on_client_gone(std::function<void()> callback) {
-  net::dispatch(owner_->executor(), [owner = owner_, cb = std::move(callback)]() mutable {
-    owner->on_client_gone(std::move(cb));
-  });
+  on_strand([cb = std::move(callback)](session& s) mutable { s.on_client_gone(std::move(cb)); });
 }
 
 void session_exchange::set_shutdown_chunk(std::string chunk) {
-  net::dispatch(owner_->executor(), [owner = owner_, c = std::move(chunk)]() mutable {
-    owner->set_shutdown_chunk(std::move(c));
-  });
+  on_strand([c = std::move(chunk)](session& s) mutable { s.set_shutdown_chunk(std::move(c)); });
 }
 
 class listener final : public http_server {

@@ -33,6 +33,11 @@ constexpr std::string_view shutdown_message = "The gateway is shutting down; the
 
 using catalog::outcome_kind;
 
+/// Stream-route clients with SSE_CHUNK_REPLAY_SLEEP_SECONDS get each content event paced.
+bool paced(const stream_relay::settings& s) {
+  return s.content_pause.count() > 0 && s.format == stream_format::stream_route;
+}
+
 } // namespace
 
 stream_relay::stream_relay(exchange_ptr client, std::string request_id, settings s)
@@ -361,7 +366,7 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
     then();
     return;
   }
-  if (settings_.content_pause.count() > 0 && settings_.format == stream_format::stream_route) {
+  if (paced(settings_)) {
     write_paced(bytes, std::move(then));
     return;
   }
@@ -376,7 +381,7 @@ void stream_relay::write(std::string bytes, std::function<void()> then) {
 }
 
 void stream_relay::finish_writing(std::string last_bytes) {
-  if (settings_.content_pause.count() > 0 && settings_.format == stream_format::stream_route) {
+  if (paced(settings_)) {
     write_paced(last_bytes, [] {});
     client_->end_stream(false);
     return;
