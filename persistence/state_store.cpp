@@ -173,7 +173,11 @@ struct state_store::statements {
       upsert_route_usage_sql,
       upsert_provider_usage_sql,
       upsert_usage_minute_sql,
-      "DELETE FROM events WHERE at_ms < ?1",
+      // Rows are appended in time order, so the old ones are the ids below the oldest row
+      // that is still young; the scan that finds it walks only the rows about to go. (A row
+      // logged out of order, after a clock step back, is kept until a later prune.)
+      "DELETE FROM events WHERE id < COALESCE((SELECT id FROM events WHERE at_ms >= ?1"
+      " ORDER BY id LIMIT 1), (SELECT MAX(id) + 1 FROM events))",
       // Whole minutes only: a minute partly before the cutoff stays until it is all older.
       "DELETE FROM route_usage_minutes WHERE minute < ?1 / 60000",
       "SELECT COUNT(*) FROM events",

@@ -96,7 +96,7 @@ persistence::usage_event event(std::string route_id, std::string outcome, int st
 CAF_TEST(an in memory store opens migrated and empty) {
   auto store = open_store(":memory:");
   CAF_CHECK_EQUAL(store->schema_version(), persistence::latest_schema_version());
-  CAF_CHECK_EQUAL(store->schema_version(), 3);
+  CAF_CHECK_EQUAL(store->schema_version(), 4);
   CAF_CHECK(store->load_quotas()->empty());
   CAF_CHECK(store->load_health()->empty());
   CAF_CHECK(store->load_usage()->empty());
@@ -123,14 +123,17 @@ CAF_TEST(reopening a file keeps its data and applies the schema only once) {
   }
   for (int i = 0; i < 2; ++i) {
     auto store = open_store(path);
-    CAF_CHECK_EQUAL(store->schema_version(), 3);
+    CAF_CHECK_EQUAL(store->schema_version(), 4);
     auto quotas = store->load_quotas();
     CAF_REQUIRE(quotas.has_value());
     CAF_REQUIRE_EQUAL(quotas->size(), 1u);
     CAF_CHECK_EQUAL(quotas->front().requests_today, 7);
     CAF_CHECK_EQUAL(store->load_health()->size(), 1u);
   }
-  CAF_CHECK_EQUAL(query_text(path, "SELECT COUNT(*) FROM schema_version"), "3");
+  CAF_CHECK_EQUAL(query_text(path, "SELECT COUNT(*) FROM schema_version"), "4");
+  // Migration 4 dropped the index that every logged request paid for.
+  CAF_CHECK_EQUAL(
+    query_text(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_at_ms'"), "0");
 }
 
 CAF_TEST(a database from a newer binary is refused) {
@@ -272,6 +275,30 @@ CAF_TEST(aggregates count a mix of events and follow the newest status) {
   CAF_CHECK_EQUAL(providers->front().total_tokens, 33);
   CAF_CHECK_EQUAL(providers->front().last_used_at_ms, 1400);
   CAF_CHECK_EQUAL(events_in(*store), 7);
+}
+
+CAF_TEST(pruning deletes the oldest rows up to the first young one) {
+  auto store = open_store(":memory:");
+  // The third row was logged out of order (a clock stepped back): older than the cutoff but
+  // behind a young row, it stays until that row is old too.
+  CAF_REQUIRE(!store
+                 ->write_batch({}, {},
+                               {event("a", "success", 200, 100), event("a", "success", 200, 350),
+                                event("a", "success", 200, 50), event("a", "success", 200, 360)})
+                 .has_value());
+  auto deleted = store->prune_events(300);
+  CAF_REQUIRE(deleted.has_value());
+  CAF_CHECK_EQUAL(*deleted, 1);
+  CAF_CHECK_EQUAL(events_in(*store), 3);
+  deleted = store->prune_events(355);
+  CAF_REQUIRE(deleted.has_value());
+  CAF_CHECK_EQUAL(*deleted, 2);
+  CAF_CHECK_EQUAL(events_in(*store), 1);
+  // Every row old: the table empties.
+  deleted = store->prune_events(1000);
+  CAF_REQUIRE(deleted.has_value());
+  CAF_CHECK_EQUAL(*deleted, 1);
+  CAF_CHECK_EQUAL(events_in(*store), 0);
 }
 
 CAF_TEST(pruning deletes only old events and keeps the aggregates) {
