@@ -1,6 +1,7 @@
 #include "http/server/live_publish.hpp"
 
 #include "http/openai/error_body.hpp"
+#include "http/openai/exact_json.hpp"
 #include "http/openai/web_search.hpp"
 #include "http/server/chat_replies.hpp"
 
@@ -168,6 +169,20 @@ const rapidjson::Value* member(const rapidjson::Value& v, const char* name) {
   return it == v.MemberEnd() ? nullptr : &it->value;
 }
 
+/// The payload of `request_started` for the client document `doc`.
+std::string request_started_payload(std::string_view path, bool stream,
+                                    std::string_view client_ip, const rapidjson::Value& doc) {
+  payload_writer w;
+  w.text("path", path).boolean("stream", stream);
+  if (const auto* model = member(doc, "model"); model != nullptr) {
+    w.value("model", *model);
+  } else {
+    w.raw("model", "null");
+  }
+  w.text_or_null("client_ip", client_ip).value("request_payload", doc);
+  return w.finish();
+}
+
 } // namespace
 
 double live_latency_ms(std::chrono::steady_clock::time_point started) {
@@ -181,20 +196,21 @@ std::string live_assistant_text(const rapidjson::Value& body) {
 
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             std::shared_ptr<const rapidjson::Document> payload,
-                             size_t payload_bytes) {
-  publish_deferred(ring, request_id, "request_started", payload_bytes,
+                             const rapidjson::Document& payload, std::string_view body) {
+  if (body.size() > deferred_capture_limit) {
+    ring.publish("request_started", request_id, unix_now(),
+                 request_started_payload(path, stream, client_ip, payload));
+    return;
+  }
+  // Keeping the text, not the document: the ring frees each event long after its request,
+  // when a document's pool would be cold memory; the text is one small block.
+  publish_deferred(ring, request_id, "request_started", body.size(),
                    [path = std::string(path), stream, client_ip = std::string(client_ip),
-                    payload = std::move(payload)] {
-                     payload_writer w;
-                     w.text("path", path).boolean("stream", stream);
-                     if (const auto* model = member(*payload, "model"); model != nullptr) {
-                       w.value("model", *model);
-                     } else {
-                       w.raw("model", "null");
-                     }
-                     w.text_or_null("client_ip", client_ip).value("request_payload", *payload);
-                     return w.finish();
+                    body = std::string(body)] {
+                     rapidjson::Document doc;
+                     // The same exact parse as parse_chat_request, which accepted this body.
+                     openai::parse_exact(doc, body);
+                     return request_started_payload(path, stream, client_ip, doc);
                    });
 }
 

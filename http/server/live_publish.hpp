@@ -32,12 +32,12 @@ double live_latency_ms(std::chrono::steady_clock::time_point started);
 
 /// `request_started` {path, stream, model, client_ip, request_payload}: `model` is the
 /// payload's own `model` value (null when absent), `request_payload` the trimmed payload.
-/// `payload_bytes` is the size of the request body `payload` was parsed from: a large one is
-/// rendered at once rather than kept in the ring until read.
+/// `payload` is the client document parsed (by parse_chat_request) from `body`. A small
+/// body is copied and parsed again only if the event is read, so the document itself is
+/// freed with the request; a large one is rendered from `payload` at once.
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             std::shared_ptr<const rapidjson::Document> payload,
-                             size_t payload_bytes);
+                             const rapidjson::Document& payload, std::string_view body);
 
 /// `request_rejected` {status_code: 429, reason: "request_queue_timeout"} (limiter refusal).
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id);

@@ -299,7 +299,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
   }
   if (ctx.live) {
     publish_request_started(*ctx.live, request_id, req.path, pending->stream, req.client_ip,
-                            pending->document, body.size());
+                            *pending->document, body);
   }
   const gateway_context* context = &ctx;
   ctx.limiter->acquire([context, pending, ex, mode, request_id](const slot_ptr& slot) {
