@@ -170,8 +170,8 @@ const rapidjson::Value* member(const rapidjson::Value& v, const char* name) {
 }
 
 /// The payload of `request_started` for the client document `doc`.
-std::string request_started_payload(std::string_view path, bool stream,
-                                    std::string_view client_ip, const rapidjson::Value& doc) {
+std::string request_started_payload(std::string_view path, bool stream, std::string_view client_ip,
+                                    const rapidjson::Value& doc) {
   payload_writer w;
   w.text("path", path).boolean("stream", stream);
   if (const auto* model = member(doc, "model"); model != nullptr) {
