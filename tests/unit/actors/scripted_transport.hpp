@@ -22,15 +22,22 @@ public:
   upstream::transport_failure ending = upstream::transport_failure::none;
   bool cancelled = false;
 
+  /// The last piece arrives with the end of the body (one receive), not in a read of its own.
+  bool last_piece_ends = false;
+  /// read_some calls so far.
+  int reads = 0;
+
   void
   read_some(std::function<void(std::string_view, bool, upstream::transport_failure)> cb) override {
+    ++reads;
     if (cancelled) {
       cb({}, false, upstream::transport_failure::cancelled);
       return;
     }
     if (next_ < pieces.size()) {
       auto piece = pieces[next_++];
-      cb(piece, false, upstream::transport_failure::none);
+      bool ends = last_piece_ends && next_ == pieces.size();
+      cb(piece, ends, upstream::transport_failure::none);
       return;
     }
     cb({}, ending == upstream::transport_failure::none, ending);

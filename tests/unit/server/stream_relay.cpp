@@ -144,6 +144,29 @@ CAF_TEST(the first content chunk commits and the stream is relayed to its end) {
   CAF_CHECK(relay->committed());
 }
 
+CAF_TEST(a DONE before the end of the upstream body is followed by one read that ends it) {
+  auto relay = make_relay();
+  relay->begin_attempt(0, route, 1);
+  auto upstream = body({chunk("Hi"), "data: [DONE]\n\n"});
+  relay->on_head(head(200), upstream);
+  CAF_CHECK(client->ended);
+  CAF_CHECK(client->written.find("data: [DONE]") != std::string::npos);
+  // Two reads for the pieces, then the one that takes the end of the body (which frees the
+  // upstream connection for the pool), bounded by a deadline of its own.
+  CAF_CHECK_EQUAL(upstream->reads, 3);
+  CAF_REQUIRE(!upstream->deadlines.empty());
+  CAF_CHECK(upstream->deadlines.back() > std::chrono::steady_clock::now());
+  CAF_CHECK(!upstream->cancelled);
+  // A body that ended with the read carrying [DONE] is not read again.
+  auto once = make_relay();
+  auto ended = body({chunk("Hi"), "data: [DONE]\n\n"});
+  ended->last_piece_ends = true;
+  once->begin_attempt(0, route, 1);
+  once->on_head(head(200), ended);
+  CAF_CHECK_EQUAL(ended->reads, 2);
+  CAF_CHECK_EQUAL(ends.size(), 2u);
+}
+
 CAF_TEST(the relay does its work only on the client strand) {
   // Every entry point (the router's calls, the transport's head, each upstream read) is
   // dispatched onto the client's strand: with the strand busy, nothing happens until it runs.
@@ -233,6 +256,7 @@ CAF_TEST(the first token deadline bounds the reads before commit and is lifted o
   auto before = std::chrono::steady_clock::now();
   relay->begin_attempt(0, route, 1);
   auto b = body({chunk("Hel"), chunk("lo"), "data: [DONE]\n\n"});
+  b->last_piece_ends = true; // no read after [DONE], and so no deadline for one
   relay->on_head(head(200), b);
   CAF_REQUIRE_EQUAL(b->deadlines.size(), 2u);
   CAF_CHECK(b->deadlines[0] >= before + std::chrono::seconds{5});
