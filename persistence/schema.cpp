@@ -116,9 +116,10 @@ CREATE TABLE supervisor_verdicts (
   at_ms           INTEGER NOT NULL DEFAULT 0
 );
 )sql"},
-  // The at_ms index cost every logged request a second B-tree insert (about a third of the
-  // event row's cost), for the prune alone. Events are appended in time order, so the prune
-  // now deletes an id range found by walking from the oldest row (state_store.cpp).
+  // The at_ms index cost every logged request a second B-tree insert (callgrind: 4.6k of the
+  // 15.8k instructions the persistence thread spent per request), for the prune alone. Events are
+  // appended in time order, so the prune now deletes an id range found by walking from the oldest
+  // row (state_store.cpp).
   {4, R"sql(
 DROP INDEX IF EXISTS events_at_ms;
 )sql"},

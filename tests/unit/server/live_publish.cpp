@@ -29,7 +29,8 @@ CAF_TEST(a small request payload is kept as text and rendered when first read) {
   auto doc = request_of(100, body);
   server::publish_request_started(ring, "r1", "/v1/chat/completions", false, "127.0.0.1", *doc,
                                   body);
-  body.assign(body.size(), ' '); // the ring kept its own copy of the text
+  CAF_CHECK_EQUAL(doc.use_count(), 1); // the ring keeps no document alive
+  body.assign(body.size(), ' ');       // the ring kept its own copy of the text
   auto snapshot = ring.snapshot_json();
   CAF_CHECK(snapshot.find(R"("request_payload":{"model":"auto","messages":[{"role":"user")")
             != std::string::npos);
