@@ -2,16 +2,21 @@
 # Benchmark: the fake provider called directly, nginx as a plain keep-alive reverse proxy in front
 # of it, and freerouter (one route; three 429 routes then one good route), all in one run, on
 # loopback, with wrk. Prints a Markdown table (also written to bench/results/<date>.md).
-#   bench/run.sh [--duration 10] [--connections "64 256"] [--build build]
+#   bench/run.sh [--duration 10] [--connections "64 256"] [--rounds 1] [--build build]
+# --rounds N runs the throughput cases N times, interleaved (every target once per round), and
+# adds a table of the medians with each gateway row's ratio to nginx: on a shared VM the host's
+# load drifts by tens of percent within minutes, and interleaving spreads that drift evenly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=10
 connections="64 256"
+rounds=1
 build=build
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
     --connections) connections="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
     --build) build="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -112,7 +117,43 @@ run_case() { # name url pid conns [lua script]
     cpu_us=$(awk -v t=$((after - before)) -v hz="$tick" -v n="$reqs" 'BEGIN{printf "%.1f", t / hz * 1e6 / n}')
     rss=$(( $(hwm_kb "$3") / 1024 ))
   else cpu_us="-"; rss="-"; fi
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$rss" "${non2xx:-0}"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$rss" "${non2xx:-0}" | tee -a "$work/rows.md"
+}
+
+# The median of every target's rounds (wrk's latencies converted to ms), and the ratio of each
+# freerouter row's median to the median of the nginx row of the same kind and connection count.
+medians() {
+  awk -F' *[|] *' '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    function median(list,   a, n, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    {
+      key = $2 SUBSEP $3
+      if (!(key in seen)) { seen[key] = 1; order[++count] = key }
+      rps[key] = rps[key] " " $4; p99[key] = p99[key] " " ms($6); cpu[key] = cpu[key] " " $7
+      bad[key] += $9
+    }
+    END {
+      print "| target | conns | req/s | p99 ms | CPU µs/req | req/s vs nginx | CPU vs nginx | non-2xx |"
+      print "|---|---|---|---|---|---|---|---|"
+      for (i = 1; i <= count; i++) {
+        split(order[i], k, SUBSEP)
+        r[order[i]] = median(rps[order[i]]); c[order[i]] = cpu[order[i]] ~ /-/ ? "-" : median(cpu[order[i]])
+      }
+      for (i = 1; i <= count; i++) {
+        key = order[i]; split(key, k, SUBSEP)
+        ref = (k[1] ~ /^stream/ ? "stream (20 chunks), nginx, proxy_buffering off" : "nginx reverse proxy") SUBSEP k[2]
+        vs = "-"; cvs = "-"
+        if (k[1] ~ /freerouter/ && (ref in r) && r[ref] > 0) {
+          vs = sprintf("%.2f×", r[key] / r[ref])
+          if (c[key] != "-" && c[ref] != "-" && c[ref] > 0) cvs = sprintf("%.2f×", c[key] / c[ref])
+        }
+        printf "| %s | %s | %.0f | %.2f | %s | %s | %s | %d |\n", k[1], k[2], r[key], median(p99[key]), c[key] == "-" ? "-" : sprintf("%.1f", c[key]), vs, cvs, bad[key]
+      }
+    }' "$work/rows.md"
 }
 
 {
@@ -120,6 +161,7 @@ run_case() { # name url pid conns [lua script]
   echo
   echo "| target | conns | req/s | p50 | p99 | CPU µs/req | peak RSS MB | non-2xx |"
   echo "|---|---|---|---|---|---|---|---|"
+  for round in $(seq "$rounds"); do
   for c in $connections; do
     run_case "fake provider direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_direct.lua
     run_case "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_direct.lua
@@ -130,6 +172,13 @@ run_case() { # name url pid conns [lua script]
     run_case "stream (20 chunks), nginx, proxy_buffering off" "http://127.0.0.1:$nginx_port/stream" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_stream_direct.lua
     run_case "stream (20 chunks), freerouter" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c" bench/post_stream.lua
   done
+  done
+  if ((rounds > 1)); then
+    echo
+    echo "Medians of $rounds interleaved rounds"
+    echo
+    medians
+  fi
   echo
   echo "Low load (wrk -t1 -c1, one request at a time): the gateway's added latency"
   echo
