@@ -77,6 +77,11 @@ void statement::bind(int index, std::string_view value) {
   sqlite3_bind_text64(stmt_.get(), index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
+void statement::bind_borrowed(int index, std::string_view value) {
+  const char* data = value.data() != nullptr ? value.data() : "";
+  sqlite3_bind_text64(stmt_.get(), index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
 gw::expected<bool> statement::step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) {

@@ -382,11 +382,12 @@ std::optional<gw::error> state_store::write_all(const std::vector<quota_record>&
     }
   }
   for (const auto& e : events) {
+    // One row per request: its strings live in `events` until run() below has reset them.
     s.insert_event.bind(1, e.at_ms);
-    s.insert_event.bind(2, e.route_id);
-    s.insert_event.bind(3, e.provider_name);
-    s.insert_event.bind(4, e.model_id);
-    s.insert_event.bind(5, e.outcome);
+    s.insert_event.bind_borrowed(2, e.route_id);
+    s.insert_event.bind_borrowed(3, e.provider_name);
+    s.insert_event.bind_borrowed(4, e.model_id);
+    s.insert_event.bind_borrowed(5, e.outcome);
     s.insert_event.bind(6, int64_t{e.status_code});
     s.insert_event.bind(7, e.prompt_tokens);
     s.insert_event.bind(8, e.completion_tokens);
