@@ -2,8 +2,8 @@
 #include "http/server/gateway_context.hpp"
 #include "http/server/handlers/handlers.hpp"
 
-#include <cstdio>
 #include <random>
+#include <string_view>
 
 namespace gw::server {
 
@@ -22,8 +22,13 @@ server_response error_response(int status, std::string_view message, std::string
 std::string gateway_context::next_request_id() const {
   // A random 48-bit start per process plus a counter: unique, cheap, no shared RNG state.
   auto n = request_counter.fetch_add(1, std::memory_order_relaxed);
-  char out[16];
-  std::snprintf(out, sizeof out, "%012llx", static_cast<unsigned long long>(n & 0xffffffffffffULL));
+  // The low 48 bits as 12 lower-case hex digits, written by hand: snprintf cost ~900
+  // instructions on every request (callgrind), this about forty.
+  constexpr std::string_view digits = "0123456789abcdef";
+  std::string out(12, '0');
+  for (size_t i = out.size(); i-- > 0; n >>= 4) {
+    out[i] = digits[n & 0xfU];
+  }
   return out;
 }
 
