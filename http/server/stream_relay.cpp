@@ -157,19 +157,6 @@ void stream_relay::read_next() {
   });
 }
 
-void stream_relay::drain_tail() {
-  // Usually the terminating chunk shares a receive with [DONE] and the body has ended; when it
-  // is a receive behind (a loaded upstream), this read takes it. The read holds the stream
-  // until it completes; a tail that does not come in time closes the connection as before.
-  constexpr auto tail_wait = std::chrono::seconds{1};
-  if (!body_) {
-    return;
-  }
-  auto body = std::move(body_);
-  body->set_read_deadline(std::chrono::steady_clock::now() + tail_wait);
-  body->read_some([](std::string_view, bool, upstream::transport_failure) {});
-}
-
 void stream_relay::on_data(std::string_view data, bool done, upstream::transport_failure failure) {
   read_pending_ = false;
   if (!attempt_open_) {
@@ -223,8 +210,12 @@ void stream_relay::on_data(std::string_view data, bool done, upstream::transport
     return;
   }
   if (done || st.saw_done) {
-    if (!done) {
-      drain_tail();
+    if (!done && body_) {
+      // [DONE] came a receive before the end of the body (a loaded upstream): let the body
+      // end on its own so the connection is pooled rather than closed with the stream.
+      constexpr auto tail_wait = std::chrono::seconds{1};
+      body_->discard_rest(tail_wait);
+      body_.reset();
     }
     finish_success();
     return;

@@ -112,9 +112,6 @@ private:
   void drop_client();
 
   void read_next();
-  /// [DONE] came before the end of the upstream body: reads that end once more, unseen by the
-  /// client, so the connection goes back to the pool instead of being closed.
-  void drain_tail();
   void on_data(std::string_view data, bool done, upstream::transport_failure failure);
   void handle_event(const std::string& data, const std::string& raw);
   void commit();

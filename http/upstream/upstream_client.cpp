@@ -195,7 +195,24 @@ public:
     net::dispatch(strand_, [self = shared_from_this()] { self->do_cancel(); });
   }
 
+  void discard_rest(std::chrono::milliseconds wait) override {
+    net::dispatch(strand_, [self = shared_from_this(), wait] {
+      self->deadline_ = std::chrono::steady_clock::now() + wait;
+      self->discard_next();
+    });
+  }
+
 private:
+  /// Reads until the body ends (the connection is then pooled by finish_clean) or a read
+  /// fails (the deadline, a reset: the connection is retired).
+  void discard_next() {
+    do_read([self = shared_from_this()](std::string_view, bool done, transport_failure failure) {
+      if (!done && failure == transport_failure::none) {
+        self->discard_next();
+      }
+    });
+  }
+
   void do_read(read_handler cb) {
     if (finished_) {
       cb({}, failure_ == transport_failure::none, failure_);

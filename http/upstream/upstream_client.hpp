@@ -66,6 +66,12 @@ public:
   /// Closes the connection (it is not returned to the pool). A pending read_some completes
   /// with transport_failure::cancelled. Callable from any thread.
   virtual void cancel() = 0;
+
+  /// The consumer needs no more of the body (an SSE stream after its [DONE]): what is left is
+  /// read and dropped for at most `wait`, so that a body whose end comes in time returns its
+  /// connection to the pool; one that does not is closed. Call with no read_some pending;
+  /// the stream stays alive until this is over. Callable from any thread.
+  virtual void discard_rest(std::chrono::milliseconds wait) = 0;
 };
 
 class upstream_client : public std::enable_shared_from_this<upstream_client> {

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFake, startGateway, fakeProvider, route, hello, sleep, streamEvents as stream } from './lib/harness.mjs';
-import { connectionsTo } from './lib/state.mjs';
+import { connectionsTo, socketsTo } from './lib/state.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
@@ -38,17 +38,38 @@ test('chunks arrive in order and incrementally, with X-Gateway headers', async (
 
 test('streams one after another reuse one upstream connection', async () => {
   // The relay stops reading at [DONE]; the terminating chunk of the same receive must still
-  // end the upstream body, or every stream pays a fresh connect (and the provider sees it).
+  // end the upstream body, or every stream pays a fresh connect. The gateway's own sockets
+  // tell (the fake's connection count would also count this test's own requests to it).
   const gw = await gatewayWith([route('s', 'p1', 'stream;chunks=20', 1)]);
   try {
-    const before = (await fake.stats()).connections;
+    let first;
     for (let i = 0; i < 5; i++) {
       const r = await stream(gw.base, '/v1/chat/completions', hello({ stream: true }));
       assert.equal(r.status, 200);
       assert.equal(r.events.at(-1).data, '[DONE]');
+      first ??= socketsTo(gw, fake.port);
+      assert.equal(first.length, 1);
+      assert.deepEqual(socketsTo(gw, fake.port), first, `stream ${i + 1} used a new upstream connection`);
     }
-    assert.equal((await fake.stats()).connections - before, 1, 'a new upstream connection per stream');
-    assert.equal(connectionsTo(gw, fake.port), 1);
+  } finally { await gw.stop(); }
+});
+
+test('a stream whose end comes late still leaves its upstream connection for the next', async () => {
+  // The fake sends the end of the body 100 ms after [DONE]. The client's stream ends at
+  // [DONE]; the gateway discards the rest and pools the connection instead of closing it.
+  const gw = await gatewayWith([route('s', 'p1', 'stream;chunks=3;end_delay_ms=100', 1)]);
+  try {
+    const r = await stream(gw.base, '/v1/chat/completions', hello({ stream: true }));
+    assert.equal(r.status, 200);
+    assert.equal(contentOf(r.events), 'tok0 tok1 tok2 ');
+    assert.equal(r.events.at(-1).data, '[DONE]');
+    const first = socketsTo(gw, fake.port);
+    assert.equal(first.length, 1);
+    await sleep(1500); // past the discard's own one-second bound: pooled, or closed
+    assert.deepEqual(socketsTo(gw, fake.port), first, 'the upstream connection was closed after [DONE]');
+    const again = await stream(gw.base, '/v1/chat/completions', hello({ stream: true }));
+    assert.equal(again.events.at(-1).data, '[DONE]');
+    assert.deepEqual(socketsTo(gw, fake.port), first);
   } finally { await gw.stop(); }
 });
 

@@ -15,6 +15,7 @@
 //   stall         never answer (until the client goes away)
 //   stream        chunks= interval_ms= cut_after= stall_after= error_first done=0 no_space crlf
 //                 first_delay_ms= empty_content_first= usage=1
+//                 end_delay_ms= (the terminating chunk that long after the tail with [DONE])
 //   empty_stream  only `data: [DONE]`
 //   endless_chunked  200 application/json, chunked, 64 KiB chunks of 'x' until bytes= (1 GiB)
 //   endless_headers  "HTTP/1.1 200 OK" then header lines until bytes= (1 GiB), never a blank line

@@ -131,6 +131,8 @@ struct stream_plan {
   std::chrono::milliseconds first_delay{0};
   long long cut_after = -1;
   long long stall_after = -1;
+  /// The terminating chunk waits this long after the tail (0: both in one write).
+  std::chrono::milliseconds end_delay{0};
   bool no_space = false;
   bool crlf = false;
 };
@@ -424,6 +426,7 @@ private:
       std::chrono::milliseconds(std::max(0LL, behavior_.get_int("first_delay_ms", 0)));
     plan.cut_after = behavior_.get_int("cut_after", -1);
     plan.stall_after = behavior_.get_int("stall_after", -1);
+    plan.end_delay = std::chrono::milliseconds(std::max(0LL, behavior_.get_int("end_delay_ms", 0)));
     plan.no_space = behavior_.flag("no_space");
     plan.crlf = behavior_.flag("crlf");
     if (behavior_.flag("error_first")) {
@@ -514,6 +517,17 @@ private:
     }
     if (!tail.empty()) {
       append_chunk(out, tail);
+    }
+    if (plan_.end_delay.count() > 0) {
+      write_raw(std::move(out), [](session& s) {
+        s.timer_.expires_after(s.plan_.end_delay);
+        s.timer_.async_wait([self = s.shared_from_this()](error_code ec) {
+          if (!ec && !self->closed_) {
+            self->write_raw("0\r\n\r\n", [](session& later) { later.after_response(); });
+          }
+        });
+      });
+      return;
     }
     out += "0\r\n\r\n";
     write_raw(std::move(out), [](session& s) { s.after_response(); });

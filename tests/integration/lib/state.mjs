@@ -113,10 +113,11 @@ export async function eventually(probe, ms = 2000, stepMs = 25) {
 }
 
 /**
- * Established TCP connections from the gateway process to `port` (Linux: the process's socket
- * inodes in /proc/<pid>/fd matched against /proc/net/tcp). Independent of any client pool.
+ * The socket inodes of the gateway's established TCP connections to `port` (Linux: the
+ * process's socket inodes in /proc/<pid>/fd matched against /proc/net/tcp), sorted. The same
+ * list before and after some requests means they reused the same connections.
  */
-export function connectionsTo(gw, port) {
+export function socketsTo(gw, port) {
   const inodes = new Set();
   for (const fd of readdirSync(`/proc/${gw.proc.pid}/fd`)) {
     try {
@@ -125,12 +126,17 @@ export function connectionsTo(gw, port) {
     } catch {}
   }
   const portHex = port.toString(16).toUpperCase().padStart(4, '0');
-  let count = 0;
+  const found = [];
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const cols = line.trim().split(/\s+/);
     if (cols.length < 10) continue;
     const [, , remote, state] = cols;
-    if (state === '01' && remote.endsWith(`:${portHex}`) && inodes.has(cols[9])) count++;
+    if (state === '01' && remote.endsWith(`:${portHex}`) && inodes.has(cols[9])) found.push(cols[9]);
   }
-  return count;
+  return found.sort();
+}
+
+/** How many established TCP connections the gateway holds to `port`. Independent of any client pool. */
+export function connectionsTo(gw, port) {
+  return socketsTo(gw, port).length;
 }

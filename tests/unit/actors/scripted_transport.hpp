@@ -51,6 +51,12 @@ public:
   void cancel() override {
     cancelled = true;
   }
+  /// The waits of discard_rest calls; the pieces left are dropped as if read.
+  std::vector<std::chrono::milliseconds> discards;
+  void discard_rest(std::chrono::milliseconds wait) override {
+    discards.push_back(wait);
+    next_ = pieces.size();
+  }
 
 private:
   size_t next_ = 0;

@@ -3,6 +3,8 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <thread>
+
 using namespace gw::upstream;
 using namespace gw::upstream::testing;
 
@@ -123,6 +125,53 @@ CAF_TEST(the read that carries the last event also ends the stream and frees its
   }
   CAF_CHECK_EQUAL(client->open_connections(), 1u);
   CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 1u);
+}
+
+CAF_TEST(a stream whose end comes late is discarded and its connection pooled) {
+  // The fake sends the terminating chunk 100 ms after the tail with [DONE]: the consumer has
+  // what it needs and discards the rest instead of dropping the stream (which closes it).
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  for (int i = 0; i < 2; ++i) {
+    auto opened = open_sync(*client, chat_request("stream;chunks=2;end_delay_ms=100", true));
+    CAF_REQUIRE(opened.stream != nullptr);
+    std::string body;
+    bool done = false;
+    for (int reads = 0; reads < 100 && body.find("[DONE]") == std::string::npos; ++reads) {
+      auto part = read_sync(*opened.stream);
+      CAF_REQUIRE(!part.timed_out_in_test);
+      CAF_REQUIRE_EQUAL(to_string(part.failure), std::string("none"));
+      body += part.data;
+      done = part.done;
+    }
+    CAF_REQUIRE(body.find("data: [DONE]\n\n") != std::string::npos);
+    CAF_CHECK(!done);
+    opened.stream->discard_rest(std::chrono::seconds{1});
+    opened.stream.reset();
+    auto start = std::chrono::steady_clock::now();
+    while (client->idle_connections() == 0 && ms_since(start) < 3s) {
+      std::this_thread::sleep_for(5ms);
+    }
+    CAF_CHECK_EQUAL(client->idle_connections(), 1u);
+  }
+  CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 1u);
+}
+
+CAF_TEST(a discarded stream whose end does not come in time is closed) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  auto opened = open_sync(*client, chat_request("stream;chunks=1;end_delay_ms=2000", true));
+  CAF_REQUIRE(opened.stream != nullptr);
+  auto first = read_sync(*opened.stream);
+  CAF_REQUIRE_EQUAL(to_string(first.failure), std::string("none"));
+  opened.stream->discard_rest(std::chrono::milliseconds{100});
+  opened.stream.reset();
+  auto start = std::chrono::steady_clock::now();
+  while (client->open_connections() > 0 && ms_since(start) < 3s) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CAF_CHECK_EQUAL(client->open_connections(), 0u);
+  CAF_CHECK(ms_since(start) < 1500ms);
 }
 
 CAF_TEST(an error status on a stream comes with the whole body and no stream) {
