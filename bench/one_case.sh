@@ -3,12 +3,14 @@
 # route and a 20-chunk stream route), a 1 s warm-up, then wrk; prints req/s, latency, the
 # gateway's CPU per request (user share too) and the whole machine's context switches per request.
 #   bench/one_case.sh [--build build] [--conns 64] [--seconds 5] [--script bench/post.lua]
-#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"] [--quota]
+#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"] [--quota] [--repeat 1]
+# --repeat N measures N times against the same gateway, one line each: whether its cost drifts
+# as it serves more (state piling up) or only with the host's load.
 # --quota gives the provider day limits that never bind, so every grant is persisted first
 # (bench/run.sh's quota-limited case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""; limits=""
+build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""; limits=""; repeat=1
 while (($#)); do
   case "$1" in
     --build) build="$2"; shift ;;
@@ -16,6 +18,7 @@ while (($#)); do
     --seconds) seconds="$2"; shift ;;
     --script) script="$2"; shift ;;
     --env) extra_env="$2"; shift ;;
+    --repeat) repeat="$2"; shift ;;
     --quota) limits=',"requests_per_day":1000000000,"tokens_per_day":1000000000000' ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -42,12 +45,15 @@ wrk -t2 -c"$conns" -d1s -s "$script" "$url" >/dev/null
 cpu() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 user() { awk '{print $14}' "/proc/$gw/stat"; }
 switches() { awk '/^ctxt/{print $2}' /proc/stat; }
-t0=$(cpu); u0=$(user); s0=$(switches)
-wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$script" "$url" >"$work/wrk.out" 2>&1
-t1=$(cpu); u1=$(user); s1=$(switches)
-n=$(awk '/requests in/{print $1}' "$work/wrk.out")
 hz=$(getconf CLK_TCK)
-awk -v n="$n" -v t=$((t1 - t0)) -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" '
-  /Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$5}
-  END {printf "req/s %.0f  p50 %s  p99 %s  CPU %.1f us/req (user %.1f)  context switches %.2f/req  non-2xx %d\n",
-       rps, p50, p99, t/hz*1e6/n, u/hz*1e6/n, s/n, bad}' "$work/wrk.out"
+for _ in $(seq "$repeat"); do
+  t0=$(cpu); u0=$(user); s0=$(switches)
+  wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$script" "$url" >"$work/wrk.out" 2>&1
+  t1=$(cpu); u1=$(user); s1=$(switches)
+  n=$(awk '/requests in/{print $1}' "$work/wrk.out")
+  rss=$(awk '/VmRSS/{printf "%.0f", $2 / 1024}' "/proc/$gw/status")
+  awk -v n="$n" -v t=$((t1 - t0)) -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" -v rss="$rss" '
+    /Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$5}
+    END {printf "req/s %.0f  p50 %s  p99 %s  CPU %.1f us/req (user %.1f)  context switches %.2f/req  non-2xx %d  RSS %s MB\n",
+         rps, p50, p99, t/hz*1e6/n, u/hz*1e6/n, s/n, bad, rss}' "$work/wrk.out"
+done
