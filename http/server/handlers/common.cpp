@@ -22,8 +22,8 @@ server_response error_response(int status, std::string_view message, std::string
 std::string gateway_context::next_request_id() const {
   // A random 48-bit start per process plus a counter: unique, cheap, no shared RNG state.
   auto n = request_counter.fetch_add(1, std::memory_order_relaxed);
-  // The low 48 bits as 12 lower-case hex digits, written by hand: snprintf cost ~900
-  // instructions on every request (callgrind), this about forty.
+  // The low 48 bits as 12 lower-case hex digits, written by hand: with snprintf this function
+  // cost ~950 instructions on every request (callgrind), now ~160.
   constexpr std::string_view digits = "0123456789abcdef";
   std::string out(12, '0');
   for (size_t i = out.size(); i-- > 0; n >>= 4) {
