@@ -175,7 +175,7 @@ medians() {
   done
   if ((rounds > 1)); then
     echo
-    echo "Medians of $rounds interleaved rounds"
+    echo "Medians of $rounds interleaved rounds (each ratio is of the two medians)"
     echo
     medians
   fi
