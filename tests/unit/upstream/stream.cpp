@@ -56,6 +56,26 @@ drained drain(upstream_stream& stream, std::chrono::seconds limit = 10s) {
   return out;
 }
 
+/// Reads as the relay does: until a read carries [DONE] (the body may or may not have ended
+/// with it), a failure, or 100 reads.
+drained read_to_done_event(upstream_stream& stream) {
+  drained out;
+  for (int i = 0; i < 100 && out.body.find("[DONE]") == std::string::npos; ++i) {
+    auto part = read_sync(stream);
+    if (part.timed_out_in_test) {
+      out.failure = transport_failure::cancelled;
+      break;
+    }
+    out.body += part.data;
+    out.done = part.done;
+    out.failure = part.failure;
+    if (part.failure != transport_failure::none) {
+      break;
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(stream_tests, fixture)
@@ -111,17 +131,10 @@ CAF_TEST(the read that carries the last event also ends the stream and frees its
   for (int i = 0; i < 3; ++i) {
     auto opened = open_sync(*client, chat_request("stream;chunks=2", true));
     CAF_REQUIRE(opened.stream != nullptr);
-    std::string body;
-    bool done = false;
-    for (int reads = 0; reads < 100 && body.find("[DONE]") == std::string::npos; ++reads) {
-      auto part = read_sync(*opened.stream);
-      CAF_REQUIRE(!part.timed_out_in_test);
-      CAF_REQUIRE_EQUAL(to_string(part.failure), std::string("none"));
-      body += part.data;
-      done = part.done;
-    }
-    CAF_CHECK(body.find("data: [DONE]\n\n") != std::string::npos);
-    CAF_CHECK(done);
+    auto read = read_to_done_event(*opened.stream);
+    CAF_REQUIRE_EQUAL(to_string(read.failure), std::string("none"));
+    CAF_CHECK(read.body.find("data: [DONE]\n\n") != std::string::npos);
+    CAF_CHECK(read.done);
   }
   CAF_CHECK_EQUAL(client->open_connections(), 1u);
   CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 1u);
@@ -135,17 +148,10 @@ CAF_TEST(a stream whose end comes late is discarded and its connection pooled) {
   for (int i = 0; i < 2; ++i) {
     auto opened = open_sync(*client, chat_request("stream;chunks=2;end_delay_ms=100", true));
     CAF_REQUIRE(opened.stream != nullptr);
-    std::string body;
-    bool done = false;
-    for (int reads = 0; reads < 100 && body.find("[DONE]") == std::string::npos; ++reads) {
-      auto part = read_sync(*opened.stream);
-      CAF_REQUIRE(!part.timed_out_in_test);
-      CAF_REQUIRE_EQUAL(to_string(part.failure), std::string("none"));
-      body += part.data;
-      done = part.done;
-    }
-    CAF_REQUIRE(body.find("data: [DONE]\n\n") != std::string::npos);
-    CAF_CHECK(!done);
+    auto read = read_to_done_event(*opened.stream);
+    CAF_REQUIRE_EQUAL(to_string(read.failure), std::string("none"));
+    CAF_REQUIRE(read.body.find("data: [DONE]\n\n") != std::string::npos);
+    CAF_CHECK(!read.done);
     opened.stream->discard_rest(std::chrono::seconds{1});
     opened.stream.reset();
     auto start = std::chrono::steady_clock::now();
