@@ -2,7 +2,7 @@
 // mutated by one party at a time, handed over by message or callback (so no locks): the router
 // while it chooses a route, then the upstream call's completion on the I/O thread until it
 // either answers or hands the job back to the router. Answered exactly once through its sink,
-// which hops onto the client's connection strand.
+// which hops onto the client connection's loop.
 #pragma once
 
 #include "catalog/attempt.hpp"

@@ -8,7 +8,7 @@
 //      |                   | route health, bucket availability        |
 //      |                   | send(upstream_request) ----------------->|
 //      |                   |                                          | completion: classify,
-//      |<----------------------------------------------- job.finish(outcome) (posted to strand)
+//      |<----------------------------------------------- job.finish(outcome) (to the client's loop)
 //      |                   |<--------- call_done(settlement) ---------|
 //      |                   | account: counters, batched usage (-> bucket, persistence),
 //      |                   | health report to the route only when it changes something
@@ -24,12 +24,12 @@
 //   router   --persist(usage events)---> persistence (one batch per flush)
 //
 // The frontend never blocks on an actor: it sends `dispatch` and the answer arrives as a
-// typed chat_outcome through chat_job::finish, which dispatches onto the connection's strand;
+// typed chat_outcome through chat_job::finish, which dispatches onto the connection's loop;
 // http/server/chat_replies.cpp turns it into HTTP.
 //
 // Streams (stream_sink.hpp) take the same decisions; the router opens the upstream stream
 // and hands its body to the job's relay, which relays bytes on the client connection's
-// strand and sends the router one `stream_done` per attempt. Tokens never enter a mailbox.
+// loop and sends the router one `stream_done` per attempt. Tokens never enter a mailbox.
 //
 // Limited quota buckets write each reservation to the persistence actor (SQLite) before
 // granting it, so a crash never forgets a granted request. One such write is in flight per

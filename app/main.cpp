@@ -6,6 +6,7 @@
 #include "http/server/request_limiter.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "runtime/gateway_runtime.hpp"
+#include "runtime/io_loops.hpp"
 #include "runtime/startup.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -18,7 +19,6 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -81,9 +81,10 @@ int run(int argc, char** argv) {
   }
   // Declared first, destroyed last: actors, the limiter and the server hold handles into it.
   gw::metrics::gateway_metrics metrics;
-  // The io_context outlives the runtime: actors may still hold sockets of it while
+  // The loops outlive the runtime: actors may still hold sockets of them while
   // ~actor_system waits for them to terminate.
-  boost::asio::io_context ioc{cfg->io_threads};
+  gw::runtime::io_loops loops(cfg->io_threads);
+  auto& ioc = loops.primary();
   auto runtime = gw::runtime::gateway_runtime::start(*cfg, ioc, &metrics, log);
   if (!runtime) {
     // A data dir held by another server or embedded client is not a usage error.
@@ -116,7 +117,8 @@ int run(int argc, char** argv) {
   options.body_limit = cfg->max_request_body_bytes;
   options.max_connections = static_cast<size_t>(cfg->max_client_connections);
   options.request_read_timeout = std::chrono::seconds(cfg->client_read_timeout_seconds);
-  auto server = gw::server::http_server::start(ioc, options, gw::server::make_gateway_handler(ctx));
+  auto server = gw::server::http_server::start(ioc, options, gw::server::make_gateway_handler(ctx),
+                                               loops.all());
   if (!server) {
     rt.stop();
     return fail(log, server.error().message, 1);
@@ -138,14 +140,7 @@ int run(int argc, char** argv) {
     drain_then_stop(ioc, **server, cut_at, cut_at + cut_flush_time);
   });
 
-  std::vector<std::thread> io_threads;
-  for (int i = 1; i < cfg->io_threads; ++i) {
-    io_threads.emplace_back([&ioc] { ioc.run(); });
-  }
-  ioc.run();
-  for (auto& t : io_threads) {
-    t.join();
-  }
+  loops.run();
   // No request is in flight anymore: write every state, then stop the actors.
   rt.stop();
   log.info("stopped");

@@ -61,8 +61,9 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   std::string gateway_admin_key;
   /// UPSTREAM_CA_FILE: extra CA bundle trusted for upstream TLS (tests).
   std::string upstream_ca_file;
-  /// IO_THREADS: threads running the io_context (client and upstream sockets, and with the
-  /// io scheduler the actors too). One is fastest on small machines: no handler crosses threads.
+  /// IO_THREADS: event loops, a thread each (runtime/io_loops). Client connections are spread
+  /// over them; the first also runs upstream sockets and, with the io scheduler, the actors.
+  /// One is fastest on small machines: no handler crosses threads.
   int io_threads = 1;
   /// ACTOR_SCHEDULER: io (actors run on the I/O threads) | sharing | stealing (CAF's own
   /// scheduler with ACTOR_THREADS threads).

@@ -2,7 +2,8 @@
 // catalog, the state store, the upstream transports and every long-lived actor. The server
 // binary (app/) puts its HTTP listener in front of it; the embedded client (client/) sends
 // chat jobs to its router directly. Upstream I/O runs on an io_context the caller owns and
-// runs, because the server shares it with its listener.
+// runs on one thread (runtime/io_loops' primary), because the server shares it with its
+// listener; upstream connections rely on that thread to serialise their handlers.
 //
 //   start: lock -> prepare (catalog, providers, SQLite) -> transports -> actor system
 //          -> persistence actor -> spawn_gateway (router, routes, providers, buckets)

@@ -25,8 +25,11 @@
 
 namespace freerouter::detail {
 
+/// One loop, run by one thread: upstream connections use the io_context's own executor, which
+/// serialises their handlers only while a single thread runs it (runtime/io_loops). Without a
+/// server there are no client connections to spread over more loops.
 struct embedded_backend::io_state {
-  explicit io_state(int threads) : ioc(threads), guard(boost::asio::make_work_guard(ioc)) {}
+  io_state() : ioc(1), guard(boost::asio::make_work_guard(ioc)) {}
   boost::asio::io_context ioc;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
 };
@@ -61,7 +64,7 @@ error config_error(std::string message) {
 } // namespace
 
 embedded_backend::embedded_backend(std::unique_ptr<gw::config::gateway_config> cfg)
-    : cfg_(std::move(cfg)), io_(std::make_unique<io_state>(cfg_->io_threads)) {}
+    : cfg_(std::move(cfg)), io_(std::make_unique<io_state>()) {}
 
 result<std::unique_ptr<backend>> embedded_backend::start(const embedded_options& options) {
   std::vector<std::string> args{"--data-dir", options.data_dir};
@@ -93,9 +96,7 @@ result<std::unique_ptr<backend>> embedded_backend::start(const embedded_options&
     return config_error(rt.error().message);
   }
   self->runtime_ = std::move(*rt);
-  for (int i = 0; i < std::max(1, self->cfg_->io_threads); ++i) {
-    self->io_threads_.emplace_back([io = self->io_.get()] { io->ioc.run(); });
-  }
+  self->io_thread_ = std::thread([io = self->io_.get()] { io->ioc.run(); });
   return std::unique_ptr<backend>(std::move(self));
 }
 
@@ -105,8 +106,8 @@ embedded_backend::~embedded_backend() {
   }
   io_->guard.reset();
   io_->ioc.stop();
-  for (auto& t : io_threads_) {
-    t.join();
+  if (io_thread_.joinable()) {
+    io_thread_.join();
   }
   // The runtime (actors, transports with sockets of the io_context) goes before the context.
   runtime_.reset();

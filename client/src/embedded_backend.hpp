@@ -56,7 +56,7 @@ private:
 
   std::unique_ptr<gw::config::gateway_config> cfg_;
   std::unique_ptr<io_state> io_;
-  std::vector<std::thread> io_threads_;
+  std::thread io_thread_;
   std::unique_ptr<gw::runtime::gateway_runtime> runtime_;
   std::atomic<uint64_t> requests_{0};
 };

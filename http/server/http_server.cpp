@@ -11,7 +11,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -33,11 +32,13 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-/// Each connection's strand, as a concrete type: Beast and Asio then call it directly instead
-/// of through any_io_executor's type erasure on every operation.
-using strand_type = net::strand<net::io_context::executor_type>;
-using socket_type = tcp::socket::rebind_executor<strand_type>::other;
-using stream_type = beast::basic_stream<tcp, strand_type>;
+/// A connection's executor: its loop's own, as a concrete type (Beast and Asio then call it
+/// directly instead of through any_io_executor's type erasure on every operation). One thread
+/// runs each loop (http_server::start), so the loop serialises the connection's handlers as a
+/// strand would, without a strand's mutex and shared_ptr copies per handler.
+using executor_type = net::io_context::executor_type;
+using socket_type = tcp::socket::rebind_executor<executor_type>::other;
+using stream_type = beast::basic_stream<tcp, executor_type>;
 
 namespace {
 
@@ -90,7 +91,7 @@ private:
   std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
 };
 
-/// The exchange handed to handlers: dispatches every call onto the session's strand.
+/// The exchange handed to handlers: dispatches every call onto the session's loop.
 class session_exchange final : public exchange {
 public:
   explicit session_exchange(std::shared_ptr<session> owner) : owner_(std::move(owner)) {}
@@ -105,9 +106,9 @@ public:
   void set_shutdown_chunk(std::string chunk) override;
 
 private:
-  /// Runs `call(session&)` on the session's strand (net::dispatch: see dispatch()).
+  /// Runs `call(session&)` on the session's loop (net::dispatch: see dispatch()).
   template <class Call>
-  void on_strand(Call call);
+  void on_loop(Call call);
 
   std::shared_ptr<session> owner_;
 };
@@ -127,7 +128,7 @@ public:
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  strand_type executor() {
+  executor_type executor() {
     return stream_.get_executor();
   }
 
@@ -137,7 +138,7 @@ public:
                   beast::bind_front_handler(&session::read_request, shared_from_this()));
   }
 
-  // -- called on the strand through session_exchange ------------------------------------
+  // -- called on the loop through session_exchange --------------------------------------
 
   void respond(server_response response) {
     if (state_ != exchange_state::waiting) {
@@ -619,7 +620,7 @@ private:
   std::vector<net::const_buffer> out_buffers_;
   /// A stream's head waits for its first chunk (see start_stream).
   bool head_pending_ = false;
-  /// Runs the pauses of pause() on the connection's strand.
+  /// Runs the pauses of pause() on the connection's loop.
   net::steady_timer pause_timer_{stream_.get_executor()};
   const std::string last_chunk_ = "0\r\n\r\n";
   /// Written last if shutdown cuts the stream (see exchange::set_shutdown_chunk).
@@ -631,59 +632,64 @@ private:
   size_t linger_left_ = 0;
 };
 
-// net::dispatch, not post: on an I/O thread with the strand idle (the io scheduler's actors,
-// the stream relay) the call runs at once instead of going through the io_context's queue.
+// net::dispatch, not post: on the session's own loop thread (the io scheduler's actors, the
+// stream relay) the call runs at once instead of going through the io_context's queue.
 void session_exchange::dispatch(std::function<void()> work) {
   net::dispatch(owner_->executor(), std::move(work));
 }
 
 template <class Call>
-void session_exchange::on_strand(Call call) {
+void session_exchange::on_loop(Call call) {
   net::dispatch(owner_->executor(),
                 [owner = owner_, call = std::move(call)]() mutable { call(*owner); });
 }
 
 void session_exchange::respond(server_response response) {
-  on_strand([r = std::move(response)](session& s) mutable { s.respond(std::move(r)); });
+  on_loop([r = std::move(response)](session& s) mutable { s.respond(std::move(r)); });
 }
 
 void session_exchange::start_stream(int status, std::string content_type, header_list headers) {
-  on_strand([status, type = std::move(content_type), h = std::move(headers)](session& s) {
+  on_loop([status, type = std::move(content_type), h = std::move(headers)](session& s) {
     s.start_stream(status, type, h);
   });
 }
 
 void session_exchange::write_chunk(std::string data, std::function<void(bool)> on_written) {
-  on_strand([d = std::move(data), cb = std::move(on_written)](session& s) mutable {
+  on_loop([d = std::move(data), cb = std::move(on_written)](session& s) mutable {
     s.write_chunk(std::move(d), std::move(cb));
   });
 }
 
 void session_exchange::pause(std::chrono::microseconds delay) {
-  on_strand([delay](session& s) { s.pause(delay); });
+  on_loop([delay](session& s) { s.pause(delay); });
 }
 
 void session_exchange::end_stream(bool abort) {
-  on_strand([abort](session& s) { s.end_stream(abort); });
+  on_loop([abort](session& s) { s.end_stream(abort); });
 }
 
 void session_exchange::finish_stream(std::string last_data) {
-  on_strand([d = std::move(last_data)](session& s) mutable { s.finish_stream(std::move(d)); });
+  on_loop([d = std::move(last_data)](session& s) mutable { s.finish_stream(std::move(d)); });
 }
 
 void session_exchange::on_client_gone(std::function<void()> callback) {
-  on_strand([cb = std::move(callback)](session& s) mutable { s.on_client_gone(std::move(cb)); });
+  on_loop([cb = std::move(callback)](session& s) mutable { s.on_client_gone(std::move(cb)); });
 }
 
 void session_exchange::set_shutdown_chunk(std::string chunk) {
-  on_strand([c = std::move(chunk)](session& s) mutable { s.set_shutdown_chunk(std::move(c)); });
+  on_loop([c = std::move(chunk)](session& s) mutable { s.set_shutdown_chunk(std::move(c)); });
 }
 
 class listener final : public http_server {
 public:
-  listener(net::io_context& ioc, server_options options, std::shared_ptr<request_handler> handler)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), options_(std::move(options)),
-        handler_(std::move(handler)), stats_(std::make_shared<server_stats>()) {}
+  listener(net::io_context& ioc, server_options options, std::shared_ptr<request_handler> handler,
+           std::vector<net::io_context*> loops)
+      : ioc_(ioc), acceptor_(ioc), options_(std::move(options)), handler_(std::move(handler)),
+        stats_(std::make_shared<server_stats>()), loops_(std::move(loops)) {
+    if (loops_.empty()) {
+      loops_.push_back(&ioc);
+    }
+  }
 
   std::optional<std::string> open() {
     beast::error_code ec;
@@ -728,7 +734,8 @@ public:
   }
 
   void accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, socket_type s) {
+    auto& loop = *loops_[next_loop_++ % loops_.size()];
+    acceptor_.async_accept(loop.get_executor(), [this](beast::error_code ec, socket_type s) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
         return;
       }
@@ -782,6 +789,9 @@ private:
   server_options options_;
   std::shared_ptr<request_handler> handler_;
   std::shared_ptr<server_stats> stats_;
+  /// Where accepted connections live, in turn (only the acceptor's loop touches next_loop_).
+  std::vector<net::io_context*> loops_;
+  size_t next_loop_ = 0;
   uint16_t port_ = 0;
 };
 
@@ -789,8 +799,10 @@ private:
 
 gw::expected<std::unique_ptr<http_server>>
 http_server::start(boost::asio::io_context& ioc, server_options options,
-                   std::shared_ptr<request_handler> handler) {
-  auto server = std::make_unique<listener>(ioc, std::move(options), std::move(handler));
+                   std::shared_ptr<request_handler> handler,
+                   std::vector<boost::asio::io_context*> loops) {
+  auto server =
+    std::make_unique<listener>(ioc, std::move(options), std::move(handler), std::move(loops));
   if (auto failure = server->open()) {
     return gw::make_error(errc::config_error, *failure);
   }

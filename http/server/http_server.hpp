@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -34,10 +35,13 @@ struct server_options {
 class http_server {
 public:
   virtual ~http_server() = default;
-  /// Binds and starts accepting. Errors name the address ("127.0.0.1:8000: address in use").
-  static gw::expected<std::unique_ptr<http_server>> start(boost::asio::io_context& ioc,
-                                                          server_options options,
-                                                          std::shared_ptr<request_handler> handler);
+  /// Binds and starts accepting on `ioc`. Errors name the address ("127.0.0.1:8000: address
+  /// in use"). Each accepted connection lives on one of `loops` (in turn; none: on `ioc`).
+  /// Every loop must be run by exactly one thread (runtime/io_loops): a connection's handlers
+  /// then never overlap, without a strand.
+  static gw::expected<std::unique_ptr<http_server>>
+  start(boost::asio::io_context& ioc, server_options options,
+        std::shared_ptr<request_handler> handler, std::vector<boost::asio::io_context*> loops = {});
   /// The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
   /// Stops accepting new connections; open ones finish their current exchange and close.

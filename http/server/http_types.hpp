@@ -36,14 +36,14 @@ struct server_response {
 };
 
 /// One request/response exchange on a client connection. Thread-safe: handlers may answer
-/// from any thread (actor workers); every call is dispatched onto the connection's strand
-/// (run at once when the caller is on it, or on an I/O thread while it is idle).
+/// from any thread (actor workers); every call is dispatched onto the connection's loop
+/// (run at once when the caller is on that loop's thread, otherwise queued to it).
 class exchange {
 public:
   virtual ~exchange() = default;
 
-  /// Runs `work` on the connection's strand, like the calls below: a producer whose state is
-  /// confined to the strand (the stream relay) enters it through here.
+  /// Runs `work` on the connection's loop, like the calls below: a producer whose state is
+  /// confined to the connection (the stream relay) enters it through here.
   virtual void dispatch(std::function<void()> work) = 0;
 
   /// Sends a complete response. Only the first call of respond/start_stream counts.

@@ -51,21 +51,21 @@ void stream_relay::set_attempt_end_handler(
 }
 
 template <class Work>
-void stream_relay::on_client_strand(Work work) {
+void stream_relay::on_client_loop(Work work) {
   client_->dispatch([self = shared_from_this(), work = std::move(work)]() mutable { work(*self); });
 }
 
-// -- entry points: each hops onto the client's strand -------------------------------------
+// -- entry points: each hops onto the client's loop -------------------------------------
 
 void stream_relay::begin_attempt(size_t index, catalog::route_ref route, int upstream_calls) {
-  on_client_strand([index, route = std::move(route), upstream_calls](stream_relay& self) mutable {
+  on_client_loop([index, route = std::move(route), upstream_calls](stream_relay& self) mutable {
     self.start_attempt(index, std::move(route), upstream_calls);
   });
 }
 
 void stream_relay::on_head(const upstream::upstream_result& head,
                            std::shared_ptr<upstream::upstream_stream> body) {
-  on_client_strand([head, body = std::move(body)](stream_relay& self) mutable {
+  on_client_loop([head, body = std::move(body)](stream_relay& self) mutable {
     self.take_head(head, std::move(body));
   });
 }
@@ -75,28 +75,28 @@ void stream_relay::route_event(std::string_view type, const catalog::route_ref& 
   if (settings_.format != stream_format::stream_route) {
     return; // settings_ is fixed once the relay is shared: no hop for a no-op
   }
-  on_client_strand([type = std::string(type), route, reason = std::string(reason)](
-                     stream_relay& self) { self.write_route_event(type, route, reason); });
+  on_client_loop([type = std::string(type), route, reason = std::string(reason)](
+                   stream_relay& self) { self.write_route_event(type, route, reason); });
 }
 
 void stream_relay::answer_without_stream(server_response reply,
                                          std::string_view stream_route_message,
                                          std::string_view code) {
-  on_client_strand([reply = std::move(reply), message = std::string(stream_route_message),
-                    code = std::string(code)](stream_relay& self) mutable {
+  on_client_loop([reply = std::move(reply), message = std::string(stream_route_message),
+                  code = std::string(code)](stream_relay& self) mutable {
     self.answer_now(std::move(reply), message, code);
   });
 }
 
 void stream_relay::start_stream_route() {
-  on_client_strand([](stream_relay& self) { self.open_stream_route(); });
+  on_client_loop([](stream_relay& self) { self.open_stream_route(); });
 }
 
 void stream_relay::client_gone() {
-  on_client_strand([](stream_relay& self) { self.drop_client(); });
+  on_client_loop([](stream_relay& self) { self.drop_client(); });
 }
 
-// -- on the client's strand ---------------------------------------------------------------
+// -- on the client's loop -----------------------------------------------------------------
 
 bool stream_relay::committed() const {
   return committed_;
@@ -147,11 +147,11 @@ void stream_relay::take_head(const upstream::upstream_result& head,
 
 void stream_relay::read_next() {
   read_pending_ = true;
-  // The read completes on the upstream connection's strand; its bytes live only during the
-  // callback, so they travel to the client's strand as a copy (one per receive).
+  // The read completes on the upstream connection's loop; its bytes live only during the
+  // callback, so they travel to the client's loop as a copy (one per receive).
   body_->read_some([self = shared_from_this()](std::string_view data, bool done,
                                                upstream::transport_failure failure) {
-    self->on_client_strand([bytes = std::string(data), done, failure](stream_relay& relay) {
+    self->on_client_loop([bytes = std::string(data), done, failure](stream_relay& relay) {
       relay.on_data(bytes, done, failure);
     });
   });

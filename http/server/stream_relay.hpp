@@ -10,10 +10,10 @@
 //                       (the next upstream read starts once the client took the last bytes)
 //        after commit:  a cut/stall/error -> SSE error event "stream_interrupted", no [DONE]
 //
-// Threading: the relay's state is confined to the client connection's strand. Every entry
-// point (the router's calls, the transport's head, each upstream read) is dispatched onto it
-// through exchange::dispatch, so no lock is needed; on an I/O thread with the strand idle the
-// work runs at once, without a queue.
+// Threading: the relay's state is confined to the client connection's loop (an io_context run
+// by one thread, runtime/io_loops). Every entry point (the router's calls, the transport's
+// head, each upstream read) is dispatched onto it through exchange::dispatch, so no lock is
+// needed; on that loop's thread the work runs at once, without a queue.
 #pragma once
 
 #include "actors/stream_sink.hpp"
@@ -96,11 +96,11 @@ public:
   bool committed() const;
 
 private:
-  /// Runs `work(*this)` on the client's strand (see the threading note above).
+  /// Runs `work(*this)` on the client's loop (see the threading note above).
   template <class Work>
-  void on_client_strand(Work work);
+  void on_client_loop(Work work);
 
-  // -- the entry points' bodies, on the client's strand -------------------------------------
+  // -- the entry points' bodies, on the client's loop -------------------------------------
   void start_attempt(size_t index, catalog::route_ref route, int upstream_calls);
   void take_head(const upstream::upstream_result& head,
                  std::shared_ptr<upstream::upstream_stream> body);
@@ -145,7 +145,7 @@ private:
 
   // -- the client side ----------------------------------------------------------------------
   bool stream_started_ = false;
-  /// Read off the strand (committed()), hence atomic.
+  /// Read off the loop (committed()), hence atomic.
   std::atomic<bool> committed_{false};
   bool client_gone_ = false;
   bool finished_ = false;

@@ -82,14 +82,14 @@ bool is_stale_connection_error(const error_code& ec) {
 
 connection::connection(net::io_context& ioc, net::ssl::context* tls,
                        std::weak_ptr<connection_owner> owner)
-    : strand_(net::make_strand(ioc)), owner_(std::move(owner)) {
+    : executor_(ioc.get_executor()), owner_(std::move(owner)) {
   // Beast reads at most the buffer's free capacity (512 bytes while it is small): a 4 KB
   // answer or stream would take eight receives.
   buffer_.reserve(read_buffer_bytes);
   if (tls != nullptr) {
-    tls_.emplace(strand_, *tls);
+    tls_.emplace(executor_, *tls);
   } else {
-    plain_.emplace(strand_);
+    plain_.emplace(executor_);
   }
 }
 
@@ -122,7 +122,7 @@ void connection::connect(const endpoint& ep, connect_handler done) {
                         });
     return;
   }
-  resolver_ = std::make_unique<tcp::resolver>(strand_);
+  resolver_ = std::make_unique<tcp::resolver>(executor_);
   resolver_->async_resolve(
     ep.host, std::to_string(ep.port),
     [this, done = std::move(done)](const error_code& err,

@@ -9,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -47,9 +46,11 @@ constexpr size_t read_buffer_bytes = size_t{16} * 1024;
 
 class connection {
 public:
-  using strand_type = net::strand<net::io_context::executor_type>;
-  /// The strand's concrete type, not any_io_executor: no type-erased executor per operation.
-  using tcp_stream = beast::basic_stream<net::ip::tcp, strand_type>;
+  /// The io_context's own executor, a concrete type (no type-erased executor per operation).
+  /// Its io_context must be run by one thread (runtime/io_loops): that serialises the
+  /// connection's handlers as a strand would, without a strand's cost per handler.
+  using executor_type = net::io_context::executor_type;
+  using tcp_stream = beast::basic_stream<net::ip::tcp, executor_type>;
   using tls_stream = beast::ssl_stream<tcp_stream>;
   using connect_handler = std::function<void(transport_failure, std::string)>;
 
@@ -60,8 +61,8 @@ public:
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  const strand_type& strand() const {
-    return strand_;
+  const executor_type& executor() const {
+    return executor_;
   }
   /// The TCP layer (timeouts, close), also under TLS.
   tcp_stream& tcp() {
@@ -83,7 +84,8 @@ public:
     return connected_;
   }
 
-  /// Resolve + connect + TLS handshake, on the strand. The caller arms tcp().expires_after.
+  /// Resolve + connect + TLS handshake, on the connection's loop. The caller arms
+  /// tcp().expires_after.
   void connect(const endpoint& ep, connect_handler done);
 
   /// Closes the socket now; pending operations complete with an error.
@@ -98,7 +100,7 @@ private:
   void on_connected(const boost::system::error_code& ec, connect_handler done);
   void handshake(connect_handler done);
 
-  strand_type strand_;
+  executor_type executor_;
   std::optional<tcp_stream> plain_;
   std::optional<tls_stream> tls_;
   beast::flat_buffer buffer_;

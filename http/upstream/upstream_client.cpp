@@ -1,6 +1,7 @@
 // The connection pool and the exchanges (one request + its response) that run on it.
 // Threading: the pool's state is guarded by one mutex held only for O(1) bookkeeping; every
-// socket operation runs on its connection's strand, so callers may be on any thread.
+// socket operation runs on its connection's loop (an io_context run by one thread), so callers
+// may be on any thread.
 #include "http/upstream/upstream_client.hpp"
 
 #include "http/upstream/connection.hpp"
@@ -112,7 +113,7 @@ public:
   void submit(std::shared_ptr<exchange> ex, bool fresh);
   /// Returns a connection whose exchange finished; `reusable` = keep-alive and fully read.
   void release(std::shared_ptr<connection> conn, bool reusable);
-  /// Closes a connection on its strand; its destructor frees the slot.
+  /// Closes a connection on its loop; its destructor frees the slot.
   void retire(std::shared_ptr<connection> conn);
   void shutdown();
   void on_connection_closed() override;
@@ -169,7 +170,7 @@ public:
 
   stream_impl(std::shared_ptr<client_core> core, std::shared_ptr<connection> conn,
               std::unique_ptr<stream_parser> parser, std::chrono::milliseconds timeout)
-      : core_(std::move(core)), conn_(std::move(conn)), strand_(conn_->strand()),
+      : core_(std::move(core)), conn_(std::move(conn)), executor_(conn_->executor()),
         parser_(std::move(parser)), timeout_(timeout) {}
 
   ~stream_impl() override {
@@ -178,25 +179,26 @@ public:
     }
   }
 
-  // Dispatched, not posted: the consumer (the relay, on an I/O thread) usually finds the
-  // strand idle, and the read then starts at once instead of after a trip through the queue.
+  // Dispatched, not posted: the consumer (the relay, on an I/O thread) is usually on the
+  // connection's loop, and the read then starts at once instead of after a trip through the
+  // queue.
   void read_some(read_handler cb) override {
-    net::dispatch(strand_, [self = shared_from_this(), cb = std::move(cb)]() mutable {
+    net::dispatch(executor_, [self = shared_from_this(), cb = std::move(cb)]() mutable {
       self->do_read(std::move(cb));
     });
   }
 
   void set_read_deadline(std::chrono::steady_clock::time_point deadline) override {
     // In order with read_some, so a deadline set before a read applies to that read.
-    net::dispatch(strand_, [self = shared_from_this(), deadline] { self->deadline_ = deadline; });
+    net::dispatch(executor_, [self = shared_from_this(), deadline] { self->deadline_ = deadline; });
   }
 
   void cancel() override {
-    net::dispatch(strand_, [self = shared_from_this()] { self->do_cancel(); });
+    net::dispatch(executor_, [self = shared_from_this()] { self->do_cancel(); });
   }
 
   void discard_rest(std::chrono::milliseconds wait) override {
-    net::dispatch(strand_, [self = shared_from_this(), wait] {
+    net::dispatch(executor_, [self = shared_from_this(), wait] {
       self->deadline_ = std::chrono::steady_clock::now() + wait;
       self->discard_next();
     });
@@ -315,7 +317,7 @@ private:
 
   std::shared_ptr<client_core> core_;
   std::shared_ptr<connection> conn_;
-  connection::strand_type strand_;
+  connection::executor_type executor_;
   std::unique_ptr<stream_parser> parser_;
   std::chrono::milliseconds timeout_;
   /// No read outlasts it (default = none).
@@ -351,15 +353,15 @@ public:
     return std::max(left, std::chrono::milliseconds(1));
   }
 
-  /// On the connection's strand.
+  /// On the connection's loop.
   void start(std::shared_ptr<connection> conn, bool reused) {
     conn_ = std::move(conn);
     reused_ = reused;
     if (cancel_) {
       // Closing the connection makes the pending operation fail; on_error then reports
       // `cancelled` and never retries.
-      cancel_->on_cancel([weak = weak_from_this(), strand = conn_->strand()] {
-        net::post(strand, [weak] {
+      cancel_->on_cancel([weak = weak_from_this(), executor = conn_->executor()] {
+        net::post(executor, [weak] {
           if (auto self = weak.lock(); self && self->conn_) {
             self->conn_->close();
           }
@@ -661,8 +663,8 @@ private:
 
 void client_core::assign(std::shared_ptr<exchange> ex, std::shared_ptr<connection> conn,
                          bool reused) {
-  auto strand = conn->strand();
-  net::post(strand, [ex = std::move(ex), conn = std::move(conn), reused]() mutable {
+  auto executor = conn->executor();
+  net::post(executor, [ex = std::move(ex), conn = std::move(conn), reused]() mutable {
     ex->start(std::move(conn), reused);
   });
 }
@@ -785,7 +787,7 @@ void client_core::release(std::shared_ptr<connection> conn, bool reusable) {
       }
     }
   }
-  if (conn) { // not kept: closed on its strand
+  if (conn) { // not kept: closed on its loop
     retire(std::move(conn));
   }
   if (next) {
@@ -797,8 +799,8 @@ void client_core::retire(std::shared_ptr<connection> conn) {
   if (!conn) {
     return;
   }
-  auto strand = conn->strand();
-  net::post(strand, [conn = std::move(conn)]() mutable {
+  auto executor = conn->executor();
+  net::post(executor, [conn = std::move(conn)]() mutable {
     conn->close();
     conn.reset(); // the destructor frees the slot and may start a waiter
   });

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFake, startGateway, fakeProvider, route, postJson, hello, sleep, FREEROUTER_BIN } from './lib/harness.mjs';
@@ -139,4 +139,59 @@ test('kill -9 with limited requests in flight: never more upstream calls than re
     for (const res of second) assert.equal(res.status, 503, res.text);
     assert.equal(await upstreamCalls(fake, 'kn'), limit, 'calls after the restart beyond the limit');
   } finally { await gw.stop(); }
+});
+
+/** Nanoseconds each `io-loop-N` thread of the process has run so far, by thread name. */
+function loopRunTimes(pid) {
+  const out = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    if (name.startsWith('io-loop-')) out[name] = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  }
+  return out;
+}
+
+test('IO_THREADS=3: connections spread over three loops are all served, streams included, and SIGTERM drains every loop', async () => {
+  const gw = await startGateway({
+    providers: [fakeProvider(fake, 'lp')],
+    catalog: [route('j', 'lp', 'ok;content=looped', 1), route('slow', 'lp', 'ok;delay_ms=1000;content=drained', 2),
+      route('st', 'lp', 'stream;chunks=5;interval_ms=200', 3)],
+    env: { IO_THREADS: '3' },
+  });
+  let stopped;
+  try {
+    const before = loopRunTimes(gw.proc.pid);
+    assert.deepEqual(Object.keys(before).sort(), ['io-loop-1', 'io-loop-2'], 'the primary loop runs on the main thread');
+    // fetch opens a connection per request in flight: 24 connections, taken by the loops in turn.
+    const jsons = Array.from({ length: 18 }, () => postJson(gw.base, '/v1/chat/completions', hello()));
+    const quickStreams = Array.from({ length: 6 }, () => readStream(gw.base, hello({ stream: true, model: 'st' })));
+    for (const res of await Promise.all(jsons)) {
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.choices[0].message.content, 'looped');
+    }
+    for (const s of await Promise.all(quickStreams)) {
+      assert.equal(s.status, 200);
+      assert.equal(s.data.at(-1), '[DONE]', s.data.join(' | '));
+    }
+    const after = loopRunTimes(gw.proc.pid);
+    for (const name of Object.keys(before)) assert.ok(after[name] > before[name], `${name} served nothing`);
+
+    // In flight on every loop when SIGTERM arrives: all of it finishes, then the process exits 0.
+    const callsBefore = await upstreamCalls(fake, 'lp');
+    const requests = Array.from({ length: 6 }, () => postJson(gw.base, '/v1/chat/completions', hello({ model: 'slow' })));
+    const streams = Array.from({ length: 3 }, () => readStream(gw.base, hello({ stream: true, model: 'st' })));
+    const until = Date.now() + 5000;
+    while ((await upstreamCalls(fake, 'lp')) < callsBefore + 9 && Date.now() < until) await sleep(20);
+    assert.equal(await upstreamCalls(fake, 'lp'), callsBefore + 9, 'all requests in flight before SIGTERM');
+    stopped = gw.stop('SIGTERM');
+    for (const res of await Promise.all(requests)) {
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.choices[0].message.content, 'drained');
+    }
+    for (const s of await Promise.all(streams)) {
+      assert.equal(s.data.at(-1), '[DONE]', `stream cut: ${s.data.join(' | ')}`);
+      assert.equal(s.data.filter((d) => d !== '[DONE]').length >= 5, true, s.data.join(' | '));
+    }
+    assert.equal(await stopped, 0);
+  } finally { await (stopped ?? gw.stop()); }
 });

@@ -25,8 +25,8 @@ public:
   bool ended = false;
   bool aborted = false;
 
-  /// The connection's strand: work runs at once, or, while `hold` is set, waits in `queued`
-  /// for run_queued() (a strand busy on another thread).
+  /// The connection's loop: work runs at once, or, while `hold` is set, waits in `queued`
+  /// for run_queued() (the caller is not on the loop's thread, or the loop is busy).
   void dispatch(std::function<void()> work) override {
     if (hold) {
       queued.push_back(std::move(work));
@@ -168,9 +168,9 @@ CAF_TEST(a DONE before the end of the upstream body leaves the rest to be discar
   CAF_CHECK_EQUAL(ends.size(), 2u);
 }
 
-CAF_TEST(the relay does its work only on the client strand) {
+CAF_TEST(the relay does its work only on the client loop) {
   // Every entry point (the router's calls, the transport's head, each upstream read) is
-  // dispatched onto the client's strand: with the strand busy, nothing happens until it runs.
+  // dispatched onto the client's loop: with the loop busy, nothing happens until it runs.
   client->hold = true;
   auto relay = make_relay();
   relay->begin_attempt(0, route, 1);

@@ -1,5 +1,5 @@
 // Shared by the upstream test suites: runs the fake-provider executable on a free port, an
-// io_context on two threads, and blocking wrappers (bounded by a time limit) around the client.
+// io_context on one thread, and blocking wrappers (bounded by a time limit) around the client.
 #pragma once
 
 #include "http/upstream/upstream_client.hpp"
@@ -170,23 +170,18 @@ private:
   bool ok_ = false;
 };
 
-/// An io_context run by two threads (the client must be thread-safe).
+/// An io_context run by one thread, as each of the gateway's loops (runtime/io_loops). The
+/// tests call the client from their own thread: it must be callable from any thread.
 struct io_runner {
-  io_runner() : guard(ioc.get_executor()) {
-    for (int i = 0; i < 2; ++i) {
-      threads.emplace_back([this] { ioc.run(); });
-    }
-  }
+  io_runner() : guard(ioc.get_executor()), thread([this] { ioc.run(); }) {}
   ~io_runner() {
     guard.reset();
     ioc.stop();
-    for (auto& t : threads) {
-      t.join();
-    }
+    thread.join();
   }
-  boost::asio::io_context ioc;
+  boost::asio::io_context ioc{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
-  std::vector<std::thread> threads;
+  std::thread thread;
 };
 
 inline std::shared_ptr<upstream_client>
