@@ -220,3 +220,18 @@ CAF_TEST(an error envelope is told apart by its first error member) {
     CAF_CHECK_EQUAL(to_string(classify(answer(200, body)).kind), to_string(kind));
   }
 }
+
+CAF_TEST(a 2xx body may start with a byte order mark and its text ends at a NUL) {
+  using namespace std::string_literals;
+  const std::pair<std::string, outcome_kind> table[] = {
+    {"\xEF\xBB\xBF{\"choices\":[]}", outcome_kind::success},
+    {"\xEF\xBB\xBF", outcome_kind::malformed_response},
+    {"\xEF\xBB", outcome_kind::malformed_response},
+    {"{\"choices\":[]}\0 trailing"s, outcome_kind::success},
+    {"{\"choices\"\0:[]}"s, outcome_kind::malformed_response},
+  };
+  for (const auto& [body, kind] : table) {
+    CAF_MESSAGE(body.substr(0, 60));
+    CAF_CHECK_EQUAL(to_string(classify(answer(200, body)).kind), to_string(kind));
+  }
+}
