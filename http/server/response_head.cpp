@@ -1,6 +1,7 @@
 #include "http/server/response_head.hpp"
 
 #include "catalog/ids.hpp"
+#include "core/append.hpp"
 
 #include <boost/beast/http/status.hpp>
 
@@ -11,13 +12,13 @@ namespace gw::server {
 namespace {
 
 void append_header(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).append("\r\n");
+  append_all(out, {name, ": ", value, "\r\n"});
 }
 
-void append_number(std::string& out, size_t n, int base) {
-  char digits[24];
+/// `n` in `base`, in `digits`.
+std::string_view format_number(char (&digits)[24], size_t n, int base) {
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n, base);
-  out.append(digits, end);
+  return {digits, static_cast<size_t>(end - digits)};
 }
 
 } // namespace
@@ -30,12 +31,14 @@ std::string response_head(int status, std::string_view content_type, const heade
                           body_framing framing, size_t content_length, bool keep_alive) {
   std::string out;
   out.reserve(160 + headers.size() * 48);
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<size_t>(status), 10);
-  out.push_back(' ');
+  char digits[24];
   auto reason =
     boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
-  out.append(reason.data(), reason.size()).append("\r\n");
+  append_all(out, {"HTTP/1.1 ",
+                   format_number(digits, static_cast<size_t>(status), 10),
+                   " ",
+                   {reason.data(), reason.size()},
+                   "\r\n"});
   if (!content_type.empty() && catalog::header_safe(content_type)) {
     append_header(out, "Content-Type", content_type);
   }
@@ -49,9 +52,7 @@ std::string response_head(int status, std::string_view content_type, const heade
   if (framing == body_framing::chunked) {
     out.append("Transfer-Encoding: chunked\r\n");
   } else if (!status_without_body(status)) {
-    out.append("Content-Length: ");
-    append_number(out, content_length, 10);
-    out.append("\r\n");
+    append_all(out, {"Content-Length: ", format_number(digits, content_length, 10), "\r\n"});
   }
   if (!keep_alive) {
     out.append("Connection: close\r\n");
@@ -61,9 +62,9 @@ std::string response_head(int status, std::string_view content_type, const heade
 }
 
 std::string chunk_size_line(size_t size) {
+  char digits[24];
   std::string out;
-  append_number(out, size, 16);
-  out.append("\r\n");
+  append_all(out, {format_number(digits, size, 16), "\r\n"});
   return out;
 }
 

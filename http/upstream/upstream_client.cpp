@@ -4,6 +4,7 @@
 // may be on any thread.
 #include "http/upstream/upstream_client.hpp"
 
+#include "core/append.hpp"
 #include "http/upstream/connection.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -423,12 +424,8 @@ private:
       return;
     }
     head_.reserve(128 + target.size() + req.headers.size() * 48);
-    head_ += req.method;
-    head_ += ' ';
-    head_ += target;
-    head_ += " HTTP/1.1\r\nHost: ";
-    head_ += core_->host_header_value();
-    head_ += "\r\n";
+    append_all(
+      head_, {req.method, " ", target, " HTTP/1.1\r\nHost: ", core_->host_header_value(), "\r\n"});
     for (const auto& [name, value] : req.headers) {
       if (!is_token(name) || !is_safe_value(value)) {
         invalid_ = "invalid request header '" + name + "'";
@@ -437,19 +434,14 @@ private:
       if (is_reserved_header(name)) {
         continue;
       }
-      head_ += name;
-      head_ += ": ";
-      head_ += value;
-      head_ += "\r\n";
+      append_all(head_, {name, ": ", value, "\r\n"});
     }
     bool wants_length =
       !body_.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
     if (wants_length) {
-      head_ += "Content-Length: ";
-      head_ += std::to_string(body_.size());
-      head_ += "\r\n";
+      append_all(head_, {"Content-Length: ", std::to_string(body_.size()), "\r\n"});
     }
-    head_ += "Connection: keep-alive\r\n\r\n";
+    append_all(head_, {"Connection: keep-alive\r\n\r\n"});
   }
 
   bool streaming() const {
