@@ -22,21 +22,58 @@ namespace gw::openai {
 /// cost no JSON work on the request path while nobody watches. Thread-safe.
 class deferred_json {
 public:
-  explicit deferred_json(std::function<std::string()> render) : render_(std::move(render)) {}
+  /// The payload that `render()` (called at most once) builds. One allocation holds the
+  /// payload and what the renderer captured: the ring frees about three of them per request,
+  /// a thousand events later, when their memory has gone cold (a std::function beside them
+  /// was one more block each).
+  template <class Render>
+  static std::shared_ptr<const deferred_json> make(Render render);
+
+  virtual ~deferred_json() = default;
 
   const std::string& text() const {
     std::call_once(once_, [this] {
-      text_ = render_();
-      render_ = nullptr; // frees what the renderer captured (bodies, documents)
+      text_ = render();
+      release(); // frees what the renderer captured (bodies, documents)
     });
     return text_;
   }
 
+protected:
+  deferred_json() = default;
+
 private:
+  virtual std::string render() const = 0;
+  virtual void release() const = 0;
+
   mutable std::once_flag once_;
   mutable std::string text_;
-  mutable std::function<std::string()> render_;
 };
+
+namespace detail {
+
+template <class Render>
+class deferred_json_of final : public deferred_json {
+public:
+  explicit deferred_json_of(Render render) : render_(std::move(render)) {}
+
+private:
+  std::string render() const override {
+    return (*render_)();
+  }
+  void release() const override {
+    render_.reset();
+  }
+
+  mutable std::optional<Render> render_;
+};
+
+} // namespace detail
+
+template <class Render>
+std::shared_ptr<const deferred_json> deferred_json::make(Render render) {
+  return std::make_shared<const detail::deferred_json_of<Render>>(std::move(render));
+}
 
 struct live_event {
   /// Increasing from 1 per ring.

@@ -136,7 +136,7 @@ void publish_deferred(openai::live_ring& ring, const std::string& request_id, st
     return;
   }
   ring.publish(std::string(type), request_id, unix_now(),
-               std::make_shared<const openai::deferred_json>(std::move(render)));
+               openai::deferred_json::make(std::move(render)));
 }
 
 /// The attempts count and the trimmed list; a value that is not an array counts 0.

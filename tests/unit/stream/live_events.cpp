@@ -97,15 +97,20 @@ CAF_TEST(trimmed payloads are valid json even with invalid utf8) {
 
 CAF_TEST(a deferred payload is rendered once when the event is first read) {
   int renders = 0;
-  auto payload = std::make_shared<const gw::openai::deferred_json>([&renders] {
+  // What the renderer captured (a body, say) is freed once the payload is rendered.
+  auto captured = std::make_shared<int>(1);
+  std::weak_ptr<int> watch = captured;
+  auto payload = gw::openai::deferred_json::make([&renders, captured = std::move(captured)] {
     ++renders;
     return std::string(R"({"late":true})");
   });
   live_event ev{3, "request_completed", "r", 1714000000, {}, payload};
   CAF_CHECK_EQUAL(renders, 0);
+  CAF_CHECK(!watch.expired());
   CAF_CHECK(live_event_json(ev).find(R"("payload":{"late":true})") != std::string::npos);
   CAF_CHECK(live_event_json(ev).find(R"("payload":{"late":true})") != std::string::npos);
   CAF_CHECK_EQUAL(renders, 1);
+  CAF_CHECK(watch.expired());
 }
 
 CAF_TEST(a live event is written with its fields in order) {
