@@ -134,6 +134,10 @@ public:
 
   void run() {
     stats_->add(shared_from_this());
+    // Lets respond() try a send without blocking (one ioctl per connection; Asio's own
+    // operations already use the socket non-blocking).
+    beast::error_code ignored;
+    stream_.socket().non_blocking(true, ignored);
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&session::read_request, shared_from_this()));
   }
@@ -154,12 +158,32 @@ public:
                               body_framing::length, response.body.size(), keep_alive);
     out_body_ = std::move(response.body);
     std::array<net::const_buffer, 2> buffers{net::buffer(out_head_), net::buffer(out_body_)};
+    // Most answers fit the socket's send buffer: one send now, finished here, and an
+    // asynchronous write (a timeout timer, a completion through the queue: ~2.5k instructions)
+    // only for what a slow reader left.
+    beast::error_code ec;
+    auto total = net::buffer_size(buffers);
+    auto sent = stream_.socket().send(buffers, 0, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+      sent = 0;
+    }
+    if (ec || sent == total) {
+      answer_written(ec, keep_alive);
+      return;
+    }
+    beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
+    rest.consume(sent);
     stream_.expires_after(options_.write_timeout);
-    net::async_write(stream_, buffers,
-                     [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                       self->out_body_ = std::string{}; // a page can be megabytes
-                       self->finish_exchange(ec, keep_alive);
+    net::async_write(stream_, rest,
+                     [self = shared_from_this(), keep_alive](beast::error_code err, size_t) {
+                       self->answer_written(err, keep_alive);
                      });
+  }
+
+  void answer_written(beast::error_code ec, bool keep_alive) {
+    out_body_ = std::string{}; // a page can be megabytes
+    finish_exchange(ec, keep_alive);
   }
 
   void start_stream(int status, const std::string& content_type, const header_list& headers) {

@@ -1,8 +1,8 @@
 // Slow and idle clients (issue 12): slowloris clients (headers a byte at a time) are dropped at
 // CLIENT_READ_TIMEOUT_SECONDS while a normal client is served meanwhile, and connections over
-// MAX_CLIENT_CONNECTIONS get a readable 503 instead of hanging, and 5000 idle keep-alive
-// connections leave normal traffic served at once. Bounded: a fixed number of sockets, every
-// wait with a deadline.
+// MAX_CLIENT_CONNECTIONS get a readable 503 instead of hanging, 5000 idle keep-alive
+// connections leave normal traffic served at once, and a client that reads a large answer late
+// still gets all of it. Bounded: a fixed number of sockets, every wait with a deadline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -139,3 +139,51 @@ test(`${IDLE} idle keep-alive connections: traffic is still served at once, on n
       await gw.stop();
     }
   });
+
+/// Reads one HTTP/1.1 answer with a Content-Length from `s` (bounded by `ms`): head and body.
+function readAnswer(s, ms) {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const t = setTimeout(() => { cleanup(); reject(new Error(`no whole answer in ${ms} ms (${buf.length} bytes)`)); }, ms);
+    const onData = (d) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString();
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? -1);
+      if (length >= 0 && buf.length >= end + 4 + length) {
+        cleanup();
+        resolve({ head, body: buf.subarray(end + 4, end + 4 + length).toString(), extra: buf.length - (end + 4 + length) });
+      }
+    };
+    const cleanup = () => { clearTimeout(t); s.off('data', onData); };
+    s.on('data', onData);
+  });
+}
+
+test('a client that reads an 8 MB answer late gets all of it, and its connection serves the next request', async () => {
+  // More than the socket takes at once: the first send is partial, the rest leaves as the
+  // client reads.
+  const gw = await gatewayOver(fake, [route('big', 'slb', 'ok;pad_bytes=8000000', 1)]);
+  try {
+    const s = net.connect(gw.port, '127.0.0.1');
+    await new Promise((resolve, reject) => { s.once('connect', resolve); s.once('error', reject); });
+    const body = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] });
+    const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    s.pause();
+    s.write(request);
+    await sleep(500); // the answer waits in the socket buffers meanwhile
+    const answer = readAnswer(s, 15000);
+    s.resume();
+    const first = await answer;
+    assert.match(first.head, /^HTTP\/1\.1 200 /);
+    const content = JSON.parse(first.body).choices[0].message.content;
+    assert.ok(content.length >= 8000000, `content of ${content.length} chars`);
+    assert.equal(first.extra, 0);
+    // Kept alive: the same connection answers again.
+    const again = readAnswer(s, 15000);
+    s.write(request);
+    assert.match((await again).head, /^HTTP\/1\.1 200 /);
+    s.destroy();
+  } finally { await gw.stop(); }
+});
