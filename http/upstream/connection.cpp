@@ -148,6 +148,9 @@ void connection::on_connected(const error_code& ec, connect_handler done) {
   error_code ignored;
   tcp().socket().set_option(tcp::no_delay{true}, ignored);
   if (!tls_) {
+    // Lets an exchange try its send without blocking (Asio's own operations already use the
+    // socket non-blocking).
+    tcp().socket().non_blocking(true, ignored);
     connected_ = true;
     done(transport_failure::none, {});
     return;

@@ -64,6 +64,10 @@ public:
   const executor_type& executor() const {
     return executor_;
   }
+  /// TLS on top of TCP.
+  bool secure() const {
+    return tls_.has_value();
+  }
   /// The TCP layer (timeouts, close), also under TLS.
   tcp_stream& tcp() {
     return tls_ ? tls_->next_layer() : *plain_;

@@ -12,6 +12,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -450,8 +451,24 @@ private:
 
   void write() {
     std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    size_t sent = 0;
+    if (!conn_->secure()) {
+      // Most requests fit the socket's send buffer: one send now, then the read; the
+      // asynchronous write (a timeout wait, a queued completion) only for what is left. A
+      // failed send is left to that write too, which reports it the usual way.
+      error_code ec;
+      sent = conn_->tcp().socket().send(buffers, 0, ec);
+      if (ec) {
+        sent = 0;
+      } else if (sent == net::buffer_size(buffers)) {
+        read();
+        return;
+      }
+    }
+    beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
+    rest.consume(sent);
     conn_->visit([&](auto& stream) {
-      net::async_write(stream, buffers, [self = shared_from_this()](error_code ec, size_t) {
+      net::async_write(stream, rest, [self = shared_from_this()](error_code ec, size_t) {
         if (ec) {
           self->on_error(ec, stage::write, false);
           return;

@@ -80,6 +80,29 @@ CAF_TEST(the request carries host content length and caller headers under the ba
   CAF_CHECK_EQUAL(std::string(logged["body"]["model"].GetString()), "ok");
 }
 
+CAF_TEST(a body larger than the socket takes at once arrives whole and in order) {
+  // The first send takes what fits in the socket's buffer; the rest follows asynchronously.
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url("/p8/v1"));
+  auto req = chat_request("ok");
+  std::string content(6 * 1024 * 1024, 'a');
+  content.back() = 'z'; // a rest resumed at the wrong offset would not end like this
+  req.body = R"({"model":"ok","messages":[{"role":"user","content":")" + content + R"("}]})";
+  auto r = send_sync(*client, req);
+  CAF_REQUIRE(r.ok());
+  CAF_CHECK_EQUAL(r.status, 200);
+  auto log = send_sync(*admin, get_request("/_fake/requests?prefix=/p8/v1"));
+  CAF_REQUIRE(log.ok());
+  rapidjson::Document doc;
+  doc.Parse(log.body.data(), log.body.size());
+  CAF_REQUIRE(!doc.HasParseError() && doc.IsObject());
+  const auto& requests = doc["requests"];
+  CAF_REQUIRE(requests.IsArray() && requests.Size() == 1);
+  const auto& logged = requests[0]["body"]["messages"][0]["content"];
+  CAF_REQUIRE(logged.IsString());
+  CAF_CHECK(std::string_view(logged.GetString(), logged.GetStringLength()) == content);
+}
+
 CAF_TEST(sequential sends reuse one keep alive connection) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
