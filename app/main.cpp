@@ -97,6 +97,7 @@ int run(int argc, char** argv) {
   ctx->config = &*cfg;
   ctx->system = &sys;
   ctx->router = rt.actors().router;
+  ctx->actor_loop = &ioc;
   ctx->diagnosis = rt.actors().diagnosis;
   ctx->persistence = caf::actor_cast<caf::weak_actor_ptr>(rt.actors().persistence);
   gw::server::request_limiter::settings limits;

@@ -16,6 +16,10 @@
 #include <cstdint>
 #include <string>
 
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
 namespace gw::server {
 
 struct gateway_context {
@@ -23,6 +27,9 @@ struct gateway_context {
   /// For short-lived bridge actors that ask an actor and answer an exchange.
   caf::actor_system* system = nullptr;
   actors::router_actor router;
+  /// The loop the actors run on (runtime/io_loops' primary); null: send from anywhere (tests).
+  /// See send_from_actor_loop in handlers/chat.cpp.
+  boost::asio::io_context* actor_loop = nullptr;
   /// Endpoint diagnosis; invalid in tests that do not spawn it (the endpoints answer 503).
   actors::diagnosis_actor diagnosis;
   /// The SQLite writer, for the read-only usage-series query of the pages. Weak on purpose:
