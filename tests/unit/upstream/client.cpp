@@ -15,6 +15,17 @@ std::string name(transport_failure f) {
   return to_string(f);
 }
 
+/// The fake's log of the requests under `prefix` ({"requests": [...]}); a null document when
+/// it cannot be fetched.
+rapidjson::Document logged_requests(upstream_client& admin, const std::string& prefix) {
+  rapidjson::Document doc;
+  auto log = send_sync(admin, get_request("/_fake/requests?prefix=" + prefix));
+  if (log.ok()) {
+    doc.Parse(log.body.data(), log.body.size());
+  }
+  return doc;
+}
+
 struct fixture {
   fixture() {
     started = fake.start();
@@ -61,10 +72,7 @@ CAF_TEST(the request carries host content length and caller headers under the ba
   auto client = make_client(io.ioc, fake.url("/p7/v1"));
   auto r = send_sync(*client, chat_request("ok"));
   CAF_REQUIRE(r.ok());
-  auto log = send_sync(*admin, get_request("/_fake/requests?prefix=/p7/v1"));
-  CAF_REQUIRE(log.ok());
-  rapidjson::Document doc;
-  doc.Parse(log.body.data(), log.body.size());
+  auto doc = logged_requests(*admin, "/p7/v1");
   CAF_REQUIRE(!doc.HasParseError() && doc.IsObject());
   const auto& requests = doc["requests"];
   CAF_REQUIRE(requests.IsArray() && requests.Size() == 1);
@@ -91,10 +99,7 @@ CAF_TEST(a body larger than the socket takes at once arrives whole and in order)
   auto r = send_sync(*client, req);
   CAF_REQUIRE(r.ok());
   CAF_CHECK_EQUAL(r.status, 200);
-  auto log = send_sync(*admin, get_request("/_fake/requests?prefix=/p8/v1"));
-  CAF_REQUIRE(log.ok());
-  rapidjson::Document doc;
-  doc.Parse(log.body.data(), log.body.size());
+  auto doc = logged_requests(*admin, "/p8/v1");
   CAF_REQUIRE(!doc.HasParseError() && doc.IsObject());
   const auto& requests = doc["requests"];
   CAF_REQUIRE(requests.IsArray() && requests.Size() == 1);
