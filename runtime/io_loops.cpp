@@ -29,13 +29,8 @@ io_loops::io_loops(int count) {
 }
 
 io_loops::~io_loops() {
-  for (auto& l : loops_) {
-    l->guard.reset();
-    l->ioc.stop();
-    if (l->thread.joinable()) {
-      l->thread.join();
-    }
-  }
+  stop_secondaries();
+  primary().stop();
 }
 
 net::io_context& io_loops::primary() {
@@ -60,11 +55,17 @@ void io_loops::run() {
     pthread_setname_np(l.thread.native_handle(), ("io-loop-" + std::to_string(i)).c_str());
   }
   loops_.front()->ioc.run();
+  stop_secondaries();
+}
+
+void io_loops::stop_secondaries() {
   for (size_t i = 1; i < loops_.size(); ++i) {
     auto& l = *loops_[i];
     l.guard.reset();
     l.ioc.stop();
-    l.thread.join();
+    if (l.thread.joinable()) {
+      l.thread.join();
+    }
   }
 }
 

@@ -35,6 +35,9 @@ public:
 
 private:
   struct loop;
+  /// Stops every loop but the primary and joins its thread (idempotent).
+  void stop_secondaries();
+
   std::vector<std::unique_ptr<loop>> loops_;
 };
 
