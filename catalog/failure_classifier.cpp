@@ -216,7 +216,9 @@ private:
 // MemoryStream). The reader ends the text at a NUL, as it did at an embedded one before.
 bool is_answer_object(const std::string& body, usage_counts& usage) {
   answer_scan scan;
-  rapidjson::Reader reader;
+  // The reader's stack allocator lives here: left to itself, the reader allocates one.
+  rapidjson::CrtAllocator stack_allocator;
+  rapidjson::Reader reader(&stack_allocator);
   // Like Document::Parse(data, size): the bytes of a UTF-8 byte order mark (EF BB BF) are
   // skipped, each if present in that order, so a stray one too.
   const char* text = body.c_str();

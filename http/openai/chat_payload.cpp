@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -504,10 +505,40 @@ void write_compound_custom(body_writer& w, const Value* client) {
   });
 }
 
+/// A request's document with its own memory pool, in one allocation. RapidJSON's default pool
+/// takes 64 KiB chunks: with hundreds of requests in flight, each small document sat on its own
+/// pages, cold by the time the router read it (at 256 connections the lookups in it cost ~7x
+/// what they cost at 64). Here the first 2 KiB are inline, beside the document, and further
+/// chunks grow with the body.
+struct pooled_document {
+  static constexpr size_t inline_bytes = 2048;
+  /// RapidJSON's default for a document's parse stack.
+  static constexpr size_t parse_stack_bytes = 1024;
+
+  explicit pooled_document(size_t body_bytes)
+      : pool(inline_buffer, inline_bytes, std::clamp<size_t>(2 * body_bytes, 4096, 65536)),
+        document(&pool, parse_stack_bytes, &stack_allocator) {}
+
+  pooled_document(const pooled_document&) = delete;
+  pooled_document& operator=(const pooled_document&) = delete;
+
+  // Declared before the document, destroyed after it.
+  alignas(std::max_align_t) char inline_buffer[inline_bytes];
+  rapidjson::MemoryPoolAllocator<> pool;
+  /// The parse stack's allocator, so that the document does not allocate one.
+  rapidjson::CrtAllocator stack_allocator;
+  rapidjson::Document document;
+};
+
+std::shared_ptr<rapidjson::Document> make_document(size_t body_bytes) {
+  auto holder = std::make_shared<pooled_document>(body_bytes);
+  return {holder, &holder->document};
+}
+
 } // namespace
 
 std::variant<chat_request, request_error> parse_chat_request(std::string_view body) {
-  auto doc = std::make_shared<rapidjson::Document>();
+  auto doc = make_document(body.size());
   auto parsed = parse_exact(*doc, body);
   if (parsed.IsError()) {
     std::string reason = rapidjson::GetParseError_En(parsed.Code());

@@ -97,7 +97,9 @@ rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view te
     rapidjson::MemoryStream bytes(text.data(), text.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
     exact_number_handler handler{target};
-    rapidjson::Reader reader;
+    // The reader's stack allocator lives here: left to itself, the reader allocates one.
+    rapidjson::CrtAllocator stack_allocator;
+    rapidjson::Reader reader(&stack_allocator);
     result = reader.Parse<flags>(in, handler);
     if (handler.too_big) {
       result.Set(rapidjson::kParseErrorNumberTooBig, result.Offset());

@@ -3,6 +3,7 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -303,4 +304,34 @@ CAF_TEST(numbers keep their exact value and their integer type) {
   auto* err = std::get_if<request_error>(&too_big);
   CAF_REQUIRE(err != nullptr);
   CAF_CHECK(err->message.find("Number too big") != std::string::npos);
+}
+
+CAF_TEST(a document larger than its inline pool keeps every value after the parse) {
+  // Messages beyond the document's inline 2 KiB and several further chunks, then one string
+  // larger than a chunk: every value must still read back once the request is gone and only
+  // a copy of its document pointer keeps the pool alive.
+  std::string body = R"({"model":"auto","messages":[)";
+  for (int i = 0; i < 300; ++i) {
+    body += (i > 0 ? "," : "");
+    body += R"({"role":"user","content":"message )" + std::to_string(i) + " "
+            + std::string(200, 'x') + R"("})";
+  }
+  const std::string long_text(100000, 'y');
+  body += R"(,{"role":"user","content":")" + long_text + R"("}]})";
+  std::shared_ptr<rapidjson::Document> document;
+  {
+    auto parsed = parse_chat_request(body);
+    auto* req = std::get_if<chat_request>(&parsed);
+    CAF_REQUIRE(req != nullptr);
+    document = req->document;
+  }
+  const auto& messages = (*document)["messages"];
+  CAF_REQUIRE(messages.IsArray());
+  CAF_REQUIRE_EQUAL(messages.Size(), 301u);
+  CAF_CHECK_EQUAL(std::string(messages[0]["content"].GetString()),
+                  "message 0 " + std::string(200, 'x'));
+  CAF_CHECK_EQUAL(std::string(messages[299]["content"].GetString()),
+                  "message 299 " + std::string(200, 'x'));
+  CAF_CHECK_EQUAL(std::string(messages[300]["content"].GetString()), long_text);
+  CAF_CHECK_EQUAL(std::string((*document)["model"].GetString()), "auto");
 }
