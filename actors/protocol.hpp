@@ -153,6 +153,8 @@ using quota_bucket_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, atom::quota>::with<quota_view>,
   // Internal: write the deferred snapshot of an unlimited bucket (at most once a second).
   caf::reacts_to<atom::tick>,
+  // Internal timer: refuse the grants of a write left unanswered for grant_write_timeout.
+  caf::reacts_to<atom::persist, atom::tick>,
   // Writes the current state now; replies once it is committed (shutdown).
   caf::replies_to<atom::flush>::with<bool>,
   // Pushes a bucket_snapshot to the listener now and after every reconcile.

@@ -131,7 +131,8 @@ route_ticket refuse_unpersisted(bucket_ptr self, const route_ticket& granted) {
 
 void write_grants(bucket_ptr self);
 
-/// The grant write ended: answer every grant it covered, then start the next one.
+/// The grant write ended (or its watchdog gave up on it): answer every grant it covered, then
+/// start the next one.
 void settle_grants(bucket_ptr self, bool committed) {
   auto& st = self->state;
   st.grant_write_in_flight = false;
@@ -148,18 +149,57 @@ void settle_grants(bucket_ptr self, bool committed) {
   }
 }
 
+/// Makes sure one watchdog message is on its way (see on_grant_watchdog).
+void arm_grant_watchdog(bucket_ptr self, caf::timespan delay) {
+  auto& st = self->state;
+  if (st.grant_watchdog_armed) {
+    return;
+  }
+  st.grant_watchdog_armed = true;
+  self->delayed_send(self, delay, atom::persist_v, atom::tick_v);
+}
+
+/// A grant write unanswered after grant_write_timeout counts as failed: its grants are
+/// refused and the next write starts. A write still younger than that is checked again when
+/// it would reach the timeout.
+void on_grant_watchdog(bucket_ptr self) {
+  auto& st = self->state;
+  st.grant_watchdog_armed = false;
+  if (!st.grant_write_in_flight) {
+    return;
+  }
+  auto waited = self->clock().now() - st.grant_write_sent;
+  if (waited >= grant_write_timeout) {
+    settle_grants(self, false);
+    return;
+  }
+  arm_grant_watchdog(self, grant_write_timeout - waited);
+}
+
 /// Sends the ledger's snapshot, which includes every waiting grant's reservation.
+/// The request has no timeout of its own: in CAF 0.17 each one wakes the clock thread twice
+/// (set and cancel), ~3 µs of CPU per quota-limited request. The watchdog bounds the wait
+/// instead, with one timer message per grant_write_timeout at most.
 void write_grants(bucket_ptr self) {
   auto& st = self->state;
   st.grant_write_in_flight = true;
   st.grants_in_flight = std::move(st.grants_next);
   st.grants_next.clear();
+  auto number = ++st.grant_write_number;
+  st.grant_write_sent = self->clock().now();
+  arm_grant_watchdog(self, grant_write_timeout);
+  // The answer of a write the watchdog already gave up on is ignored: its grants were
+  // refused, and a later write may be in flight.
+  auto settle = [self, number](bool ok) {
+    if (self->state.grant_write_in_flight && self->state.grant_write_number == number) {
+      settle_grants(self, ok);
+    }
+  };
   auto now = st.now();
   self
-    ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
+    ->request(st.persistence, caf::infinite, atom::persist_v,
               to_record(st, st.ledger->snapshot(now), now))
-    .then([self](bool ok) { settle_grants(self, ok); },
-          [self](caf::error&) { settle_grants(self, false); });
+    .then([settle](bool ok) { settle(ok); }, [settle](caf::error&) { settle(false); });
 }
 
 caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
@@ -293,6 +333,7 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       }
     },
     [self](atom::tick) { persist_now(self); },
+    [self](atom::persist, atom::tick) { on_grant_watchdog(self); },
     [self](atom::watch, snapshot_listener_actor& listener) {
       self->state.listener = std::move(listener);
       push_snapshot(self);

@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "metrics/gateway_metrics.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
@@ -44,6 +45,13 @@ struct quota_bucket_state {
   std::vector<held_grant> grants_in_flight;
   std::vector<held_grant> grants_next;
   bool grant_write_in_flight = false;
+  /// When the grant write in flight was sent (the actor clock) and its number: the watchdog
+  /// gives up on a write older than grant_write_timeout, and the late answer of a write it
+  /// gave up on (an older number) is ignored.
+  caf::actor_clock::time_point grant_write_sent{};
+  uint64_t grant_write_number = 0;
+  /// A watchdog message is on its way (one at a time).
+  bool grant_watchdog_armed = false;
   metrics::provider_metrics series;
   /// Where availability snapshots go (the router, once it sent `watch`).
   snapshot_listener_actor listener;
@@ -68,6 +76,9 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
 constexpr int64_t key_failure_backoff_ms = int64_t{5} * 60 * 1000;
 /// How long counter changes that protect no limit may wait before they are written.
 constexpr auto deferred_write_delay = std::chrono::seconds(1);
+/// How long a grant write may stay unanswered before its grants are refused
+/// (quota_not_persisted): a hung disk must not hold the provider's requests forever.
+constexpr auto grant_write_timeout = std::chrono::seconds(30);
 /// Default cooldown when a provider says "limited" without saying until when.
 constexpr int64_t default_cooldown_ms = int64_t{60} * 1000;
 

@@ -472,6 +472,59 @@ CAF_TEST(a limited bucket never grants a reservation its store could not commit)
   CAF_CHECK_EQUAL(rows[0].requests_today, 3);
 }
 
+CAF_TEST(a grant write left unanswered is refused at the timeout and its late answer ignored) {
+  with_persistence();
+  start(limited(rpd(10)));
+  auto pending = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{5});
+  expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{5}));
+  // The persistence actor does not get to run (a hung disk): the write stays unanswered.
+  advance_time(actors::grant_write_timeout - std::chrono::seconds(1));
+  CAF_CHECK_EQUAL(replies_waiting(), 0u);
+  advance_time(std::chrono::seconds(1));
+  expect((atom::persist, atom::tick), from(bucket).to(bucket));
+  CAF_REQUIRE_EQUAL(replies_waiting(), 1u);
+  auto refused = request_result(pending);
+  CAF_CHECK(!refused.granted);
+  CAF_CHECK_EQUAL(refused.skip_reason, "quota_not_persisted");
+  CAF_CHECK_EQUAL(view().record.requests_today, 0);
+  // The disk answers late: nobody is answered twice, nothing is granted on its word.
+  run();
+  CAF_CHECK_EQUAL(replies_waiting(), 0u);
+  CAF_CHECK_EQUAL(view().record.requests_today, 0);
+  // The next reservation goes through the whole path again.
+  CAF_CHECK(reserve(7).granted);
+  auto rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].requests_today, 1);
+  CAF_CHECK_EQUAL(rows[0].tokens_today, 7);
+}
+
+CAF_TEST(the grant write timeout counts from each write and not from the first one) {
+  with_persistence();
+  start(limited(rpd(10)));
+  // A first write, answered at once, arms the watchdog for t + 30 s.
+  auto first = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{1});
+  expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{1}));
+  expect((atom::persist, quota_record), from(bucket).to(persistence));
+  expect((atom::tick), from(persistence).to(persistence));
+  expect((bool), from(persistence).to(bucket).with(true));
+  CAF_CHECK(request_result(first).granted);
+  // A second write starts 20 s later and hangs.
+  advance_time(std::chrono::seconds(20));
+  auto second = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{2});
+  expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{2}));
+  // At t + 30 s it has waited 10 s: the watchdog looks again at its own 30 s.
+  advance_time(std::chrono::seconds(10));
+  expect((atom::persist, atom::tick), from(bucket).to(bucket));
+  CAF_CHECK_EQUAL(replies_waiting(), 0u);
+  advance_time(std::chrono::seconds(19));
+  CAF_CHECK_EQUAL(replies_waiting(), 0u);
+  advance_time(std::chrono::seconds(1));
+  expect((atom::persist, atom::tick), from(bucket).to(bucket));
+  CAF_REQUIRE_EQUAL(replies_waiting(), 1u);
+  CAF_CHECK_EQUAL(request_result(second).skip_reason, "quota_not_persisted");
+}
+
 CAF_TEST(a denied reservation writes nothing) {
   with_persistence();
   start(limited(rpd(1)));
