@@ -1,6 +1,7 @@
 #include "http/openai/chat_payload.hpp"
 
 #include "http/openai/exact_json.hpp"
+#include "http/openai/small_document.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -505,34 +505,11 @@ void write_compound_custom(body_writer& w, const Value* client) {
   });
 }
 
-/// A request's document with its own memory pool, in one allocation. RapidJSON's default pool
-/// takes 64 KiB chunks: with hundreds of requests in flight, each small document sat on its own
-/// pages, cold by the time the router read it (at 256 connections the lookups in it cost ~7x
-/// what they cost at 64). Here the first 2 KiB are inline, beside the document, and further
-/// chunks grow with the body.
-struct pooled_document {
-  static constexpr size_t inline_bytes = 2048;
-  /// RapidJSON's default for a document's parse stack.
-  static constexpr size_t parse_stack_bytes = 1024;
-
-  explicit pooled_document(size_t body_bytes)
-      : pool(inline_buffer, inline_bytes, std::clamp<size_t>(2 * body_bytes, 4096, 65536)),
-        document(&pool, parse_stack_bytes, &stack_allocator) {}
-
-  pooled_document(const pooled_document&) = delete;
-  pooled_document& operator=(const pooled_document&) = delete;
-
-  // Declared before the document, destroyed after it.
-  alignas(std::max_align_t) char inline_buffer[inline_bytes];
-  rapidjson::MemoryPoolAllocator<> pool;
-  /// The parse stack's allocator, so that the document does not allocate one.
-  rapidjson::CrtAllocator stack_allocator;
-  rapidjson::Document document;
-};
-
+/// The request's document and its first 2 KiB of pool in one block (see small_document):
+/// it lives as long as the request, shared between its attempts.
 std::shared_ptr<rapidjson::Document> make_document(size_t body_bytes) {
-  auto holder = std::make_shared<pooled_document>(body_bytes);
-  return {holder, &holder->document};
+  auto holder = std::make_shared<small_document<2048>>(body_bytes);
+  return {holder, &holder->get()};
 }
 
 } // namespace

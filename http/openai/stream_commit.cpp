@@ -1,5 +1,7 @@
 #include "http/openai/stream_commit.hpp"
 
+#include "http/openai/small_document.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -58,7 +60,9 @@ chunk_verdict classify_chunk(std::string_view data, bool require_substantive) {
     out.kind = chunk_kind::done;
     return out;
   }
-  rapidjson::Document doc;
+  // One or two chunks of every stream are read here: the pool starts on the stack.
+  small_document<1024> scratch(text.size());
+  auto& doc = scratch.get();
   doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     out.kind = chunk_kind::invalid_json;
@@ -70,7 +74,7 @@ chunk_verdict classify_chunk(std::string_view data, bool require_substantive) {
   }
   if (auto* usage = member(doc, "usage"); usage != nullptr && usage->IsObject()) {
     out.has_usage = true;
-    out.usage = catalog::usage_from_body(text);
+    out.usage = catalog::usage_from_value(doc); // the document read above, not a second parse
   }
   if (auto* error = member(doc, "error"); error != nullptr && !error->IsNull()) {
     out.kind = chunk_kind::error;

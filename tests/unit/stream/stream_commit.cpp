@@ -124,6 +124,18 @@ CAF_TEST(usage on a committing chunk is reported too) {
   CAF_CHECK(!none.has_usage);
 }
 
+CAF_TEST(a chunk larger than the inline pool keeps its whole text and usage) {
+  // Its document outgrows the 1 KiB that classify_chunk keeps on the stack.
+  std::string content(50000, 'z');
+  std::string chunk = R"({"choices":[{"delta":{"content":")" + content
+                      + R"("}}],"usage":{"prompt_tokens":7,"completion_tokens":9}})";
+  auto v = classify_chunk(chunk, true);
+  CAF_CHECK(v.kind == chunk_kind::commit);
+  CAF_CHECK_EQUAL(v.visible_text, content);
+  CAF_CHECK(v.has_usage);
+  CAF_CHECK_EQUAL(v.usage.total_tokens, 16);
+}
+
 CAF_TEST(data that is not JSON is invalid json) {
   for (const char* data : {"", "{not json", "{\"choices\":[", "data: {}", "nul"}) {
     auto v = classify_chunk(data, false);
