@@ -28,16 +28,6 @@ int64_t count_of(const rapidjson::Value& usage, const char* name) {
 
 } // namespace
 
-usage_counts usage_from_body(std::string_view body) {
-  usage_counts out;
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError()) {
-    return out;
-  }
-  return usage_from_value(doc);
-}
-
 usage_counts usage_from_value(const rapidjson::Value& doc) {
   usage_counts out;
   if (!doc.IsObject()) {

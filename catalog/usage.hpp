@@ -5,7 +5,6 @@
 #include <rapidjson/fwd.h>
 
 #include <cstdint>
-#include <string_view>
 
 namespace gw::catalog {
 
@@ -18,11 +17,8 @@ struct usage_counts {
   bool present = false;
 };
 
-/// Reads `usage` from a JSON body (a chat completion or one streamed chunk). Missing or
+/// Reads `usage` from a parsed JSON body (a chat completion or one streamed chunk). Missing or
 /// non-numeric counts are 0; negative counts are clamped to 0; floats truncate.
-usage_counts usage_from_body(std::string_view body);
-
-/// The same for a body the caller already parsed.
 usage_counts usage_from_value(const rapidjson::Value& body);
 
 } // namespace gw::catalog

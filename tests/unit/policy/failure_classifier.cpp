@@ -1,7 +1,10 @@
 #define CAF_SUITE policy.failure_classifier
 #include "catalog/failure_classifier.hpp"
 
+#include "catalog/usage.hpp"
+
 #include <caf/test/unit_test.hpp>
+#include <rapidjson/document.h>
 
 #include <set>
 #include <string>
@@ -20,6 +23,13 @@ upstream_result answer(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
+}
+
+// What the same body yields through a parsed document (a parse error reads as no usage).
+gw::catalog::usage_counts usage_of_document(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  return doc.HasParseError() ? gw::catalog::usage_counts{} : gw::catalog::usage_from_value(doc);
 }
 
 upstream_result failure(transport_failure f) {
@@ -168,7 +178,7 @@ CAF_TEST(a success carries the usage read from the same parse) {
 }
 
 CAF_TEST(the one pass scan reads usage like the parsed document) {
-  // classify reads a 2xx body with a SAX pass; usage_from_body parses a document. They must
+  // classify reads a 2xx body with a SAX pass; usage_from_value reads a parsed document. They must
   // agree: first occurrence wins, non-numbers count 0, negatives clamp, floats truncate.
   const std::string bodies[] = {
     ok_body,
@@ -193,7 +203,7 @@ CAF_TEST(the one pass scan reads usage like the parsed document) {
   for (const auto& body : bodies) {
     CAF_MESSAGE(body);
     auto out = classify(answer(200, body));
-    auto expected = gw::catalog::usage_from_body(body);
+    auto expected = usage_of_document(body);
     CAF_CHECK(out.kind == outcome_kind::success);
     CAF_CHECK_EQUAL(out.usage.present, expected.present);
     CAF_CHECK_EQUAL(out.usage.prompt_tokens, expected.prompt_tokens);

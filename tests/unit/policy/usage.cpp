@@ -2,9 +2,22 @@
 #include "catalog/usage.hpp"
 
 #include <caf/test/unit_test.hpp>
+#include <rapidjson/document.h>
+
+#include <string_view>
 
 using gw::catalog::usage_counts;
-using gw::catalog::usage_from_body;
+
+namespace {
+
+// A body that does not parse reads as a document without usage, as the chunk check does.
+usage_counts usage_from_body(std::string_view body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  return doc.HasParseError() ? usage_counts{} : gw::catalog::usage_from_value(doc);
+}
+
+} // namespace
 
 CAF_TEST(usage counts are read from the body) {
   auto u = usage_from_body(
