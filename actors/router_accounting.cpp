@@ -115,6 +115,8 @@ void flush_usage(router_ptr self) {
   if (!st.unsaved_usage.empty()) {
     std::vector<usage_event> batch;
     batch.swap(st.unsaved_usage);
+    // The next batch is likely as big: its vector grows once, not by doubling again.
+    st.unsaved_usage.reserve(batch.size());
     self->send(st.wiring.persistence, atom::persist_v, std::move(batch));
   }
 }

@@ -359,6 +359,38 @@ CAF_TEST(a failed batch writes nothing and the store keeps working) {
   CAF_CHECK_EQUAL(quotas->front().requests_today, 2);
 }
 
+CAF_TEST(every event of a large batch is logged once in order with all its columns) {
+  // 70 events: two multi-row blocks of 32, then six single-row inserts.
+  test::scratch_dir dir;
+  auto path = dir.file("state.db");
+  auto store = open_store(path);
+  std::vector<persistence::usage_event> events;
+  std::string expected;
+  for (int i = 0; i < 70; ++i) {
+    auto e = event("r" + std::to_string(i), i % 2 == 0 ? "success" : "timeout", 200 + i, 5000 + i,
+                   i, 2 * i);
+    e.provider_name = "p" + std::to_string(i % 3);
+    e.model_id = "m" + std::to_string(i);
+    e.latency_ms = 1000 + i;
+    expected += (i == 0 ? "" : ";") + std::to_string(e.at_ms) + ":" + e.route_id + ":"
+                + e.provider_name + ":" + e.model_id + ":" + e.outcome + ":"
+                + std::to_string(e.status_code) + ":" + std::to_string(e.prompt_tokens) + ":"
+                + std::to_string(e.completion_tokens) + ":" + std::to_string(e.total_tokens) + ":"
+                + std::to_string(e.latency_ms);
+    events.push_back(std::move(e));
+  }
+  CAF_REQUIRE(!store->write_batch({}, {}, events).has_value());
+  CAF_CHECK_EQUAL(
+    query_text(path, "SELECT MIN(id) || ',' || MAX(id) || ',' || COUNT(*) FROM events"), "1,70,70");
+  CAF_CHECK_EQUAL(
+    query_text(path,
+               "SELECT group_concat(at_ms || ':' || route_id || ':' || provider_name || ':'"
+               " || model_id || ':' || outcome || ':' || status_code || ':' || prompt_tokens"
+               " || ':' || completion_tokens || ':' || total_tokens || ':' || latency_ms, ';')"
+               " FROM (SELECT * FROM events ORDER BY id)"),
+    expected);
+}
+
 CAF_TEST(ten thousand events in batches of five hundred are written quickly) {
   test::scratch_dir dir;
   auto store = open_store(dir.file("state.db"));
