@@ -416,10 +416,6 @@ std::optional<double> header_number(const gw::catalog::header_list& headers,
   return value == nullptr ? std::nullopt : parse_number(*value);
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
 // "... Please try again in 7.66s." / "retry in 52.1s" / "retry after 60 seconds".
 void collect_body_phrases(std::string_view body, hint_collector& hints) {
   static constexpr std::array<std::string_view, 4> phrases{"try again in ", "retry in ",
@@ -602,14 +598,16 @@ std::optional<sys_time> cooldown_from_hints(const gw::catalog::header_list& head
                                             std::string_view body, sys_time now) {
   static constexpr std::string_view reset_prefix = "x-ratelimit-reset";
   hint_collector hints{now, std::nullopt};
-  for (const auto& [raw_name, value] : headers) {
-    auto name = ascii_lower(raw_name);
-    if (name == "retry-after") {
+  // Names are compared in place: lowercasing a copy of each cost an allocation per header on
+  // every answer.
+  for (const auto& [name, value] : headers) {
+    if (header_name_is(name, "retry-after")) {
       hints.add_value(value, ns_per_s);
-    } else if (name == "retry-after-ms") {
+    } else if (header_name_is(name, "retry-after-ms")) {
       hints.add_value(value, ns_per_ms);
-    } else if (starts_with(name, reset_prefix)) {
-      auto remaining = "x-ratelimit-remaining" + name.substr(reset_prefix.size());
+    } else if (header_name_starts_with(name, reset_prefix)) {
+      auto remaining =
+        "x-ratelimit-remaining" + ascii_lower(std::string_view(name).substr(reset_prefix.size()));
       // Counts are truncated (reference §5.6): 0.5 left is none left.
       auto left = header_number(headers, remaining);
       if (left && *left >= 1) {
@@ -625,8 +623,8 @@ std::optional<sys_time> cooldown_from_hints(const gw::catalog::header_list& head
 }
 
 bool remaining_exhausted(const gw::catalog::header_list& headers) {
-  for (const auto& [raw_name, value] : headers) {
-    if (!starts_with(ascii_lower(raw_name), "x-ratelimit-remaining")) {
+  for (const auto& [name, value] : headers) {
+    if (!header_name_starts_with(name, "x-ratelimit-remaining")) {
       continue;
     }
     if (auto left = parse_number(value); left && *left < 1) {

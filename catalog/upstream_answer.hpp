@@ -14,20 +14,32 @@ namespace gw::catalog {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+/// Header names compare case-insensitively (ASCII): `key` as received, `name` in any case.
+inline bool header_name_is(std::string_view key, std::string_view name) {
+  if (key.size() != name.size()) {
+    return false;
+  }
+  auto lower = [](char c) {
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+  };
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (lower(key[i]) != lower(name[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The same for the first prefix.size() characters of `key`.
+inline bool header_name_starts_with(std::string_view key, std::string_view prefix) {
+  return key.size() >= prefix.size() && header_name_is(key.substr(0, prefix.size()), prefix);
+}
+
 /// Case-insensitive header lookup; returns nullptr when absent.
 inline const std::string* find_header(const header_list& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
-    if (key.size() == name.size()) {
-      bool same = true;
-      for (size_t i = 0; i < key.size() && same; ++i) {
-        auto lower = [](char c) {
-          return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-        };
-        same = lower(key[i]) == lower(name[i]);
-      }
-      if (same) {
-        return &value;
-      }
+    if (header_name_is(key, name)) {
+      return &value;
     }
   }
   return nullptr;

@@ -136,9 +136,17 @@ CAF_TEST(a reset whose limit still has room is not a reason to wait) {
                            {"x-ratelimit-remaining-tokens-minute", "0"},
                            {"x-ratelimit-reset-tokens-minute", "11.38"}}),
                   11'380);
+  // Names pair up whatever their case.
+  CAF_CHECK_EQUAL(wait_ms({{"X-RateLimit-Remaining-Requests", "14"},
+                           {"X-RateLimit-Reset-Requests", "2m59.56s"},
+                           {"x-ratelimit-remaining-tokens", "0"},
+                           {"X-Ratelimit-Reset-TOKENS", "7.66s"}}),
+                  7'660);
   // Only limits with room left: nothing to go on.
   CAF_CHECK_EQUAL(
     wait_ms({{"x-ratelimit-remaining-tokens", "500"}, {"x-ratelimit-reset-tokens", "7.66s"}}), -1);
+  CAF_CHECK_EQUAL(
+    wait_ms({{"x-ratelimit-remaining-TOKENS", "500"}, {"X-RateLimit-Reset-Tokens", "7.66s"}}), -1);
   // An explicit retry-after always counts.
   CAF_CHECK_EQUAL(wait_ms({{"x-ratelimit-remaining-tokens", "500"},
                            {"x-ratelimit-reset-tokens", "7.66s"},
