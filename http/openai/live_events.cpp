@@ -171,37 +171,44 @@ bool live_ring::subscriber::push(const live_event& event) {
 
 // -- ring -------------------------------------------------------------------
 
-live_ring::live_ring(size_t capacity) : capacity_(std::max<size_t>(10, capacity)) {
-  // nop
+live_ring::live_ring(size_t capacity)
+    : capacity_(std::max<size_t>(10, capacity)), slots_(capacity_) {}
+
+int64_t live_ring::publish(std::string_view event_type, std::string_view request_id,
+                           int64_t timestamp, std::string payload_json) {
+  return append(event_type, request_id, timestamp, std::move(payload_json), nullptr);
 }
 
-int64_t live_ring::publish(std::string event_type, std::string request_id, int64_t timestamp,
-                           std::string payload_json) {
-  return append(live_event{0, std::move(event_type), std::move(request_id), timestamp,
-                           std::move(payload_json), nullptr});
+int64_t live_ring::publish(std::string_view event_type, std::string_view request_id,
+                           int64_t timestamp, std::shared_ptr<const deferred_json> payload) {
+  return append(event_type, request_id, timestamp, {}, std::move(payload));
 }
 
-int64_t live_ring::publish(std::string event_type, std::string request_id, int64_t timestamp,
-                           std::shared_ptr<const deferred_json> payload) {
-  return append(
-    live_event{0, std::move(event_type), std::move(request_id), timestamp, {}, std::move(payload)});
-}
-
-int64_t live_ring::append(live_event event) {
+int64_t live_ring::append(std::string_view event_type, std::string_view request_id,
+                          int64_t timestamp, std::string payload_json,
+                          std::shared_ptr<const deferred_json> deferred) {
   std::vector<subscriber_ptr> to_notify;
   int64_t id = 0;
   {
     std::lock_guard<std::mutex> guard(mtx_);
     id = ++last_id_;
-    event.event_id = id;
-    events_.push_back(std::move(event));
-    if (events_.size() > capacity_) {
-      events_.pop_front();
+    size_t slot_index = (oldest_ + stored_) % capacity_;
+    if (stored_ < capacity_) {
+      ++stored_;
+    } else {
+      oldest_ = (oldest_ + 1) % capacity_; // the oldest event's slot takes the new one
     }
+    auto& slot = slots_[slot_index];
+    slot.event_id = id;
+    slot.event_type.assign(event_type);
+    slot.request_id.assign(request_id);
+    slot.timestamp = timestamp;
+    slot.payload_json = std::move(payload_json);
+    slot.deferred_payload = std::move(deferred);
     // Queued under the ring lock so every subscriber sees events in id order; a queue push
     // is O(1), so this never waits on a slow writer (pop() holds only the subscriber lock).
     for (auto& sub : subscribers_) {
-      if (sub->push(events_.back()) && sub->notify_) {
+      if (sub->push(slot) && sub->notify_) {
         to_notify.push_back(sub);
       }
     }
@@ -215,13 +222,11 @@ int64_t live_ring::append(live_event event) {
 std::string live_ring::snapshot_json() const {
   std::string out = R"({"object":"list","data":[)";
   std::lock_guard<std::mutex> guard(mtx_);
-  bool first = true;
-  for (const auto& event : events_) {
-    if (!first) {
+  for (size_t i = 0; i < stored_; ++i) {
+    if (i > 0) {
       out.push_back(',');
     }
-    first = false;
-    append_event(out, event);
+    append_event(out, slots_[(oldest_ + i) % capacity_]);
   }
   out.append("]}");
   return out;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gw::openai {
@@ -137,11 +138,11 @@ public:
   /// Appends an event and hands it to every subscriber; returns its id. Subscribers receive
   /// events in id order. `notify` of a subscriber whose queue was empty runs on the calling
   /// thread after every lock is released.
-  int64_t publish(std::string event_type, std::string request_id, int64_t timestamp,
+  int64_t publish(std::string_view event_type, std::string_view request_id, int64_t timestamp,
                   std::string payload_json);
 
   /// The same with a payload rendered only when the event is first read.
-  int64_t publish(std::string event_type, std::string request_id, int64_t timestamp,
+  int64_t publish(std::string_view event_type, std::string_view request_id, int64_t timestamp,
                   std::shared_ptr<const deferred_json> payload);
 
   /// `{"object":"list","data":[events oldest -> newest]}`, compact.
@@ -169,12 +170,20 @@ public:
   }
 
 private:
-  /// Numbers, stores and hands out one event.
-  int64_t append(live_event event);
+  /// Numbers one event, stores it in the next slot (the oldest event's once the ring is full)
+  /// and hands it out.
+  int64_t append(std::string_view event_type, std::string_view request_id, int64_t timestamp,
+                 std::string payload_json, std::shared_ptr<const deferred_json> deferred);
 
   size_t capacity_;
   mutable std::mutex mtx_;
-  std::deque<live_event> events_;
+  /// capacity_ slots reused in turn: an event's type and id are copied into the strings of the
+  /// event it replaces, whose buffers are already big enough (a chat request publishes three
+  /// events; a deque of fresh events allocated and freed their strings each time).
+  std::vector<live_event> slots_;
+  /// The slot of the oldest event, and how many slots hold one.
+  size_t oldest_ = 0;
+  size_t stored_ = 0;
   int64_t last_id_ = 0;
   std::vector<subscriber_ptr> subscribers_;
   bool closed_ = false;

@@ -115,7 +115,7 @@ private:
 
 void publish(openai::live_ring& ring, const std::string& request_id, std::string_view type,
              payload_writer& payload) {
-  ring.publish(std::string(type), request_id, unix_now(), payload.finish());
+  ring.publish(type, request_id, unix_now(), payload.finish());
 }
 
 /// The most a deferred renderer may keep alive. The ring holds its last 1000 events, so a
@@ -132,11 +132,10 @@ template <class Render>
 void publish_deferred(openai::live_ring& ring, const std::string& request_id, std::string_view type,
                       size_t captured_bytes, Render render) {
   if (captured_bytes > deferred_capture_limit) {
-    ring.publish(std::string(type), request_id, unix_now(), render());
+    ring.publish(type, request_id, unix_now(), render());
     return;
   }
-  ring.publish(std::string(type), request_id, unix_now(),
-               openai::deferred_json::make(std::move(render)));
+  ring.publish(type, request_id, unix_now(), openai::deferred_json::make(std::move(render)));
 }
 
 /// The attempts count and the trimmed list; a value that is not an array counts 0.

@@ -150,6 +150,45 @@ CAF_TEST(the ring evicts the oldest events and snapshots oldest first) {
   }
 }
 
+CAF_TEST(an event that takes an old slot keeps nothing of the old event) {
+  live_ring ring(10);
+  auto deferred = [](int n) {
+    return gw::openai::deferred_json::make(
+      [n] { return R"({"deferred":)" + std::to_string(n) + "}"; });
+  };
+  // Deferred payloads with long types and ids, then plain ones with short ones, then deferred
+  // again: each lap of the ring reuses every slot.
+  for (int i = 0; i < 10; ++i) {
+    ring.publish("a_rather_long_event_type", "a-request-id-longer-than-sso-" + std::to_string(i), 1,
+                 deferred(i));
+  }
+  for (int i = 0; i < 10; ++i) {
+    ring.publish("e", "r" + std::to_string(i), 2, R"({"plain":)" + std::to_string(i) + "}");
+  }
+  for (int i = 0; i < 5; ++i) {
+    ring.publish("d", "q" + std::to_string(i), 3, deferred(100 + i));
+  }
+  rapidjson::Document doc;
+  auto snap = ring.snapshot_json();
+  doc.Parse(snap.data(), snap.size());
+  CAF_REQUIRE(!doc.HasParseError());
+  const auto& data = doc["data"];
+  CAF_REQUIRE_EQUAL(data.Size(), 10u);
+  for (rapidjson::SizeType i = 0; i < 10; ++i) {
+    const auto& event = data[i];
+    CAF_CHECK_EQUAL(event["event_id"].GetInt64(), 16 + static_cast<int64_t>(i));
+    bool plain = i < 5;
+    auto n = plain ? static_cast<int>(i) + 5 : 100 + static_cast<int>(i) - 5;
+    CAF_CHECK_EQUAL(std::string(event["event_type"].GetString()), plain ? "e" : "d");
+    CAF_CHECK_EQUAL(std::string(event["request_id"].GetString()),
+                    (plain ? "r" : "q") + std::to_string(plain ? n : n - 100));
+    const auto& payload = event["payload"];
+    CAF_REQUIRE(payload.IsObject());
+    CAF_CHECK_EQUAL(payload.MemberCount(), 1u);
+    CAF_CHECK_EQUAL(payload[plain ? "plain" : "deferred"].GetInt(), n);
+  }
+}
+
 CAF_TEST(an empty ring snapshots an empty list) {
   live_ring ring;
   CAF_CHECK_EQUAL(ring.snapshot_json(), R"({"object":"list","data":[]})");
