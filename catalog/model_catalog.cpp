@@ -32,6 +32,7 @@ std::vector<const route*> model_catalog::candidates(std::string_view requested_m
                                                     std::string_view alias,
                                                     std::string_view required_tag) const {
   std::vector<const route*> out;
+  out.reserve(routes_.size()); // one allocation per request, not one per doubling
   for (const auto& r : routes_) {
     if (r.enabled && (required_tag.empty() || r.has_tag(std::string{required_tag}))) {
       out.push_back(&r);
