@@ -3,6 +3,7 @@
 // waterfall, and a client that goes away frees its slot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startFake, route, postJson, hello } from './lib/harness.mjs';
 import { gatewayOver, upstreamCalls, chat, chatOk, attemptTriples, eventually, connectionsTo } from './lib/state.mjs';
 
@@ -112,6 +113,57 @@ test('a client that disconnects frees its slot at once', async () => {
     const health = await (await fetch(`${gw.base}/v1/gateway/health.json`)).json();
     assert.equal(health.limiter.in_use, 0);
   } finally { await gw.stop(); }
+});
+
+/// Reads `count` HTTP responses (Content-Length framed) from `socket`: [{ status, headers, body }].
+function readResponses(socket, count, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    let data = Buffer.alloc(0);
+    const out = [];
+    const timer = setTimeout(() => reject(new Error(`${out.length} of ${count} answers in ${timeoutMs} ms:\n${data}`)), timeoutMs);
+    socket.on('data', (chunk) => {
+      data = Buffer.concat([data, chunk]);
+      for (;;) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const lines = data.subarray(0, end).toString().split('\r\n');
+        const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+        const length = Number(headers['content-length']);
+        if (data.length < end + 4 + length) return;
+        out.push({ status: Number(lines[0].split(' ')[1]), headers, body: data.subarray(end + 4, end + 4 + length).toString() });
+        data = data.subarray(end + 4 + length);
+        if (out.length === count) { clearTimeout(timer); resolve(out); return; }
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('requests pipelined behind one in flight are answered in order on the same connection', async () => {
+  // The close watch reads the socket while the first request is worked on: it takes the first
+  // byte of the next request, which must still reach the parser.
+  const gw = await gatewayOver(fake, [route('pp-slow', 'lmpa', 'ok;delay_ms=400', 1),
+    route('pp-b', 'lmpb', 'ok', 2), route('pp-c', 'lmpc', 'ok', 3)]);
+  const socket = net.connect(gw.port, '127.0.0.1');
+  try {
+    await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    const request = (model) => {
+      const body = JSON.stringify(hello({ model }));
+      return `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const answers = readResponses(socket, 3, 10000);
+    socket.write(request('pp-slow'));
+    assert.ok(await eventually(async () => (await upstreamCalls(fake, 'lmpa')) === 1, 2000), 'the slow call started');
+    socket.write(request('pp-b') + request('pp-c'));
+    const got = await answers;
+    assert.deepEqual(got.map((r) => r.status), [200, 200, 200], got.map((r) => r.body).join('\n'));
+    assert.deepEqual(got.map((r) => r.headers['x-gateway-route']), ['pp-slow', 'pp-b', 'pp-c']);
+    for (const r of got) assert.ok(JSON.parse(r.body).choices.length > 0, r.body);
+  } finally {
+    socket.destroy();
+    await gw.stop();
+  }
 });
 
 test('a client that disconnects cancels its upstream call (the upstream connection is closed)', async () => {
