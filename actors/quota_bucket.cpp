@@ -136,14 +136,14 @@ void write_grants(bucket_ptr self);
 void settle_grants(bucket_ptr self, bool committed) {
   auto& st = self->state;
   st.grant_write_in_flight = false;
-  auto settled = std::move(st.grants_in_flight);
-  st.grants_in_flight.clear();
   if (committed) {
     st.not_persisted_streak = 0;
   }
-  for (auto& held : settled) {
+  // Delivering only queues messages: nothing here adds to either grant list.
+  for (auto& held : st.grants_in_flight) {
     held.promise.deliver(committed ? held.granted : refuse_unpersisted(self, held.granted));
   }
+  st.grants_in_flight.clear(); // keeps its capacity for the write after next
   if (!st.grants_next.empty()) {
     write_grants(self);
   }
@@ -183,7 +183,8 @@ void on_grant_watchdog(bucket_ptr self) {
 void write_grants(bucket_ptr self) {
   auto& st = self->state;
   st.grant_write_in_flight = true;
-  st.grants_in_flight = std::move(st.grants_next);
+  // Swapped, not moved: both lists keep their capacity, so a busy bucket stops allocating.
+  st.grants_in_flight.swap(st.grants_next);
   st.grants_next.clear();
   auto number = ++st.grant_write_number;
   st.grant_write_sent = self->clock().now();
