@@ -3,10 +3,16 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace gw::openai {
@@ -87,27 +93,113 @@ struct exact_number_handler {
   // NOLINTEND(readability-identifier-naming)
 };
 
-} // namespace
+/// Well-formed UTF-8 (Unicode Table 3-7: no overlong forms, surrogates or code points above
+/// U+10FFFF, as RapidJSON's validation) without a NUL byte. Eight ASCII bytes per step.
+bool plain_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  constexpr uint64_t high_bits = 0x8080808080808080ULL;
+  constexpr uint64_t low_bits = 0x0101010101010101ULL;
+  while (p < end) {
+#if defined(__SSE2__)
+    if (end - p >= 16) {
+      // Sixteen at a time where the compiler targets SSE2 (every x86-64).
+      __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      int special =
+        _mm_movemask_epi8(block) | _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_setzero_si128()));
+      if (special == 0) {
+        p += 16;
+        continue;
+      }
+    }
+#endif
+    if (end - p >= 8) {
+      uint64_t word = 0;
+      std::memcpy(&word, p, 8);
+      // No byte with its high bit set and none that is zero: eight ASCII characters.
+      if (((word | ((word - low_bits) & ~word)) & high_bits) == 0) {
+        p += 8;
+        continue;
+      }
+    }
+    unsigned c = *p;
+    if (c == 0) {
+      return false;
+    }
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t length = c >= 0xC2 && c <= 0xDF   ? 2
+                    : c >= 0xE0 && c <= 0xEF ? 3
+                    : c >= 0xF0 && c <= 0xF4 ? 4
+                                             : 0;
+    if (length == 0 || static_cast<size_t>(end - p) < length) {
+      return false;
+    }
+    // The second byte's range depends on the first; later ones are plain continuations.
+    unsigned second = p[1];
+    unsigned low = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned high = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (second < low || second > high) {
+      return false;
+    }
+    for (size_t i = 2; i < length; ++i) {
+      if ((p[i] & 0xC0) != 0x80) {
+        return false;
+      }
+    }
+    p += length;
+  }
+  return true;
+}
 
-rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view text) {
-  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag
-                             | rapidjson::kParseNumbersAsStringsFlag;
+template <unsigned Flags, class Stream>
+rapidjson::ParseResult populate(rapidjson::Document& doc, Stream& in) {
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document& target) {
-    rapidjson::MemoryStream bytes(text.data(), text.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
     exact_number_handler handler{target};
     // The reader's stack allocator lives here: left to itself, the reader allocates one.
     rapidjson::CrtAllocator stack_allocator;
     rapidjson::Reader reader(&stack_allocator);
-    result = reader.Parse<flags>(in, handler);
+    result = reader.Parse<Flags>(in, handler);
     if (handler.too_big) {
       result.Set(rapidjson::kParseErrorNumberTooBig, result.Offset());
     }
     return !result.IsError();
   };
-  doc.Populate(generate);
+  doc.Populate(generate); // takes the generator by reference
   return result;
+}
+
+} // namespace
+
+rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view text) {
+  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+  // The common case, text already known to be well-formed UTF-8 without a NUL: RapidJSON
+  // reads a NUL-terminated copy by pointer and need not validate, and its SSE2 path copies
+  // string runs 16 bytes at a time (callgrind, an 8.7 KB conversation: ~29 instructions per
+  // byte validating through a bounded stream). Parse results are the same either way.
+  static constexpr std::string_view bom = "\xEF\xBB\xBF";
+  size_t skipped = text.substr(0, bom.size()) == bom ? bom.size() : 0;
+  if (plain_utf8(text)) {
+    const std::string terminated(text.substr(skipped));
+    rapidjson::StringStream in(terminated.c_str());
+    auto result = populate<flags>(doc, in);
+    if (result.IsError()) {
+      result.Set(result.Code(), result.Offset() + skipped); // offsets count the BOM, as below
+    }
+    return result;
+  }
+  return parse_exact_validating(doc, text);
+}
+
+rapidjson::ParseResult parse_exact_validating(rapidjson::Document& doc, std::string_view text) {
+  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag
+                             | rapidjson::kParseValidateEncodingFlag;
+  rapidjson::MemoryStream bytes(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+  return populate<flags>(doc, in);
 }
 
 } // namespace gw::openai

@@ -1,0 +1,114 @@
+#define CAF_SUITE policy.exact_json
+#include "http/openai/exact_json.hpp"
+
+#include <caf/test/unit_test.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+using gw::openai::parse_exact;
+using gw::openai::parse_exact_validating;
+
+namespace {
+
+/// "ok:<compact JSON>" or "error <code> at <offset>".
+std::string outcome(rapidjson::ParseResult (*parse)(rapidjson::Document&, std::string_view),
+                    const std::string& text) {
+  rapidjson::Document doc;
+  auto result = parse(doc, text);
+  if (result.IsError()) {
+    return "error " + std::to_string(result.Code()) + " at " + std::to_string(result.Offset());
+  }
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  doc.Accept(writer);
+  return std::string("ok:") + out.GetString();
+}
+
+void check_same(const std::string& text) {
+  auto fast = outcome(parse_exact, text);
+  auto reference = outcome(parse_exact_validating, text);
+  if (fast != reference) {
+    CAF_MESSAGE("they differ on " << CAF_ARG(text));
+  }
+  CAF_CHECK_EQUAL(fast, reference);
+}
+
+} // namespace
+
+CAF_TEST(the fast path and the validating path agree on crafted texts) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::vector<std::string> texts = {
+    "",
+    " ",
+    "{}",
+    R"({"model":"auto","messages":[{"role":"user","content":"hello"}],"max_tokens":32})",
+    R"({"a":"caf\u00e9 \ud83d\ude00 \"quoted\" \\ back","n":[1,-2,3.5,1e3,18446744073709551615]})",
+    "{\"a\":\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"}", // 2-, 3- and 4-byte characters
+    bom + R"({"a":1})",
+    bom + R"({"a":)",
+    "\xEF\xBB"
+    R"({"a":1})", // a partial BOM
+    "\xBF"
+    R"({"a":1})",
+    R"({"a":1} x)",
+    R"({"a":1}  )",
+    R"({"a":"unterminated)",
+    R"({"a":"tab	in string"})",
+    std::string("{\"a\":\"nul\0inside\"}", 18),
+    std::string("{\"a\":1}\0{}", 10),
+    "{\"a\":\"\xC0\xAF\"}",         // overlong
+    "{\"a\":\"\xED\xA0\x80\"}",     // a surrogate
+    "{\"a\":\"\xF4\x90\x80\x80\"}", // above U+10FFFF
+    "{\"a\":\"\xE2\x82\"}",         // truncated sequence
+    "{\"a\":\"\x80\"}",             // a lone continuation byte
+    "{\"a\":\xC3\xA9}",             // non-ASCII outside a string
+    R"({"a":1e400})",
+    R"([[[[[[[[[[]]]]]]]]]])",
+    R"({"a":"0123456789abcdef0123456789abcdef0123456789abcdef\n0123456789abcdef"})",
+  };
+  for (const auto& text : texts) {
+    check_same(text);
+  }
+}
+
+CAF_TEST(the fast path and the validating path agree on mutated bodies) {
+  // Bounded: 20,000 mutations of a few seeds, with bytes from every UTF-8 class and NULs.
+  const std::vector<std::string> seeds = {
+    R"({"model":"auto","messages":[{"role":"user","content":"Say hello in one short sentence."}]})",
+    "{\"messages\":[{\"role\":\"system\",\"content\":\"caf\xC3\xA9 \xE2\x82\xAC "
+    "\xF0\x9F\x98\x80\"}],"
+    "\"temperature\":0.25,\"stop\":[\"\\n\",\"end\"]}",
+  };
+  const std::vector<char> bytes = {'"',    '\\',   '{',    '}',    '[',    ']',    ':',
+                                   ',',    'a',    '0',    ' ',    '\n',   '\0',   '\x7F',
+                                   '\x80', '\xBF', '\xC2', '\xC3', '\xE0', '\xED', '\xEF',
+                                   '\xF0', '\xF4', '\xF5', '\xFF'};
+  std::mt19937 rng(20261207);
+  for (int i = 0; i < 20'000; ++i) {
+    auto text = seeds[rng() % seeds.size()];
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
+      auto at = rng() % (text.size() + 1);
+      switch (rng() % 3) {
+      case 0:
+        text.insert(at, 1, bytes[rng() % bytes.size()]);
+        break;
+      case 1:
+        if (at < text.size()) {
+          text[at] = bytes[rng() % bytes.size()];
+        }
+        break;
+      default:
+        if (at < text.size()) {
+          text.erase(at, 1);
+        }
+        break;
+      }
+    }
+    check_same(text);
+  }
+}
