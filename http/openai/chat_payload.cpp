@@ -8,8 +8,10 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,30 +41,36 @@ const Value* member(const Value& object, std::string_view name) {
 
 // -- validation -------------------------------------------------------------------------------
 
-// Depth of the deepest array/object in a text that RapidJSON already accepted as JSON.
-bool nests_deeper_than(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
+// Whether a parsed document nests arrays/objects more than max_json_depth levels (the root
+// container is level 1), as its text's brackets do. It walks the document with a stack of its
+// own, never by recursion, and looks at each container and member once: the text scan it
+// replaces looked at every byte (~15 instructions each, most of them inside strings).
+bool nests_deeper_than_limit(const Value& root) {
+  if (!root.IsObject() && !root.IsArray()) {
+    return false;
+  }
+  struct level {
+    const Value* container;
+    rapidjson::SizeType next; // the next child to look at
+  };
+  std::array<level, max_json_depth> levels{};
+  size_t depth = 0;
+  levels[depth++] = {&root, 0};
+  while (depth > 0) {
+    auto& top = levels[depth - 1];
+    const auto& container = *top.container;
+    bool object = container.IsObject();
+    if (top.next == (object ? container.MemberCount() : container.Size())) {
+      --depth;
       continue;
     }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) {
-        return true;
+    const auto& child = object ? (container.MemberBegin() + top.next)->value : container[top.next];
+    ++top.next;
+    if (child.IsObject() || child.IsArray()) {
+      if (depth == levels.size()) {
+        return true; // the child would be level max_json_depth + 1
       }
-    } else if (c == ']' || c == '}') {
-      --depth;
+      levels[depth++] = {&child, 0};
     }
   }
   return false;
@@ -233,8 +241,24 @@ uint32_t next_code_point(std::string_view s, size_t& i) {
 }
 
 int64_t code_points(std::string_view s) {
-  return std::count_if(s.begin(), s.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0u) != 0x80u; });
+  // Every byte but a continuation byte (10xxxxxx) starts a code point. Eight bytes per step:
+  // the prompt estimate reads every message's text (callgrind: ~3.3 instructions per byte
+  // one by one).
+  constexpr uint64_t high_bits = 0x8080808080808080ULL;
+  constexpr uint64_t ones = 0x0101010101010101ULL;
+  size_t continuations = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, s.data() + i, 8);
+    // Bit 7 set where a byte has bit 7 set and bit 6 clear; then one per such byte, summed.
+    uint64_t marks = ((word & ~(word << 1)) & high_bits) >> 7;
+    continuations += static_cast<size_t>((marks * ones) >> 56);
+  }
+  for (; i < s.size(); ++i) {
+    continuations += (static_cast<unsigned char>(s[i]) & 0xC0u) == 0x80u ? 1 : 0;
+  }
+  return static_cast<int64_t>(s.size() - continuations);
 }
 
 // Characters Python's repr() writes as \uXXXX: separators, format controls, odd spaces.
@@ -525,7 +549,7 @@ std::variant<chat_request, request_error> parse_chat_request(std::string_view bo
     return request_error{
       "Invalid JSON body: " + reason + " at offset " + std::to_string(parsed.Offset()), {}};
   }
-  if (nests_deeper_than(body, max_json_depth)) {
+  if (nests_deeper_than_limit(*doc)) {
     return request_error{"Request body nests arrays/objects deeper than "
                            + std::to_string(max_json_depth) + " levels",
                          {}};

@@ -129,9 +129,21 @@ CAF_TEST(bodies nested deeper than the limit are refused without recursion) {
     std::string close(static_cast<size_t>(depth), ']');
     return with_messages(R"("metadata":)" + open + close);
   };
-  // messages array + message object + the body object itself account for 3 levels.
+  // The body object is level 1, so `metadata` with n brackets nests n + 1 levels: 128 pass,
+  // 129 do not.
   CAF_CHECK(std::holds_alternative<chat_request>(
     parse_chat_request(nested(gw::openai::max_json_depth - 3))));
+  CAF_CHECK(std::holds_alternative<chat_request>(
+    parse_chat_request(nested(gw::openai::max_json_depth - 1))));
+  // Levels inside arrays of objects count the same: 1 + 1 + 1 + 1 + 124 = 128.
+  CAF_CHECK(std::holds_alternative<chat_request>(parse_chat_request(
+    R"({"messages":[{"role":"user","content":"hi"}],"a":[{"b":[)"
+    + std::string(static_cast<size_t>(gw::openai::max_json_depth - 4), '[')
+    + std::string(static_cast<size_t>(gw::openai::max_json_depth - 4), ']') + "]}]}")));
+  CAF_CHECK(std::holds_alternative<request_error>(parse_chat_request(
+    R"({"messages":[{"role":"user","content":"hi"}],"a":[{"b":[)"
+    + std::string(static_cast<size_t>(gw::openai::max_json_depth - 3), '[')
+    + std::string(static_cast<size_t>(gw::openai::max_json_depth - 3), ']') + "]}]}")));
   auto parsed = parse_chat_request(nested(gw::openai::max_json_depth));
   auto* err = std::get_if<request_error>(&parsed);
   CAF_REQUIRE(err != nullptr);

@@ -52,6 +52,13 @@ CAF_TEST(text is measured in unicode code points not bytes) {
   // "héllo wörld 😀" is 13 code points, 18 bytes.
   CAF_CHECK_EQUAL(measured_chars(R"("héllo wörld 😀")"), 13);
   CAF_CHECK_EQUAL(measured_chars(R"("h\u00e9llo")"), 5);
+  // Long enough to be counted eight bytes at a time, characters straddling the steps.
+  std::string phrase = "héllo wörld 😀 "; // 14 code points, 19 bytes
+  std::string text;
+  for (int i = 0; i < 5; ++i) {
+    text += phrase;
+  }
+  CAF_CHECK_EQUAL(measured_chars("\"" + text + "\""), 70);
 }
 
 CAF_TEST(array parts are joined by one space) {
