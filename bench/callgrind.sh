@@ -20,26 +20,18 @@ while (($#)); do
   esac
   shift
 done
-command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
-  || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
+if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
+  echo "needs valgrind (apt-get install valgrind)" >&2
+  exit 2
+fi
 work=$(mktemp -d /tmp/freerouter-callgrind.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-fake_port=21511; gw_port=21513
-"$build/tests/support/fake-provider" --port $fake_port --threads 1 >/dev/null 2>"$work/fake.log" & pids+=($!)
-echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"$limits}]" > "$work/providers.json"
-echo '[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
-       {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2},
-       {"route_id":"stream-one","provider_name":"p1","model_id":"stream;chunks=1","rank":4}]' > "$work/model_catalog.json"
-: > "$work/bench.env"
-env P1_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=2048 \
-  REQUEST_QUEUE_MAX_WAITING_REQUESTS=4096 \
-  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" --dump-instr=no \
-  "$build/freerouter" --port $gw_port --data-dir "$work" --env-file "$work/bench.env" >/dev/null 2>"$work/gw.log" &
-gw=$!; pids+=($gw)
-for _ in $(seq 300); do curl -fs -o /dev/null "http://127.0.0.1:$gw_port/healthz" && break; sleep 0.2; done
-url="http://127.0.0.1:$gw_port/v1/chat/completions"
+# shellcheck source=bench/case_lib.sh
+. bench/case_lib.sh
+start_case "$build" "$work" 21511 21513 "$limits" 60 \
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" --dump-instr=no
 wrk -t1 -c"$conns" -d3s -s "$script" "$url" >/dev/null
 callgrind_control -z "$gw" >/dev/null # count from here: the warm-up and start-up are not counted
 wrk -t1 -c"$conns" -d"${seconds}s" -s "$script" "$url" >"$work/wrk.out"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One case, for A/B runs between builds or settings: the fake provider and one gateway (a JSON
-# route and a 20-chunk stream route), a 1 s warm-up, then wrk; prints req/s, latency, the
-# gateway's CPU per request (user share too) and the whole machine's context switches per request.
+# route, a 20-chunk and a 1-chunk stream route; bench/case_lib.sh), a 1 s warm-up, then wrk;
+# prints req/s, latency, the gateway's CPU per request (user share too) and the whole machine's
+# context switches per request.
 #   bench/one_case.sh [--build build] [--conns 64] [--seconds 5] [--script bench/post.lua]
 #                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"] [--quota] [--repeat 1]
 # --repeat N measures N times against the same gateway, one line each: whether its cost drifts
@@ -28,19 +29,9 @@ work=$(mktemp -d /tmp/freerouter-case.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-fake_port=21501; gw_port=21503
-"$build/tests/support/fake-provider" --port $fake_port --threads 1 >/dev/null 2>"$work/fake.log" & pids+=($!)
-echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"$limits}]" > "$work/providers.json"
-echo '[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
-       {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2}]' > "$work/model_catalog.json"
-: > "$work/bench.env"
-# shellcheck disable=SC2086 # extra_env is a list of NAME=value words
-env P1_API_KEY=bench AUTO_ENDPOINT_DIAGNOSIS_ENABLED=false MAX_CONCURRENT_REQUESTS=2048 \
-  REQUEST_QUEUE_MAX_WAITING_REQUESTS=4096 $extra_env \
-  "$build/freerouter" --port $gw_port --data-dir "$work" --env-file "$work/bench.env" >/dev/null 2>"$work/gw.log" &
-gw=$!; pids+=($gw)
-for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$gw_port/healthz" && break; sleep 0.1; done
-url="http://127.0.0.1:$gw_port/v1/chat/completions"
+# shellcheck source=bench/case_lib.sh
+. bench/case_lib.sh
+start_case "$build" "$work" 21501 21503 "$limits" 10
 wrk -t2 -c"$conns" -d1s -s "$script" "$url" >/dev/null
 cpu() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 user() { awk '{print $14}' "/proc/$gw/stat"; }
