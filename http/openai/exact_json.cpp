@@ -1,5 +1,7 @@
 #include "http/openai/exact_json.hpp"
 
+#include "core/utf8.hpp"
+
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
@@ -96,60 +98,40 @@ struct exact_number_handler {
 /// Well-formed UTF-8 (Unicode Table 3-7: no overlong forms, surrogates or code points above
 /// U+10FFFF, as RapidJSON's validation) without a NUL byte. Eight ASCII bytes per step.
 bool plain_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   constexpr uint64_t high_bits = 0x8080808080808080ULL;
   constexpr uint64_t low_bits = 0x0101010101010101ULL;
-  while (p < end) {
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t left = text.size() - i;
 #if defined(__SSE2__)
-    if (end - p >= 16) {
+    if (left >= 16) {
       // Sixteen at a time where the compiler targets SSE2 (every x86-64).
-      __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
       int special =
         _mm_movemask_epi8(block) | _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_setzero_si128()));
       if (special == 0) {
-        p += 16;
+        i += 16;
         continue;
       }
     }
 #endif
-    if (end - p >= 8) {
+    if (left >= 8) {
       uint64_t word = 0;
-      std::memcpy(&word, p, 8);
+      std::memcpy(&word, data + i, 8);
       // No byte with its high bit set and none that is zero: eight ASCII characters.
       if (((word | ((word - low_bits) & ~word)) & high_bits) == 0) {
-        p += 8;
+        i += 8;
         continue;
       }
     }
-    unsigned c = *p;
-    if (c == 0) {
+    // One character, by the project's strict decoder (core/utf8.hpp).
+    uint32_t code_point = 0;
+    size_t length = decode_utf8(text, i, code_point);
+    if (length == 0 || code_point == 0) {
       return false;
     }
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t length = c >= 0xC2 && c <= 0xDF   ? 2
-                    : c >= 0xE0 && c <= 0xEF ? 3
-                    : c >= 0xF0 && c <= 0xF4 ? 4
-                                             : 0;
-    if (length == 0 || static_cast<size_t>(end - p) < length) {
-      return false;
-    }
-    // The second byte's range depends on the first; later ones are plain continuations.
-    unsigned second = p[1];
-    unsigned low = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-    unsigned high = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    if (second < low || second > high) {
-      return false;
-    }
-    for (size_t i = 2; i < length; ++i) {
-      if ((p[i] & 0xC0) != 0x80) {
-        return false;
-      }
-    }
-    p += length;
+    i += length;
   }
   return true;
 }
