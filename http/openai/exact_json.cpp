@@ -159,9 +159,9 @@ rapidjson::ParseResult populate(rapidjson::Document& doc, Stream& in) {
 rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view text) {
   constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
   // The common case, text already known to be well-formed UTF-8 without a NUL: RapidJSON
-  // reads a NUL-terminated copy by pointer and need not validate, and its SSE2 path scans
-  // string runs 16 bytes at a time (callgrind, an 8.7 KB conversation: ~29 instructions per
-  // byte validating through a bounded stream). Parse results are the same either way.
+  // reads a NUL-terminated copy by pointer and need not validate (callgrind, an 8.7 KB
+  // conversation: ~29 instructions per byte validating through a bounded stream). Parse
+  // results are the same either way.
   static constexpr std::string_view bom = "\xEF\xBB\xBF";
   size_t skipped = text.substr(0, bom.size()) == bom ? bom.size() : 0;
   if (plain_utf8(text)) {

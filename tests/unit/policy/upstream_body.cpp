@@ -167,3 +167,24 @@ CAF_TEST(streaming and the groq translation combine) {
     "{" + messages
       + R"(,"model":"groq/compound","stream":true,"stream_options":{"include_usage":true},"compound_custom":{"tools":{"enabled_tools":["web_search"]}}})");
 }
+
+CAF_TEST(control characters are escaped wherever they fall in a long string) {
+  // RapidJSON 1.1.0's SSE2 string paths test "below 0x20" as "at most 0x19": a raw 0x1A-0x1F
+  // (an ANSI escape is 0x1B) inside a 16-byte block was written unescaped, which made the
+  // upstream body invalid JSON. Every offset of a 16-byte block gets one here.
+  std::string content;
+  for (int i = 0; i < 48; ++i) {
+    content += std::string(static_cast<size_t>(i % 17), 'a') + "\\u001b[31m\\u001f\\u001a";
+  }
+  auto req =
+    request(R"({"model":"auto","messages":[{"role":"user","content":")" + content + R"("}]})");
+  auto body = build_upstream_body(req, "groq", "m", false);
+  for (unsigned char c : body) {
+    if (c < 0x20) {
+      CAF_FAIL("a raw control character " << static_cast<int>(c) << " in the upstream body");
+    }
+  }
+  CAF_CHECK(body.find(R"(\u001B[31m\u001F\u001A)") != std::string::npos);
+  CAF_CHECK(same_json(body, R"({"model":"m","messages":[{"role":"user","content":")" + content
+                              + R"("}]})"));
+}
