@@ -1,7 +1,7 @@
-// Fuzz target: how classify reads a 2xx body (one SAX pass, catalog/failure_classifier.cpp),
-// checked against the document-based reading it replaced: the same verdict (an answer, or a
-// malformed one) and the same usage counts. The one allowed difference is nesting beyond the
-// scan's depth limit, which the scan calls malformed.
+// Fuzz target: how classify reads a 2xx body (catalog/answer_scan.cpp: a hand-written pass,
+// RapidJSON's SAX reader where that pass is unsure), checked against a parsed document: the
+// same verdict (an answer, or a malformed one) and the same usage counts. The one allowed
+// difference is nesting beyond the scan's depth limit, which the scan calls malformed.
 #include "catalog/failure_classifier.hpp"
 #include "catalog/usage.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
