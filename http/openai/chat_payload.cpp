@@ -1,11 +1,11 @@
 #include "http/openai/chat_payload.hpp"
 
+#include "http/openai/body_writer.hpp"
 #include "http/openai/exact_json.hpp"
 #include "http/openai/small_document.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <array>
@@ -404,9 +404,9 @@ int64_t content_text_len(const Value& v, int depth) {
 
 // -- upstream body ----------------------------------------------------------------------------
 
-// StringBuffer writes without per-character capacity checks (about 3x faster than appending
-// to a std::string); the one final copy is cheap by comparison.
-using body_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+// The body is written by body_writer (http/openai/body_writer.hpp) into a StringBuffer, which
+// writes without per-character capacity checks (about 3x faster than appending to a
+// std::string); the one final copy is cheap by comparison.
 
 enum class search_dialect { none, groq, openrouter };
 

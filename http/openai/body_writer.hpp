@@ -1,0 +1,116 @@
+// A RapidJSON writer whose strings are escaped eight bytes per step: most of an upstream body
+// is message text, and RapidJSON 1.1.0 writes it a byte at a time (its SSE2 path, which we
+// cannot use, lets 0x1A-0x1F through unescaped). The output is byte for byte what
+// rapidjson::Writer writes (tests/unit/policy/body_writer.cpp).
+#pragma once
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+namespace gw::openai {
+
+namespace detail {
+
+/// What a byte is written as: 0 as itself, else the letter after its backslash ('u' for
+/// \u00XX), as rapidjson::Writer escapes.
+constexpr std::array<char, 256> json_escape_letters() {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 0x20; ++c) {
+    table[c] = 'u';
+  }
+  table['\b'] = 'b';
+  table['\t'] = 't';
+  table['\n'] = 'n';
+  table['\f'] = 'f';
+  table['\r'] = 'r';
+  table['"'] = '"';
+  table['\\'] = '\\';
+  return table;
+}
+
+inline constexpr std::array<char, 256> escape_letters = json_escape_letters();
+
+} // namespace detail
+
+class body_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
+public:
+  using Writer::Writer;
+
+  // NOLINTBEGIN(readability-identifier-naming): RapidJSON's handler concept names. They hide
+  // the base's, and Value::Accept calls them through this type.
+  bool String(const char* text, rapidjson::SizeType length, bool /*copy*/ = false) {
+    Prefix(rapidjson::kStringType);
+    return EndValue(write_string(text, length));
+  }
+  bool Key(const char* text, rapidjson::SizeType length, bool copy = false) {
+    return String(text, length, copy);
+  }
+  // NOLINTEND(readability-identifier-naming)
+
+private:
+  static char escape(char c) {
+    return detail::escape_letters[static_cast<unsigned char>(c)];
+  }
+
+  /// The index of the first byte of the word at `p` to escape, or 8. Each test is exact for
+  /// the lowest flagged byte (a borrow only flags bytes above a true match).
+  static unsigned first_escape_in_word(const char* p) {
+    constexpr uint64_t ones = 0x0101010101010101ULL;
+    constexpr uint64_t highs = 0x8080808080808080ULL;
+    uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    uint64_t quote = word ^ (ones * '"');
+    uint64_t backslash = word ^ (ones * '\\');
+    uint64_t found = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)
+                      | ((word - ones * 0x20) & ~word))
+                     & highs;
+    return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
+  }
+
+  bool write_string(const char* text, size_t length) {
+    auto& out = *os_;
+    out.Put('"');
+    const char* p = text;
+    const char* end = text + length;
+    while (p != end) {
+      const char* run = p;
+      while (end - p >= 8) {
+        unsigned at = first_escape_in_word(p);
+        p += at;
+        if (at != 8) {
+          break;
+        }
+      }
+      while (p != end && escape(*p) == 0) {
+        ++p;
+      }
+      if (p != run) {
+        std::memcpy(out.Push(static_cast<size_t>(p - run)), run, static_cast<size_t>(p - run));
+      }
+      if (p == end) {
+        break;
+      }
+      char letter = escape(*p);
+      char* slot = out.Push(letter == 'u' ? 6 : 2);
+      slot[0] = '\\';
+      slot[1] = letter;
+      if (letter == 'u') {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        auto byte = static_cast<unsigned char>(*p);
+        slot[2] = '0';
+        slot[3] = '0';
+        slot[4] = hex[byte >> 4];
+        slot[5] = hex[byte & 15];
+      }
+      ++p;
+    }
+    out.Put('"');
+    return true;
+  }
+};
+
+} // namespace gw::openai
