@@ -15,9 +15,10 @@ namespace gw::openai {
 /// strtod). A number beyond the double range is kParseErrorNumberTooBig, as before.
 rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view text);
 
-/// The same through RapidJSON's validating, bounded stream (a partial byte order mark skipped
-/// byte by byte). parse_exact takes this path for text that is not well-formed UTF-8 or holds
-/// a NUL byte; for any other text both give the same result (tests/unit/policy/exact_json.cpp).
+/// The same through RapidJSON's validating, bounded stream and its iterative parser (a partial
+/// byte order mark skipped byte by byte). parse_exact takes this path for text that is not
+/// well-formed UTF-8, holds a NUL byte, nests deeper than 128 levels or is not valid JSON; for
+/// any text both give the same result (tests/unit/policy/exact_json.cpp).
 rapidjson::ParseResult parse_exact_validating(rapidjson::Document& doc, std::string_view text);
 
 } // namespace gw::openai
