@@ -29,7 +29,7 @@ constexpr std::array<uint8_t, 256> byte_classes() {
   }
   table['"'] = string_end;
   table['\\'] = string_end;
-  for (int c : {' ', '\n', '\r', '\t'}) {
+  for (unsigned char c : {' ', '\n', '\r', '\t'}) {
     table[c] |= space;
   }
   return table;

@@ -71,44 +71,49 @@ private:
     return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
   }
 
+  /// Into room reserved for the worst case (every byte \u00XX, as rapidjson::Writer reserves),
+  /// the unused rest given back: one capacity check per string.
   bool write_string(const char* text, size_t length) {
     auto& out = *os_;
-    out.Put('"');
+    size_t room = 2 + length * 6;
+    char* start = out.Push(room);
+    char* q = start;
+    *q++ = '"';
     const char* p = text;
     const char* end = text + length;
     while (p != end) {
+      // A run of bytes written as they are: found a word at a time, copied at once.
       const char* run = p;
       while (end - p >= 8) {
-        unsigned at = first_escape_in_word(p);
-        p += at;
-        if (at != 8) {
+        unsigned plain = first_escape_in_word(p);
+        p += plain;
+        if (plain != 8) {
           break;
         }
       }
       while (p != end && escape(*p) == 0) {
         ++p;
       }
-      if (p != run) {
-        std::memcpy(out.Push(static_cast<size_t>(p - run)), run, static_cast<size_t>(p - run));
-      }
+      std::memcpy(q, run, static_cast<size_t>(p - run));
+      q += p - run;
       if (p == end) {
         break;
       }
-      char letter = escape(*p);
-      char* slot = out.Push(letter == 'u' ? 6 : 2);
-      slot[0] = '\\';
-      slot[1] = letter;
+      char c = *p++;
+      char letter = escape(c);
+      *q++ = '\\';
+      *q++ = letter;
       if (letter == 'u') {
         static constexpr char hex[] = "0123456789ABCDEF";
-        auto byte = static_cast<unsigned char>(*p);
-        slot[2] = '0';
-        slot[3] = '0';
-        slot[4] = hex[byte >> 4];
-        slot[5] = hex[byte & 15];
+        auto byte = static_cast<unsigned char>(c);
+        *q++ = '0';
+        *q++ = '0';
+        *q++ = hex[byte >> 4];
+        *q++ = hex[byte & 15];
       }
-      ++p;
     }
-    out.Put('"');
+    *q++ = '"';
+    out.Pop(room - static_cast<size_t>(q - start));
     return true;
   }
 };
