@@ -44,17 +44,31 @@ constexpr size_t read_chunk = size_t{16} * 1024;
 using string_parser = http::response_parser<http::string_body>;
 using stream_parser = http::response_parser<http::buffer_body>;
 
-bool is_token_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-         || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+/// RFC 9110 tchar: letters, digits and "!#$%&'*+-.^_`|~". A table: every request's method and
+/// header names are checked, a byte per lookup.
+constexpr std::array<bool, 256> token_chars() {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+  for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    table[c] = true;
+  }
+  return table;
 }
+
+constexpr std::array<bool, 256> token_char = token_chars();
 
 bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), is_token_char);
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return token_char[static_cast<unsigned char>(c)];
+  });
 }
 
+/// No byte that would end the line: CR, LF, or a NUL.
 bool is_safe_value(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -422,7 +436,7 @@ private:
     if (target.empty()) {
       target = "/";
     }
-    if (target.find_first_of(std::string_view(" \r\n\0", 4)) != std::string::npos) {
+    if (!is_safe_value(target) || target.find(' ') != std::string::npos) {
       invalid_ = "invalid request path";
       return;
     }

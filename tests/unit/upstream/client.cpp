@@ -334,6 +334,64 @@ CAF_TEST(a header with a line break is refused before anything is sent) {
   CAF_CHECK_EQUAL(stat(fake_stats(*admin), "total"), 0u);
 }
 
+CAF_TEST(a method header name or path that would break the request line is refused) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  using edit = void (*)(upstream_request&);
+  const std::pair<const char*, edit> cases[] = {
+    {"a method with a space",
+     [](upstream_request& r) {
+       r.method = "PO ST";
+     }},
+    {"an empty method",
+     [](upstream_request& r) {
+       r.method.clear();
+     }},
+    {"a header name with a space",
+     [](upstream_request& r) {
+       r.headers.emplace_back("X A", "1");
+     }},
+    {"a header name with a colon",
+     [](upstream_request& r) {
+       r.headers.emplace_back("X:A", "1");
+     }},
+    {"a header name with a byte above 0x7F",
+     [](upstream_request& r) {
+       r.headers.emplace_back("X-\xC3\xA9", "1");
+     }},
+    {"a header value with a bare LF",
+     [](upstream_request& r) {
+       r.headers.emplace_back("X-A", "a\nb");
+     }},
+    {"a header value with a NUL",
+     [](upstream_request& r) {
+       r.headers.emplace_back("X-A", std::string("a\0b", 3));
+     }},
+    {"a path with a space",
+     [](upstream_request& r) {
+       r.path = "/chat/completions HTTP/1.0";
+     }},
+    {"a path with a CR",
+     [](upstream_request& r) {
+       r.path = "/chat\rcompletions";
+     }},
+  };
+  for (const auto& [what, change] : cases) {
+    CAF_MESSAGE(what);
+    auto req = chat_request("ok");
+    change(req);
+    auto r = send_sync(*client, std::move(req));
+    CAF_CHECK_EQUAL(name(r.failure), "protocol_error");
+  }
+  CAF_CHECK_EQUAL(stat(fake_stats(*admin), "total"), 0u);
+  // Every tchar of RFC 9110 is accepted in a header name.
+  auto req = chat_request("ok");
+  req.headers.emplace_back("X-!#$%&'*+-.^_`|~09azAZ", "tab\tand spaces are fine");
+  auto r = send_sync(*client, std::move(req));
+  CAF_CHECK(r.ok());
+  CAF_CHECK_EQUAL(r.status, 200);
+}
+
 CAF_TEST(model listing uses GET under the base path) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
