@@ -70,6 +70,30 @@ CAF_TEST(the fast path and the validating path agree on crafted texts) {
     R"({"a":1e400})",
     R"([[[[[[[[[[]]]]]]]]]])",
     R"({"a":"0123456789abcdef0123456789abcdef0123456789abcdef\n0123456789abcdef"})",
+    R"({"a":"\ud800"})",          // a high surrogate alone
+    R"({"a":"\ud800\u0041"})",    // followed by no low one
+    R"({"a":"\udc00 lone low"})", // taken as it is
+    // Each edge of the UTF-8 encodings and of the surrogate ranges.
+    R"({"a":"\u007f\u0080\u07ff\u0800\ud7ff\ue000\uffff\ud800\udc00\udbff\udfff"})",
+    R"({"a":"\ud800\udbff"})",
+    R"({"a":"\ud800\ue000"})",
+    R"({"a":"\u00"})",
+    R"({"a":"\x"})",
+    R"({"a":"a\u0000b"})",
+    R"({"a\u0000b":1,"\"k\"":2})",
+    R"({"a":01})",
+    R"({"a":-})",
+    R"({"a":1.})",
+    R"({"a":.5})",
+    R"({"a":1e})",
+    R"({"a":[1,]})",
+    R"({"a":1,})",
+    R"({"a" 1})",
+    R"([tru])",
+    R"(nul)",
+    R"("just a string")",
+    R"(-12.5)",
+    R"({"big":123456789012345678901234567890,"exp":1e-400,"neg":-1E+2})",
   };
   for (const auto& text : texts) {
     check_same(text);
@@ -93,11 +117,17 @@ CAF_TEST(the fast path and the validating path agree on mutated bodies) {
     "{\"messages\":[{\"role\":\"system\",\"content\":\"caf\xC3\xA9 \xE2\x82\xAC "
     "\xF0\x9F\x98\x80\"}],"
     "\"temperature\":0.25,\"stop\":[\"\\n\",\"end\"]}",
+    // Escapes of every kind inside runs longer than a word, and the numbers the fast path
+    // reads itself (it leaves a text with an exponent or a longer integer to the other path).
+    R"({"content":"a long run of plain text \"quoted\" then \\ \/ \b\f\n\r\t and more text",)"
+    R"("u":"\u00e9\u20AC\ud83d\ude00\udc00\u0000 tail of the string","n":[0,-0,12,-3.25,)"
+    R"(0.000001,123456789012345678,-0.5],"t":[true,false,null],"k\u00e9y":{"":[[],{}]}})",
+    R"({"n":[1234567890123456789,1e5,-2.5E-3,1.5e+300,0e0]})",
   };
-  const std::vector<char> bytes = {'"',    '\\',   '{',    '}',    '[',    ']',    ':',
-                                   ',',    'a',    '0',    ' ',    '\n',   '\0',   '\x7F',
-                                   '\x1B', '\x1F', '\x80', '\xBF', '\xC2', '\xC3', '\xE0',
-                                   '\xED', '\xEF', '\xF0', '\xF4', '\xF5', '\xFF'};
+  const std::vector<char> bytes = {
+    'u',    'e',    'E',    '.',    '-',    'd',    '8',    '"',    '\\',   '{',    '}',    '[',
+    ']',    ':',    ',',    'a',    '0',    ' ',    '\n',   '\0',   '\x7F', '\x1B', '\x1F', '\x80',
+    '\xBF', '\xC2', '\xC3', '\xE0', '\xED', '\xEF', '\xF0', '\xF4', '\xF5', '\xFF'};
   std::mt19937 rng(20261207);
   for (int i = 0; i < 20'000; ++i) {
     auto text = seeds[rng() % seeds.size()];
