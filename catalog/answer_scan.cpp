@@ -1,45 +1,31 @@
+// Reads a 2xx body in one pass without building a document (see answer_scan.hpp): first with
+// the project's in-place reader (core/insitu_json_reader.hpp), then, where that reader gives
+// up (a malformed body, an exponent, a long integer, a fraction in a count), with RapidJSON's
+// SAX reader. Both send their events to one handler, so they read the same facts.
+// Callgrind, alone in a loop: a 255-byte completion 4.4k instructions (6.3k through
+// RapidJSON), one with 4 KB of content 16k (75k).
 #include "catalog/answer_scan.hpp"
 
-#include "catalog/answer_scan_detail.hpp"
+#include "core/insitu_json_reader.hpp"
 
+#include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
+
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 namespace gw::catalog {
 
 namespace {
 
-using answer_scan_detail::after_byte_order_mark;
-using answer_scan_detail::conclude;
-using answer_scan_detail::findings;
-using answer_scan_detail::max_depth;
-
-/// Byte classes of the hand-written pass, one table load per byte.
-enum byte_class : uint8_t {
-  space = 1,      // JSON whitespace: ' ', '\n', '\r', '\t'
-  string_end = 2, // ends a run of plain string bytes: '"', '\\', and every byte below 0x20
-};
-
-constexpr std::array<uint8_t, 256> byte_classes() {
-  std::array<uint8_t, 256> table{};
-  for (int c = 0; c < 0x20; ++c) {
-    table[c] = string_end;
-  }
-  table['"'] = string_end;
-  table['\\'] = string_end;
-  for (unsigned char c : {' ', '\n', '\r', '\t'}) {
-    table[c] |= space;
-  }
-  return table;
-}
-
-constexpr std::array<uint8_t, 256> classes = byte_classes();
-
-uint8_t class_of(char c) {
-  return classes[static_cast<unsigned char>(c)];
-}
+/// Containers may nest this deep: both readers recurse, and stop here long before the stack
+/// could run out; no real answer nests this deep, so such a body is malformed.
+constexpr int max_depth = 128;
 
 /// `key` is `name`: a fixed-size compare the compiler inlines.
 template <size_t N>
@@ -47,373 +33,223 @@ bool key_is(std::string_view key, const char (&name)[N]) {
   return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
 }
 
-/// The hand-written pass: a recursive descent over a NUL-terminated text that accepts exactly
-/// what RapidJSON's reader accepts with its default flags (no encoding validation), and reads
-/// the same facts. It converts only what it can convert exactly as the reader does; anything
-/// else sets `unsure` and stops, and the reader decides. Recursion is bounded by max_depth.
-/// Callgrind, alone in a loop: a 255-byte completion 3.8k instructions (6.3k through the
-/// reader), one with 4 KB of content 15k (75k).
-class hand_scan {
-public:
-  /// `end`: the text's terminating NUL.
-  hand_scan(const char* text, const char* end) : p_(text), end_(end) {}
+/// What the handler found, before it is turned into answer_facts.
+struct findings {
+  bool top_is_object = false;
+  bool error_not_null = false;
+  bool has_error = false;
+  bool has_choices = false;
+  usage_counts usage;
+};
 
-  /// False: malformed, or (with unsure()) left to the reader.
-  bool document() {
-    skip_space();
-    if (*p_ != '{') {
-      // Valid or not, it is not an object: not an answer either way.
+answer_facts conclude(const findings& found) {
+  answer_facts facts;
+  facts.is_answer = found.top_is_object && !(found.error_not_null && !found.has_choices);
+  if (facts.is_answer) {
+    facts.usage = found.usage;
+    if (facts.usage.present && facts.usage.total_tokens == 0) {
+      facts.usage.total_tokens = facts.usage.prompt_tokens + facts.usage.completion_tokens;
+    }
+  }
+  return facts;
+}
+
+/// The SAX handler: whether the body is a JSON object, its first "error" member (null or
+/// not), whether it has "choices", and the counts of its first "usage" object. The same
+/// answers as reading a parsed document with FindMember/HasMember (first occurrence wins).
+class answer_handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, answer_handler> {
+public:
+  findings found;
+
+  bool StartObject() {
+    if (depth_ >= max_depth) {
       return false;
     }
-    found_.top_is_object = true;
-    if (!object(0, false)) {
+    if (depth_ == 0) {
+      found.top_is_object = true;
+    } else if (depth_ == 1 && member_ == member::usage) {
+      found.usage.present = true;
+      in_usage_ = true;
+    }
+    enter();
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    leave();
+    return true;
+  }
+  bool StartArray() {
+    if (depth_ >= max_depth) {
       return false;
     }
-    skip_space();
-    return *p_ == '\0';
+    enter();
+    return true;
   }
-  bool unsure() const {
-    return unsure_;
+  bool EndArray(rapidjson::SizeType) {
+    leave();
+    return true;
   }
-  const findings& found() const {
-    return found_;
+  bool Key(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view key(text, length);
+    member_ = member::other;
+    if (depth_ == 1) {
+      if (!found.has_error && key_is(key, "error")) {
+        found.has_error = true;
+        member_ = member::error;
+      } else if (key_is(key, "choices")) {
+        found.has_choices = true;
+      } else if (!seen_usage_ && key_is(key, "usage")) {
+        seen_usage_ = true;
+        member_ = member::usage;
+      }
+    } else if (depth_ == 2 && in_usage_) {
+      count_ = nullptr;
+      take_first(key, "prompt_tokens", found.usage.prompt_tokens, seen_prompt_);
+      take_first(key, "completion_tokens", found.usage.completion_tokens, seen_completion_);
+      take_first(key, "total_tokens", found.usage.total_tokens, seen_total_);
+    }
+    return true;
+  }
+  bool Null() {
+    return scalar(false);
+  }
+  bool Int(int value) {
+    return number(value);
+  }
+  bool Uint(unsigned value) {
+    return number(value);
+  }
+  bool Int64(int64_t value) {
+    return number(value);
+  }
+  bool Uint64(uint64_t value) {
+    return value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+             ? Double(static_cast<double>(value))
+             : number(static_cast<int64_t>(value));
+  }
+  bool Double(double value) {
+    // Counts above 2^53 are not real token counts; clamp rather than overflow.
+    if (!std::isfinite(value) || value <= 0) {
+      return number(0);
+    }
+    return number(value >= 9.0e15 ? int64_t{9'000'000'000'000'000} : static_cast<int64_t>(value));
+  }
+  /// Strings and booleans: not a count, and (for "error") not null.
+  bool Default() {
+    return scalar(true);
+  }
+  /// From insitu_json_reader, which sends a number as its text: an integer of at most 18
+  /// digits (it gives up on longer ones and on exponents), or a fraction. A fraction where a
+  /// count is read stops the pass, so that RapidJSON converts it (its rounding, not strtod's).
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view digits(text, length);
+    if (digits.find('.') != std::string_view::npos) {
+      return count_ == nullptr && scalar(true);
+    }
+    bool minus = digits.front() == '-';
+    int64_t value = 0;
+    for (char digit : digits.substr(minus ? 1 : 0)) {
+      value = value * 10 + (digit - '0');
+    }
+    return number(minus ? -value : value);
   }
 
 private:
-  /// What a value means to classify.
-  enum class role : uint8_t { other, first_error, first_usage };
+  enum class member : uint8_t { other, error, usage };
 
-  void skip_space() {
-    while ((class_of(*p_) & space) != 0) {
-      ++p_;
+  void enter() {
+    if (depth_ == 1 && member_ == member::error) {
+      found.error_not_null = true; // an object or array
     }
+    ++depth_;
+    count_ = nullptr;
   }
-  static bool is_digit(char c) {
-    return c >= '0' && c <= '9';
+  void leave() {
+    --depth_;
+    if (depth_ == 1) {
+      in_usage_ = false;
+      member_ = member::other;
+    }
+    count_ = nullptr;
   }
-  bool give_up() {
-    unsure_ = true;
-    return false;
-  }
-
-  /// At '{'; `depth` = containers around it. Members' values may be counts when `is_usage`.
-  bool object(int depth, bool is_usage) {
-    if (depth >= max_depth) {
-      return false;
-    }
-    ++p_;
-    skip_space();
-    if (*p_ == '}') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
-      if (*p_ != '"') {
-        return false;
-      }
-      ++p_;
-      std::string_view key;
-      bool escaped = false;
-      if (!string(key, escaped)) {
-        return false;
-      }
-      skip_space();
-      if (*p_ != ':') {
-        return false;
-      }
-      ++p_;
-      skip_space();
-      bool compared = depth == 0 || is_usage;
-      if (compared && escaped) {
-        return give_up(); // the key would have to be decoded to be compared
-      }
-      if (!member_value(depth, compared ? key : std::string_view(), is_usage)) {
-        return false;
-      }
-      skip_space();
-      if (*p_ == ',') {
-        ++p_;
-        skip_space();
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return false;
-    }
-  }
-
-  /// The value of member `key` ("" when keys at this level do not matter).
-  bool member_value(int depth, std::string_view key, bool is_usage) {
-    if (depth == 0) {
-      if (key_is(key, "error") && !found_.has_error) {
-        found_.has_error = true;
-        return value(depth + 1, role::first_error, nullptr);
-      }
-      if (key_is(key, "choices")) {
-        found_.has_choices = true;
-      } else if (key_is(key, "usage") && !seen_usage_) {
-        seen_usage_ = true;
-        return value(depth + 1, role::first_usage, nullptr);
-      }
-      return value(depth + 1, role::other, nullptr);
-    }
-    int64_t* count = nullptr;
-    if (is_usage) {
-      take_first(key, "prompt_tokens", found_.usage.prompt_tokens, seen_prompt_, count);
-      take_first(key, "completion_tokens", found_.usage.completion_tokens, seen_completion_, count);
-      take_first(key, "total_tokens", found_.usage.total_tokens, seen_total_, count);
-    }
-    return value(depth + 1, role::other, count);
-  }
-
   template <size_t N>
-  static void take_first(std::string_view key, const char (&name)[N], int64_t& slot, bool& seen,
-                         int64_t*& count) {
+  void take_first(std::string_view key, const char (&name)[N], int64_t& slot, bool& seen) {
     if (!seen && key_is(key, name)) {
       seen = true;
-      count = &slot;
+      count_ = &slot;
     }
   }
-
-  /// Any value; `count` receives it when it is a number.
-  bool value(int depth, role r, int64_t* count) {
-    if (r == role::first_error) {
-      found_.error_not_null = *p_ != 'n'; // anything but null (or malformed: then moot)
+  bool scalar(bool not_null) {
+    if (depth_ == 1 && member_ == member::error) {
+      found.error_not_null = not_null;
     }
-    switch (*p_) {
-    case '{':
-      if (r == role::first_usage) {
-        found_.usage.present = true;
-      }
-      return object(depth, r == role::first_usage);
-    case '[':
-      return array(depth);
-    case '"': {
-      ++p_;
-      std::string_view text;
-      bool escaped = false;
-      return string(text, escaped);
-    }
-    case 't':
-      return literal("true");
-    case 'f':
-      return literal("false");
-    case 'n':
-      return literal("null");
-    default:
-      return number(count);
-    }
-  }
-
-  /// At '['.
-  bool array(int depth) {
-    if (depth >= max_depth) {
-      return false;
-    }
-    ++p_;
-    skip_space();
-    if (*p_ == ']') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
-      if (!value(depth + 1, role::other, nullptr)) {
-        return false;
-      }
-      skip_space();
-      if (*p_ == ',') {
-        ++p_;
-        skip_space();
-        continue;
-      }
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      return false;
-    }
-  }
-
-  bool literal(std::string_view word) {
-    for (char c : word) {
-      if (*p_ != c) { // the text's NUL stops it too
-        return false;
-      }
-      ++p_;
-    }
+    count_ = nullptr;
     return true;
   }
-
-  /// After the opening quote: the raw (undecoded) text up to the closing one.
-  bool string(std::string_view& raw, bool& escaped) {
-    const char* start = p_;
-    for (;;) {
-      // Most strings (keys, ids, roles) end within a few bytes: byte by byte first, words
-      // only for a long run such as the content.
-      const char* words_from = p_ + 16;
-      while ((class_of(*p_) & string_end) == 0 && p_ != words_from) {
-        ++p_; // bytes from 0x80 too: not validated, as the reader does not
-      }
-      if (p_ == words_from) {
-        skip_plain_words();
-        while ((class_of(*p_) & string_end) == 0) {
-          ++p_;
-        }
-      }
-      auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        raw = std::string_view(start, static_cast<size_t>(p_ - start));
-        ++p_;
-        return true;
-      }
-      if (c == '\\') {
-        escaped = true;
-        if (!escape()) {
-          return false;
-        }
-        continue;
-      }
-      return false; // a control character, or the end of the text
+  bool number(int64_t value) {
+    if (count_ != nullptr) {
+      *count_ = std::max<int64_t>(0, value);
     }
+    return scalar(true);
   }
 
-  /// Eight bytes per step while eight remain and none of them ends a plain run: each test is
-  /// exact for "some byte of the word is ..." (a quote, a backslash, below 0x20).
-  void skip_plain_words() {
-    constexpr uint64_t ones = 0x0101010101010101ULL;
-    constexpr uint64_t highs = 0x8080808080808080ULL;
-    while (end_ - p_ >= 8) {
-      uint64_t word = 0;
-      std::memcpy(&word, p_, sizeof word);
-      uint64_t quote = word ^ (ones * '"');
-      uint64_t backslash = word ^ (ones * '\\');
-      uint64_t found = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)
-                       | ((word - ones * 0x20) & ~word);
-      if ((found & highs) != 0) {
-        return;
-      }
-      p_ += 8;
-    }
-  }
-
-  /// At a backslash: the reader's escapes, a high surrogate only with its low one.
-  bool escape() {
-    ++p_;
-    switch (*p_) {
-    case '"':
-    case '\\':
-    case '/':
-    case 'b':
-    case 'f':
-    case 'n':
-    case 'r':
-    case 't':
-      ++p_;
-      return true;
-    case 'u':
-      break;
-    default:
-      return false;
-    }
-    ++p_;
-    unsigned code = 0;
-    if (!hex4(code)) {
-      return false;
-    }
-    if (code >= 0xD800 && code <= 0xDBFF) {
-      if (p_[0] != '\\' || p_[1] != 'u') {
-        return false;
-      }
-      p_ += 2;
-      unsigned low = 0;
-      return hex4(low) && low >= 0xDC00 && low <= 0xDFFF;
-    }
-    return true;
-  }
-
-  bool hex4(unsigned& code) {
-    for (int i = 0; i < 4; ++i, ++p_) {
-      char c = *p_;
-      unsigned digit = 0;
-      if (c >= '0' && c <= '9') {
-        digit = static_cast<unsigned>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        digit = static_cast<unsigned>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        digit = static_cast<unsigned>(c - 'A' + 10);
-      } else {
-        return false; // the text's NUL stops it too
-      }
-      code = code * 16 + digit;
-    }
-    return true;
-  }
-
-  /// A number in the reader's grammar. Converted here only as a plain integer of up to 18
-  /// digits, which the reader holds exactly too; an exponent (the reader may call it too big),
-  /// a longer integer or a fraction where a count is read are left to the reader.
-  bool number(int64_t* count) {
-    bool minus = *p_ == '-';
-    if (minus) {
-      ++p_;
-    }
-    const char* digits = p_;
-    if (*p_ == '0') {
-      ++p_;
-    } else if (*p_ >= '1' && *p_ <= '9') {
-      while (is_digit(*p_)) {
-        ++p_;
-      }
-    } else {
-      return false;
-    }
-    auto integer_digits = p_ - digits;
-    bool fraction = *p_ == '.';
-    if (fraction) {
-      ++p_;
-      if (!is_digit(*p_)) {
-        return false;
-      }
-      while (is_digit(*p_)) {
-        ++p_;
-      }
-    }
-    if (*p_ == 'e' || *p_ == 'E' || integer_digits > 18 || (fraction && count != nullptr)) {
-      return give_up();
-    }
-    if (count != nullptr) {
-      int64_t value = 0;
-      for (const char* d = digits; d != digits + integer_digits; ++d) {
-        value = value * 10 + (*d - '0');
-      }
-      *count = minus ? 0 : value; // negative counts clamp to 0
-    }
-    return true;
-  }
-
-  const char* p_;
-  const char* end_;
-  findings found_;
-  bool unsure_ = false;
+  int depth_ = 0;
+  member member_ = member::other;
   bool seen_usage_ = false;
+  bool in_usage_ = false;
   bool seen_prompt_ = false;
   bool seen_completion_ = false;
   bool seen_total_ = false;
+  /// The usage count the next number belongs to, if any.
+  int64_t* count_ = nullptr;
 };
+
+/// Runs `read` on a mutable, NUL-terminated copy of the body's text (where a UTF-8 byte order
+/// mark, or a stray byte of one, is skipped as Document::Parse does): on the stack when it is
+/// short, as completions are. Both readers decode in place and end the text at a NUL.
+template <class Read>
+bool read_copy(const std::string& body, Read read) {
+  const char* text = body.c_str();
+  for (unsigned mark : {0xEFu, 0xBBu, 0xBFu}) {
+    text += static_cast<unsigned char>(*text) == mark ? 1 : 0;
+  }
+  size_t size = body.size() - static_cast<size_t>(text - body.c_str());
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): written before it is read
+  std::array<char, 1024> short_copy;
+  std::string long_copy;
+  char* copy = short_copy.data();
+  if (size >= short_copy.size()) {
+    long_copy.assign(text, size);
+    copy = long_copy.data();
+  } else {
+    std::memcpy(copy, text, size + 1); // with the string's NUL
+  }
+  return read(copy, copy + size);
+}
 
 } // namespace
 
 std::optional<answer_facts> scan_answer_by_hand(const std::string& body) {
-  hand_scan scan(after_byte_order_mark(body), body.c_str() + body.size());
-  if (scan.document()) {
-    return conclude(scan.found());
-  }
-  if (scan.unsure()) {
+  answer_handler handler;
+  bool read = read_copy(body, [&](char* text, const char* end) {
+    return insitu_json_reader<answer_handler>(text, end, handler, max_depth).read();
+  });
+  if (!read) {
     return std::nullopt;
   }
-  return answer_facts{};
+  return conclude(handler.found);
+}
+
+answer_facts scan_answer_with_reader(const std::string& body) {
+  answer_handler handler;
+  bool read = read_copy(body, [&](char* text, const char*) {
+    // The reader's stack allocator lives here: left to itself, the reader allocates one.
+    rapidjson::CrtAllocator stack_allocator;
+    rapidjson::Reader reader(&stack_allocator);
+    rapidjson::InsituStringStream stream(text);
+    return !reader.Parse<rapidjson::kParseInsituFlag>(stream, handler).IsError();
+  });
+  return read ? conclude(handler.found) : answer_facts{};
 }
 
 answer_facts scan_answer(const std::string& body) {

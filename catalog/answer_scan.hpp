@@ -21,16 +21,16 @@ struct answer_facts {
 
 /// Reads a body as RapidJSON reads it from a NUL-terminated string: a UTF-8 byte order mark
 /// (or a stray byte of one) skipped, the text ending at the first NUL, and containers nested
-/// deeper than 128 levels malformed. The hand-written pass decides almost every body; the rest
-/// take scan_answer_with_reader.
+/// deeper than 128 levels malformed. The project's in-place reader decides almost every body;
+/// the rest take scan_answer_with_reader.
 answer_facts scan_answer(const std::string& body);
 
-/// The hand-written pass alone: nullopt where it leaves the body to the reader (a number with
-/// an exponent or more than 18 integer digits, a fraction where a count is read, an escaped
-/// key where keys are compared). Exposed to test that the pass decides real answers itself.
+/// The in-place reader alone (core/insitu_json_reader.hpp): nullopt where it leaves the body
+/// to RapidJSON (a malformed body, a number with an exponent or more than 18 integer digits, a
+/// fraction where a count is read). Exposed to test that it decides real answers itself.
 std::optional<answer_facts> scan_answer_by_hand(const std::string& body);
 
-/// The same facts through RapidJSON's SAX reader: the reference for the hand-written pass.
+/// The same facts through RapidJSON's SAX reader: the reference for the in-place reader.
 answer_facts scan_answer_with_reader(const std::string& body);
 
 } // namespace gw::catalog

@@ -1,7 +1,7 @@
 #include "http/openai/exact_json.hpp"
 
+#include "core/insitu_json_reader.hpp"
 #include "core/utf8.hpp"
-#include "http/openai/insitu_reader.hpp"
 
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -22,7 +22,7 @@ namespace gw::openai {
 
 namespace {
 
-/// Containers insitu_reader may open before it gives up and the text takes the iterative path
+/// Containers insitu_json_reader may open before it gives up and the text takes the iterative path
 /// instead: a bound on its recursion. Chat payloads refuse deeper bodies anyway.
 constexpr int recursion_limit = 128;
 
@@ -163,7 +163,7 @@ rapidjson::ParseResult populate(rapidjson::Document& doc, Stream& in) {
 
 rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view text) {
   // The common case, text already known to be well-formed UTF-8 without a NUL, is read by
-  // insitu_reader, which need not validate and skips plain string runs eight bytes per step
+  // insitu_json_reader, which need not validate and skips plain string runs eight bytes per step
   // (callgrind, an 8.7 KB conversation: ~29 instructions per byte validating through
   // RapidJSON's bounded stream). Parse results are the same either way.
   static constexpr std::string_view bom = "\xEF\xBB\xBF";
@@ -181,7 +181,7 @@ rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view te
     bool read = false;
     auto generate = [&](rapidjson::Document& target) {
       exact_number_handler handler{target};
-      insitu_reader<exact_number_handler> reader(copy, copy + body.size(), handler,
+      insitu_json_reader<exact_number_handler> reader(copy, copy + body.size(), handler,
                                                  recursion_limit);
       read = reader.read() && !handler.too_big;
       return read;

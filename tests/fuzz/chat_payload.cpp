@@ -1,4 +1,4 @@
-// Fuzz target: the client's chat-completions body. Its fast parse (http/openai/insitu_reader)
+// Fuzz target: the client's chat-completions body. Its fast parse (core/insitu_json_reader.hpp)
 // must give the same document or error as RapidJSON's validating parse. A body that validates
 // must give a positive token estimate and, for every provider translation and both stream
 // modes, an upstream body that is itself valid JSON.

@@ -1,29 +1,56 @@
-// A JSON reader for parse_exact's common case: a client body already known to be well-formed
-// UTF-8 without a NUL, parsed in place (strings decoded where they stand, as RapidJSON's
-// kParseInsituFlag does) and delivered to a RapidJSON SAX handler, numbers as their text
-// (kParseNumbersAsStringsFlag). RapidJSON 1.1.0 reads strings a byte at a time (its SSE2 path
-// lets 0x1A-0x1F through); this reader skips plain runs eight bytes per step.
+// A JSON reader for the texts of every request: a NUL-terminated text parsed in place (strings
+// decoded where they stand, as RapidJSON's kParseInsituFlag does) and delivered to a RapidJSON
+// SAX handler, numbers as their text (kParseNumbersAsStringsFlag). RapidJSON 1.1.0 reads
+// strings a byte at a time (its SSE2 path lets 0x1A-0x1F through); this reader skips plain
+// runs eight bytes per step. Bytes from 0x80 are taken as they are, not validated.
 //
 // It accepts exactly what RapidJSON's reader accepts and sends the same events, or gives up:
 // read() is false for malformed text, nesting deeper than the limit, a handler that stops,
 // and the numbers whose rejection RapidJSON decides by its own arithmetic (an exponent, more
-// than 18 integer digits). The caller then parses the original text with RapidJSON, which
-// gives the same document or names the error (tests/unit/policy/exact_json.cpp compares them).
+// than 18 integer digits). The caller then reads the original text with RapidJSON, which gives
+// the same result or names the error. Used by parse_exact (http/openai/exact_json.cpp) and
+// scan_answer (catalog/answer_scan.cpp); both are tested against RapidJSON.
 #pragma once
 
 #include <rapidjson/rapidjson.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 
-namespace gw::openai {
+namespace gw {
+
+namespace insitu_json_detail {
+
+/// Byte classes, one table load per byte.
+enum byte_class : uint8_t {
+  space = 1,   // JSON whitespace: ' ', '\n', '\r', '\t'
+  run_end = 2, // ends a run of plain string bytes: '"', '\\', and every byte below 0x20
+};
+
+constexpr std::array<uint8_t, 256> byte_classes() {
+  std::array<uint8_t, 256> table{};
+  for (int c = 0; c < 0x20; ++c) {
+    table[c] = run_end;
+  }
+  table['"'] = run_end;
+  table['\\'] = run_end;
+  for (unsigned char c : {' ', '\n', '\r', '\t'}) {
+    table[c] |= space;
+  }
+  return table;
+}
+
+inline constexpr std::array<uint8_t, 256> classes = byte_classes();
+
+} // namespace insitu_json_detail
 
 template <class Handler>
-class insitu_reader {
+class insitu_json_reader {
 public:
   /// `text`..`end`: the text, `*end` its terminating NUL. `depth_limit`: containers open at
   /// once beyond which it gives up (a bound on its recursion).
-  insitu_reader(char* text, const char* end, Handler& handler, int depth_limit)
+  insitu_json_reader(char* text, const char* end, Handler& handler, int depth_limit)
       : p_(text), end_(end), handler_(handler), depth_limit_(depth_limit) {}
 
   bool read() {
@@ -37,7 +64,8 @@ public:
 
 private:
   static bool is_space(char c) {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    return (insitu_json_detail::classes[static_cast<unsigned char>(c)] & insitu_json_detail::space)
+           != 0;
   }
   static bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -151,9 +179,16 @@ private:
     char* out = p_; // == p_ until the first escape
     for (;;) {
       const char* run = p_;
-      skip_plain_words();
-      while (!ends_run(*p_)) {
+      // Most strings (keys, roles, ids) end within a few bytes: byte by byte first, words
+      // only for a longer run such as a message's content.
+      for (int i = 0; i < 16 && !ends_run(*p_); ++i) {
         ++p_;
+      }
+      if (!ends_run(*p_)) {
+        skip_plain_words();
+        while (!ends_run(*p_)) {
+          ++p_;
+        }
       }
       if (out != run) {
         std::memmove(out, run, static_cast<size_t>(p_ - run));
@@ -172,7 +207,9 @@ private:
   }
 
   static bool ends_run(char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+    return (insitu_json_detail::classes[static_cast<unsigned char>(c)]
+            & insitu_json_detail::run_end)
+           != 0;
   }
 
   /// Eight bytes per step while eight remain and none ends the run; each test is exact for
@@ -321,4 +358,4 @@ private:
   int depth_ = 0;
 };
 
-} // namespace gw::openai
+} // namespace gw
