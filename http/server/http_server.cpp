@@ -344,6 +344,25 @@ private:
   }
 
   void read_body() {
+    // The body, or all of it, usually came in the same read as the head: what is buffered is
+    // parsed here first, and only a body still incomplete waits for an asynchronous read (each
+    // costs a composed operation and a queued completion).
+    beast::error_code ec;
+    while (!parser_->is_done() && buffer_.size() != 0) {
+      auto used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) {
+        break;
+      }
+    }
+    if (ec || parser_->is_done()) {
+      on_read(ec, 0);
+      return;
+    }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
