@@ -12,38 +12,13 @@
 // scan_answer (catalog/answer_scan.cpp); both are tested against RapidJSON.
 #pragma once
 
+#include "core/json_text.hpp"
+
 #include <rapidjson/rapidjson.h>
 
-#include <array>
-#include <cstdint>
 #include <cstring>
 
 namespace gw {
-
-namespace insitu_json_detail {
-
-/// Byte classes, one table load per byte.
-enum byte_class : uint8_t {
-  space = 1,   // JSON whitespace: ' ', '\n', '\r', '\t'
-  run_end = 2, // ends a run of plain string bytes: '"', '\\', and every byte below 0x20
-};
-
-constexpr std::array<uint8_t, 256> byte_classes() {
-  std::array<uint8_t, 256> table{};
-  for (int c = 0; c < 0x20; ++c) {
-    table[c] = run_end;
-  }
-  table['"'] = run_end;
-  table['\\'] = run_end;
-  for (unsigned char c : {' ', '\n', '\r', '\t'}) {
-    table[c] |= space;
-  }
-  return table;
-}
-
-inline constexpr std::array<uint8_t, 256> classes = byte_classes();
-
-} // namespace insitu_json_detail
 
 template <class Handler>
 class insitu_json_reader {
@@ -63,15 +38,11 @@ public:
   }
 
 private:
-  static bool is_space(char c) {
-    return (insitu_json_detail::classes[static_cast<unsigned char>(c)] & insitu_json_detail::space)
-           != 0;
-  }
   static bool is_digit(char c) {
     return c >= '0' && c <= '9';
   }
   void skip_space() {
-    while (is_space(*p_)) {
+    while (json_text::is_space(*p_)) {
       ++p_;
     }
   }
@@ -207,27 +178,17 @@ private:
   }
 
   static bool ends_run(char c) {
-    return (insitu_json_detail::classes[static_cast<unsigned char>(c)]
-            & insitu_json_detail::run_end)
-           != 0;
+    return json_text::ends_plain_run(c);
   }
 
-  /// Eight bytes per step while eight remain and none ends the run; each test is exact for
-  /// "some byte of the word is ..." (a quote, a backslash, below 0x20).
+  /// Eight bytes per step while eight remain and none ends the run.
   void skip_plain_words() {
-    constexpr uint64_t ones = 0x0101010101010101ULL;
-    constexpr uint64_t highs = 0x8080808080808080ULL;
     while (end_ - p_ >= 8) {
-      uint64_t word = 0;
-      std::memcpy(&word, p_, sizeof word);
-      uint64_t quote = word ^ (ones * '"');
-      uint64_t backslash = word ^ (ones * '\\');
-      uint64_t found = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)
-                       | ((word - ones * 0x20) & ~word);
-      if ((found & highs) != 0) {
+      unsigned plain = json_text::plain_prefix(p_);
+      p_ += plain;
+      if (plain != 8) {
         return;
       }
-      p_ += 8;
     }
   }
 

@@ -4,11 +4,12 @@
 // rapidjson::Writer writes (tests/unit/policy/body_writer.cpp).
 #pragma once
 
+#include "core/json_text.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <array>
-#include <cstdint>
 #include <cstring>
 
 namespace gw::openai {
@@ -56,21 +57,6 @@ private:
     return detail::escape_letters[static_cast<unsigned char>(c)];
   }
 
-  /// The index of the first byte of the word at `p` to escape, or 8. Each test is exact for
-  /// the lowest flagged byte (a borrow only flags bytes above a true match).
-  static unsigned first_escape_in_word(const char* p) {
-    constexpr uint64_t ones = 0x0101010101010101ULL;
-    constexpr uint64_t highs = 0x8080808080808080ULL;
-    uint64_t word = 0;
-    std::memcpy(&word, p, sizeof word);
-    uint64_t quote = word ^ (ones * '"');
-    uint64_t backslash = word ^ (ones * '\\');
-    uint64_t found = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)
-                      | ((word - ones * 0x20) & ~word))
-                     & highs;
-    return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
-  }
-
   /// Into room reserved for the worst case (every byte \u00XX, as rapidjson::Writer reserves),
   /// the unused rest given back: one capacity check per string.
   bool write_string(const char* text, size_t length) {
@@ -85,7 +71,7 @@ private:
       // A run of bytes written as they are: found a word at a time, copied at once.
       const char* run = p;
       while (end - p >= 8) {
-        unsigned plain = first_escape_in_word(p);
+        unsigned plain = json_text::plain_prefix(p);
         p += plain;
         if (plain != 8) {
           break;
