@@ -79,36 +79,22 @@ private:
     if (++depth_ > depth_limit_ || !handler_.StartObject()) {
       return false;
     }
-    ++p_;
-    skip_space();
     rapidjson::SizeType members = 0;
-    if (*p_ != '}') {
-      for (;;) {
-        if (*p_ != '"' || !string(true)) {
-          return false;
-        }
-        skip_space();
-        if (*p_ != ':') {
-          return false;
-        }
-        ++p_;
-        skip_space();
-        if (!value()) {
-          return false;
-        }
-        ++members;
-        skip_space();
-        if (*p_ == '}') {
-          break;
-        }
-        if (*p_ != ',') {
-          return false;
-        }
-        ++p_;
-        skip_space();
+    auto member = [this] {
+      if (*p_ != '"' || !string(true)) {
+        return false;
       }
+      skip_space();
+      if (*p_ != ':') {
+        return false;
+      }
+      ++p_;
+      skip_space();
+      return value();
+    };
+    if (!sequence<'}'>(member, members)) {
+      return false;
     }
-    ++p_;
     --depth_;
     return handler_.EndObject(members);
   }
@@ -117,17 +103,27 @@ private:
     if (++depth_ > depth_limit_ || !handler_.StartArray()) {
       return false;
     }
+    rapidjson::SizeType elements = 0;
+    if (!sequence<']'>([this] { return value(); }, elements)) {
+      return false;
+    }
+    --depth_;
+    return handler_.EndArray(elements);
+  }
+
+  /// At the opening bracket: `item`s separated by commas up to `Close`, counted.
+  template <char Close, class Item>
+  bool sequence(Item item, rapidjson::SizeType& count) {
     ++p_;
     skip_space();
-    rapidjson::SizeType elements = 0;
-    if (*p_ != ']') {
+    if (*p_ != Close) {
       for (;;) {
-        if (!value()) {
+        if (!item()) {
           return false;
         }
-        ++elements;
+        ++count;
         skip_space();
-        if (*p_ == ']') {
+        if (*p_ == Close) {
           break;
         }
         if (*p_ != ',') {
@@ -138,8 +134,7 @@ private:
       }
     }
     ++p_;
-    --depth_;
-    return handler_.EndArray(elements);
+    return true;
   }
 
   /// At the opening quote. Decodes in place: the decoded text is never longer than its source,
