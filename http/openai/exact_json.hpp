@@ -17,8 +17,9 @@ rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view te
 
 /// The same through RapidJSON's validating, bounded stream and its iterative parser (a partial
 /// byte order mark skipped byte by byte). parse_exact takes this path for text that is not
-/// well-formed UTF-8, holds a NUL byte, nests deeper than 128 levels or is not valid JSON; for
-/// any text both give the same result (tests/unit/policy/exact_json.cpp).
+/// well-formed UTF-8, holds a NUL byte, nests deeper than 128 levels, has a number with an
+/// exponent or more than 18 integer digits, or is not valid JSON; for any text both give the
+/// same result (tests/unit/policy/exact_json.cpp, fuzz-chat_payload).
 rapidjson::ParseResult parse_exact_validating(rapidjson::Document& doc, std::string_view text);
 
 } // namespace gw::openai
