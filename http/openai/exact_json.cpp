@@ -182,7 +182,7 @@ rapidjson::ParseResult parse_exact(rapidjson::Document& doc, std::string_view te
     auto generate = [&](rapidjson::Document& target) {
       exact_number_handler handler{target};
       insitu_json_reader<exact_number_handler> reader(copy, copy + body.size(), handler,
-                                                 recursion_limit);
+                                                      recursion_limit);
       read = reader.read() && !handler.too_big;
       return read;
     };
