@@ -229,7 +229,7 @@ bool read_copy(const std::string& body, Read read) {
 
 } // namespace
 
-std::optional<answer_facts> scan_answer_by_hand(const std::string& body) {
+std::optional<answer_facts> scan_answer_in_place(const std::string& body) {
   answer_handler handler;
   bool read = read_copy(body, [&](char* text, const char* end) {
     return insitu_json_reader<answer_handler>(text, end, handler, max_depth).read();
@@ -253,7 +253,7 @@ answer_facts scan_answer_with_reader(const std::string& body) {
 }
 
 answer_facts scan_answer(const std::string& body) {
-  if (auto facts = scan_answer_by_hand(body)) {
+  if (auto facts = scan_answer_in_place(body)) {
     return *facts;
   }
   return scan_answer_with_reader(body);

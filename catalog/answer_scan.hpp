@@ -28,7 +28,7 @@ answer_facts scan_answer(const std::string& body);
 /// The in-place reader alone (core/insitu_json_reader.hpp): nullopt where it leaves the body
 /// to RapidJSON (a malformed body, a number with an exponent or more than 18 integer digits, a
 /// fraction where a count is read). Exposed to test that it decides real answers itself.
-std::optional<answer_facts> scan_answer_by_hand(const std::string& body);
+std::optional<answer_facts> scan_answer_in_place(const std::string& body);
 
 /// The same facts through RapidJSON's SAX reader: the reference for the in-place reader.
 answer_facts scan_answer_with_reader(const std::string& body);

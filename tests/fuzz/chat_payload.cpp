@@ -6,33 +6,14 @@
 
 #include "http/openai/exact_json.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
+#include "tests/support/parse_outcome.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-namespace {
-
-/// The parse result as text: the error and its offset, or the document written out.
-std::string outcome(rapidjson::ParseResult (*parse)(rapidjson::Document&, std::string_view),
-                    std::string_view text) {
-  rapidjson::Document doc;
-  auto result = parse(doc, text);
-  if (result.IsError()) {
-    return "error " + std::to_string(result.Code()) + " at " + std::to_string(result.Offset());
-  }
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
-  doc.Accept(writer);
-  return std::string(out.GetString(), out.GetSize());
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto text = gw::fuzz::as_text(data, size);
-  gw::fuzz::require(outcome(gw::openai::parse_exact, text)
-                      == outcome(gw::openai::parse_exact_validating, text),
+  gw::fuzz::require(gw::testing::parse_outcome(gw::openai::parse_exact, text)
+                      == gw::testing::parse_outcome(gw::openai::parse_exact_validating, text),
                     "the fast and the validating parse differ");
   auto parsed = gw::openai::parse_chat_request(text);
   auto* req = std::get_if<gw::openai::chat_request>(&parsed);

@@ -9,7 +9,7 @@
 
 using gw::catalog::answer_facts;
 using gw::catalog::scan_answer;
-using gw::catalog::scan_answer_by_hand;
+using gw::catalog::scan_answer_in_place;
 using gw::catalog::scan_answer_with_reader;
 
 namespace {
@@ -57,9 +57,9 @@ CAF_TEST(real answers are decided by the in place reader) {
   };
   for (const auto& body : bodies) {
     CAF_MESSAGE(body.substr(0, 60));
-    auto by_hand = scan_answer_by_hand(body);
-    CAF_REQUIRE(by_hand.has_value());
-    CAF_CHECK_EQUAL(describe(*by_hand), describe(scan_answer_with_reader(body)));
+    auto in_place = scan_answer_in_place(body);
+    CAF_REQUIRE(in_place.has_value());
+    CAF_CHECK_EQUAL(describe(*in_place), describe(scan_answer_with_reader(body)));
   }
   CAF_CHECK_EQUAL(describe(scan_answer(completion)), "answer, usage 10/5/15");
 }
@@ -74,7 +74,7 @@ CAF_TEST(what the in place reader does not decide is left to rapidjson) {
   };
   for (const auto& body : bodies) {
     CAF_MESSAGE(body);
-    CAF_CHECK(!scan_answer_by_hand(body).has_value());
+    CAF_CHECK(!scan_answer_in_place(body).has_value());
     check_same(body);
   }
   CAF_CHECK_EQUAL(describe(scan_answer(bodies[3])), "answer, usage 2/0/2");

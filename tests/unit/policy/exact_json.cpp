@@ -1,9 +1,9 @@
 #define CAF_SUITE policy.exact_json
 #include "http/openai/exact_json.hpp"
 
+#include "tests/support/parse_outcome.hpp"
+
 #include <caf/test/unit_test.hpp>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cstdint>
 #include <random>
@@ -12,26 +12,13 @@
 
 using gw::openai::parse_exact;
 using gw::openai::parse_exact_validating;
+using gw::testing::parse_outcome;
 
 namespace {
 
-/// "ok:<compact JSON>" or "error <code> at <offset>".
-std::string outcome(rapidjson::ParseResult (*parse)(rapidjson::Document&, std::string_view),
-                    const std::string& text) {
-  rapidjson::Document doc;
-  auto result = parse(doc, text);
-  if (result.IsError()) {
-    return "error " + std::to_string(result.Code()) + " at " + std::to_string(result.Offset());
-  }
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
-  doc.Accept(writer);
-  return std::string("ok:") + out.GetString();
-}
-
 void check_same(const std::string& text) {
-  auto fast = outcome(parse_exact, text);
-  auto reference = outcome(parse_exact_validating, text);
+  auto fast = parse_outcome(parse_exact, text);
+  auto reference = parse_outcome(parse_exact_validating, text);
   if (fast != reference) {
     CAF_MESSAGE("they differ on " << CAF_ARG(text));
   }
@@ -105,7 +92,7 @@ CAF_TEST(the fast path and the validating path agree on crafted texts) {
       std::string text = R"({"content":")" + std::string(48, 'a') + R"("})";
       text[12 + at] = control;
       check_same(text);
-      CAF_CHECK(outcome(parse_exact, text).rfind("error", 0) == 0);
+      CAF_CHECK(parse_outcome(parse_exact, text).rfind("error", 0) == 0);
     }
   }
 }
