@@ -3,6 +3,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace gw::actors {
@@ -59,7 +60,7 @@ void persist_now(bucket_ptr self) {
   auto now = st.now();
   self
     ->request(st.persistence, std::chrono::seconds(30), atom::persist_v,
-              to_record(st, st.ledger->snapshot(now), now))
+              to_record(st, st.lease->with_promise(st.ledger->snapshot(now)), now))
     .then([](bool) {}, [](caf::error&) {});
 }
 
@@ -144,9 +145,18 @@ void settle_grants(bucket_ptr self, bool committed) {
     held.promise.deliver(committed ? held.granted : refuse_unpersisted(self, held.granted));
   }
   st.grants_in_flight.clear(); // keeps its capacity for the write after next
-  if (!st.grants_next.empty()) {
-    write_grants(self);
+  if (st.grants_next.empty()) {
+    return;
   }
+  if (st.lease->covers(st.ledger->today(st.now()))) {
+    // The lease just committed covers the grants made while it was written.
+    for (auto& held : st.grants_next) {
+      held.promise.deliver(held.granted);
+    }
+    st.grants_next.clear();
+    return;
+  }
+  write_grants(self);
 }
 
 /// Makes sure one watchdog message is on its way (see on_grant_watchdog).
@@ -176,7 +186,8 @@ void on_grant_watchdog(bucket_ptr self) {
   arm_grant_watchdog(self, grant_write_timeout - waited);
 }
 
-/// Sends the ledger's snapshot, which includes every waiting grant's reservation.
+/// Sends the ledger's snapshot, which includes every waiting grant's reservation, with the
+/// day totals raised by the lease's headroom (catalog/grant_lease.hpp).
 /// The request has no timeout of its own: in CAF 0.17 each one wakes the clock thread twice
 /// (set and cancel), ~3 µs of CPU per quota-limited request. The watchdog bounds the wait
 /// instead, with one timer message per grant_write_timeout at most.
@@ -189,17 +200,27 @@ void write_grants(bucket_ptr self) {
   auto number = ++st.grant_write_number;
   st.grant_write_sent = self->clock().now();
   arm_grant_watchdog(self, grant_write_timeout);
+  auto now = st.now();
+  auto snapshot = st.ledger->snapshot(now);
+  int64_t largest_tokens = 0;
+  for (const auto& held : st.grants_in_flight) {
+    largest_tokens = std::max(largest_tokens, held.granted.reserved_tokens);
+  }
+  auto totals = st.lease->next_grant_write(st.ledger->today(now), now, largest_tokens);
+  snapshot.requests_today = totals.requests;
+  snapshot.tokens_today = totals.tokens;
   // The answer of a write the watchdog already gave up on is ignored: its grants were
   // refused, and a later write may be in flight.
-  auto settle = [self, number](bool ok) {
-    if (self->state.grant_write_in_flight && self->state.grant_write_number == number) {
+  auto settle = [self, number, totals = std::move(totals)](bool ok) {
+    auto& state = self->state;
+    if (state.grant_write_in_flight && state.grant_write_number == number) {
+      if (ok) {
+        state.lease->committed(totals, state.now());
+      }
       settle_grants(self, ok);
     }
   };
-  auto now = st.now();
-  self
-    ->request(st.persistence, caf::infinite, atom::persist_v,
-              to_record(st, st.ledger->snapshot(now), now))
+  self->request(st.persistence, caf::infinite, atom::persist_v, to_record(st, snapshot, now))
     .then([settle](bool ok) { settle(ok); }, [settle](caf::error&) { settle(false); });
 }
 
@@ -237,6 +258,9 @@ caf::result<route_ticket> reserve(bucket_ptr self, int64_t tokens, bool probe) {
     persist_soon(self);
     return granted;
   }
+  if (st.lease->covers(st.ledger->today(now))) {
+    return granted; // a committed lease already holds this reservation on disk
+  }
   // Grant only once the reservation is on disk: a crash (kill -9) can then never
   // forget a request that a provider may already be serving. A reservation that could not
   // be committed (disk full, read-only, I/O error) is released and refused instead.
@@ -265,6 +289,7 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
   init.key = spec.name;
   init.scope = spec.scope;
   init.ledger = std::make_unique<catalog::quota_ledger>(spec.quota, std::move(day));
+  init.lease.emplace(spec.quota);
   init.persistence = std::move(store);
   init.now = std::move(clock);
   if (restored) {
@@ -352,9 +377,12 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       }
       auto now = st.now();
       auto promise = self->make_response_promise<bool>();
+      // The exact counters, without headroom: a flush is how the gateway stops cleanly.
+      auto snapshot = st.ledger->snapshot(now);
+      st.lease->written_exactly(st.ledger->today(now));
       self
         ->request(st.persistence, std::chrono::seconds(10), atom::persist_v,
-                  to_record(st, st.ledger->snapshot(now), now))
+                  to_record(st, snapshot, now))
         .then([promise](bool ok) mutable { promise.deliver(ok); },
               [promise](caf::error&) mutable { promise.deliver(false); });
       return promise;

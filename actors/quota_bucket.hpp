@@ -4,6 +4,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/protocol.hpp"
+#include "catalog/grant_lease.hpp"
 #include "catalog/provider_spec.hpp"
 #include "catalog/quota_ledger.hpp"
 #include "core/log.hpp"
@@ -30,6 +31,8 @@ struct quota_bucket_state {
   std::string key;
   catalog::rate_limit_scope scope = catalog::rate_limit_scope::model;
   std::unique_ptr<catalog::quota_ledger> ledger;
+  /// The headroom grant writes persist, so busy day-limited buckets write once per lease.
+  std::optional<catalog::grant_lease> lease;
   /// Invalid in tests that do not care about durability.
   persistence_actor persistence;
   wall_clock now;
@@ -39,9 +42,10 @@ struct quota_bucket_state {
   uint64_t key_probe_reservation = 0;
   /// A deferred snapshot write is scheduled (unlimited buckets, reconciles, cooldowns).
   bool write_scheduled = false;
-  /// Limited grants wait for a commit. One grant write is in flight at a time and covers
-  /// grants_in_flight; reservations made meanwhile wait in grants_next and share the
-  /// following write, so a busy bucket sends one snapshot per commit, not one per request.
+  /// Limited grants not covered by the committed lease wait for a commit. One grant write is in
+  /// flight at a time and covers grants_in_flight; reservations made meanwhile wait in grants_next
+  /// and share the following write, so a busy bucket sends one snapshot per commit, not one per
+  /// request.
   std::vector<held_grant> grants_in_flight;
   std::vector<held_grant> grants_next;
   bool grant_write_in_flight = false;

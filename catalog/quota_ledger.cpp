@@ -175,6 +175,14 @@ void quota_ledger::set_key_failing(bool failing) {
   key_failing_ = failing;
 }
 
+day_totals quota_ledger::today(int64_t now_ms) const {
+  std::string later;
+  if (is_later_day(now_ms, &later)) {
+    return day_totals{std::move(later), 0, 0};
+  }
+  return day_totals{day_, requests_today_, tokens_today_};
+}
+
 quota_snapshot quota_ledger::snapshot(int64_t now_ms) const {
   quota_snapshot s;
   std::string today;

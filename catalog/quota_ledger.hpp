@@ -29,6 +29,13 @@ struct quota_decision {
   uint64_t reservation_id = 0;
 };
 
+/// The day counters of one local day ("YYYY-MM-DD").
+struct day_totals {
+  std::string day;
+  int64_t requests = 0;
+  int64_t tokens = 0;
+};
+
 /// Everything that must survive a restart, after window maintenance. minute_times_ms and
 /// minute_tokens are parallel, oldest first.
 struct quota_snapshot {
@@ -88,6 +95,9 @@ public:
   /// The state as of `now_ms`: entries older than the window dropped, day counters zero when
   /// `now_ms` is on a later local day. Does not modify the ledger.
   quota_snapshot snapshot(int64_t now_ms) const;
+
+  /// The day counters of snapshot(now_ms), without copying the minute window.
+  day_totals today(int64_t now_ms) const;
 
   /// Replaces the whole state with `s` (e.g. loaded at start-up). Day counters are kept only if
   /// s.day is today's local date, minute entries only if younger than the window; cooldown and

@@ -32,6 +32,21 @@ for (const signal of ['SIGTERM', 'SIGKILL']) {
   });
 }
 
+test('after a SIGKILL under concurrent load the day counters hold every call that was made', async () => {
+  // A limit large enough for leased headroom (catalog/grant_lease.hpp): grants are answered
+  // from leases written ahead, and the disk must still hold every one of them.
+  let gw = await gatewayOver(fake, [route('kl-1', 'rkla', 'ok', 1)], { providerExtra: { rkla: { requests_per_day: 100000 } } });
+  try {
+    const answers = await Promise.all(Array.from({ length: 200 }, () => chat(gw)));
+    for (const res of answers) assert.equal(res.status, 200, res.text);
+    const calls = await upstreamCalls(fake, 'rkla');
+    assert.equal(calls, 200);
+    gw = await restartGateway(gw, 'SIGKILL');
+    const restored = (await providerStatus(gw, 'rkla')).requests_today;
+    assert.ok(restored >= calls && restored <= calls + 64, `requests_today ${restored} after ${calls} calls`);
+  } finally { await gw.stop(); }
+});
+
 test('a rate-limited route stays rate limited across a restart', async () => {
   let gw = await gatewayOver(fake, [route('cd-a', 'rcda', 'status;code=429;retry_after=600', 1), route('cd-b', 'rcdb', 'ok', 2)]);
   try {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <random>
 #include <vector>
 
 using namespace gw;
@@ -47,6 +48,19 @@ catalog::quota_limits rpm(int64_t n) {
 catalog::quota_limits rpd(int64_t n) {
   catalog::quota_limits l;
   l.requests_per_day = n;
+  return l;
+}
+
+/// A day limit too small for any lease headroom (catalog/grant_lease.hpp): each grant is
+/// written on its own, which the tests of the write itself need.
+catalog::quota_limits unleased_rpd() {
+  return rpd(3);
+}
+
+catalog::quota_limits day_limits(int64_t requests, std::optional<int64_t> tokens) {
+  catalog::quota_limits l;
+  l.requests_per_day = requests;
+  l.tokens_per_day = tokens;
   return l;
 }
 
@@ -381,7 +395,7 @@ CAF_TEST(a failing key is skipped for the backoff then probed exactly once) {
 
 CAF_TEST(a limited grant is answered only after the persistence actor committed it) {
   with_persistence();
-  start(limited(rpd(10)));
+  start(limited(unleased_rpd()));
   auto pending = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{42});
   expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{42}));
   CAF_CHECK_EQUAL(replies_waiting(), 0u);
@@ -410,7 +424,7 @@ CAF_TEST(a limited grant is answered only after the persistence actor committed 
 
 CAF_TEST(grants made while a grant write is in flight share the next write) {
   with_persistence();
-  start(limited(rpd(10)));
+  start(limited(unleased_rpd()));
   auto first = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{1});
   auto second = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{2});
   auto third = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{3});
@@ -474,7 +488,7 @@ CAF_TEST(a limited bucket never grants a reservation its store could not commit)
 
 CAF_TEST(a grant write left unanswered is refused at the timeout and its late answer ignored) {
   with_persistence();
-  start(limited(rpd(10)));
+  start(limited(unleased_rpd()));
   auto pending = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{5});
   expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{5}));
   // The persistence actor does not get to run (a hung disk): the write stays unanswered.
@@ -510,7 +524,7 @@ CAF_TEST(a grant write left unanswered is refused at the timeout and its late an
 
 CAF_TEST(the grant write timeout counts from each write and not from the first one) {
   with_persistence();
-  start(limited(rpd(10)));
+  start(limited(unleased_rpd()));
   // A first write, answered at once, arms the watchdog for t + 30 s.
   auto first = self->request(bucket, caf::infinite, atom::reserve_v, int64_t{1});
   expect((atom::reserve, int64_t), from(self).to(bucket).with(atom::reserve_v, int64_t{1}));
@@ -683,6 +697,122 @@ CAF_TEST(a thousand concurrent reservations against rpd 50 grant exactly 50) {
   auto rows = stored_quotas();
   CAF_REQUIRE_EQUAL(rows.size(), 1u);
   CAF_CHECK_EQUAL(rows[0].requests_today, 50);
+}
+
+/// What the requester below saw: grants answered and not released since.
+struct live_grants {
+  int64_t requests = 0;
+  int64_t tokens = 0;
+  int64_t answered = 0;
+  std::vector<route_ticket> tickets;
+};
+
+/// Reserves on each `reserve` and releases its oldest grant on each `reconcile` (a call that
+/// never reached the provider), counting what it holds.
+caf::behavior requester(caf::event_based_actor* self, actors::quota_bucket_actor bucket,
+                        std::shared_ptr<live_grants> live) {
+  return {
+    [=](atom::reserve, int64_t tokens) {
+      self->request(bucket, caf::infinite, atom::reserve_v, tokens)
+        .then([live](const route_ticket& t) {
+          if (t.granted) {
+            live->requests += 1;
+            live->tokens += t.reserved_tokens;
+            live->answered += 1;
+            live->tickets.push_back(t);
+          }
+        });
+    },
+    [=](atom::reconcile) {
+      if (live->tickets.empty()) {
+        return;
+      }
+      auto t = live->tickets.front();
+      live->tickets.erase(live->tickets.begin());
+      live->requests -= 1;
+      live->tokens -= t.reserved_tokens;
+      attempt_report released = outcome(outcome_kind::transport_error);
+      released.reservation_id = t.reservation_id;
+      released.reserved_tokens = t.reserved_tokens;
+      released.reached_provider = false;
+      self->send(bucket, atom::reconcile_v, released);
+    },
+  };
+}
+
+CAF_TEST(a busy day limited bucket writes once per lease and its disk covers every grant) {
+  with_persistence();
+  start(limited(day_limits(1'000'000, 1'000'000'000)));
+  auto live = std::make_shared<live_grants>();
+  auto client = sys.spawn(requester, bucket, live);
+  run();
+  std::mt19937 rng{20261207};
+  int64_t row_changes = 0;
+  int64_t last_row = -1;
+  // Reservations, releases and single scheduler steps in a random order: every interleaving
+  // of grants with writes in flight, committed, and answered.
+  for (int step = 0; step < 8000; ++step) {
+    // Busy phases, where grants wait for writes, alternate with calm ones, where leases have
+    // room left. Fewer messages than steps: the requester must keep up with the answers.
+    auto dice = rng() % 32;
+    unsigned reserve_share = (step / 1000) % 2 == 0 ? 8 : 1;
+    if (dice < reserve_share) {
+      self->send(client, atom::reserve_v, static_cast<int64_t>(1 + rng() % 200));
+    } else if (dice == 8) {
+      self->send(client, atom::reconcile_v);
+    } else if (dice == 9) {
+      // The deferred write of released reservations fires: it must not lower the disk.
+      advance_time(actors::deferred_write_delay);
+    } else if (sched.has_job()) {
+      sched.run_once();
+    }
+    if (live->answered == 0) {
+      continue;
+    }
+    auto rows = stored_quotas();
+    CAF_REQUIRE_EQUAL(rows.size(), 1u);
+    CAF_REQUIRE_GREATER_OR_EQUAL(rows[0].requests_today, live->requests);
+    CAF_REQUIRE_GREATER_OR_EQUAL(rows[0].tokens_today, live->tokens);
+    if (rows[0].requests_today != last_row) {
+      last_row = rows[0].requests_today;
+      ++row_changes;
+    }
+  }
+  run();
+  CAF_CHECK_GREATER(live->answered, 1000);
+  // Leases grow to 64 requests while they run out at once: far fewer writes than grants.
+  CAF_CHECK_LESS(row_changes * 10, live->answered);
+  // A crash now: the restored counters hold at least every grant still running.
+  auto rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bucket, caf::exit_reason::user_shutdown);
+  run();
+  start(limited(day_limits(1'000'000, 1'000'000'000)), {}, rows[0]);
+  auto restored = view().record;
+  CAF_CHECK_GREATER_OR_EQUAL(restored.requests_today, live->requests);
+  CAF_CHECK_GREATER_OR_EQUAL(restored.tokens_today, live->tokens);
+  CAF_CHECK_LESS_OR_EQUAL(restored.requests_today, live->answered + 64);
+}
+
+CAF_TEST(a flush writes the exact counters without the lease headroom) {
+  with_persistence();
+  start(limited(day_limits(1'000'000, {})));
+  for (int i = 0; i < 20; ++i) {
+    CAF_REQUIRE(reserve(5).granted);
+  }
+  auto rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_GREATER(rows[0].requests_today, 20);
+  CAF_CHECK(request<bool>(bucket, atom::flush_v));
+  rows = stored_quotas();
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].requests_today, 20);
+  CAF_CHECK_EQUAL(rows[0].tokens_today, 100);
+  // Serving goes on: the next grant is written before it is answered again.
+  CAF_CHECK(reserve(5).granted);
+  rows = stored_quotas();
+  CAF_CHECK_GREATER_OR_EQUAL(rows[0].requests_today, 21);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -70,6 +70,22 @@ void check_same(const quota_snapshot& a, const quota_snapshot& b) {
 
 } // namespace
 
+CAF_TEST(today gives the day counters of the snapshot without its minute window) {
+  auto ledger = utc_ledger({100, 10, {}, {}});
+  CAF_CHECK(ledger.reserve(noon, 7).granted);
+  CAF_CHECK(ledger.reserve(noon + sec, 5).granted);
+  auto today = ledger.today(noon + 2 * sec);
+  auto full = ledger.snapshot(noon + 2 * sec);
+  CAF_CHECK_EQUAL(today.day, full.day);
+  CAF_CHECK_EQUAL(today.requests, 2);
+  CAF_CHECK_EQUAL(today.tokens, 12);
+  // On a later day the counters are zero, as in the snapshot, before any reservation rolls it.
+  auto tomorrow = ledger.today(utc_midnight);
+  CAF_CHECK_EQUAL(tomorrow.day, "2024-01-16");
+  CAF_CHECK_EQUAL(tomorrow.requests, 0);
+  CAF_CHECK_EQUAL(tomorrow.tokens, 0);
+}
+
 CAF_TEST(the minute window slides instead of tumbling) {
   auto ledger = utc_ledger({2, {}, {}, {}});
   CAF_CHECK(ledger.reserve(0, 0).granted);
