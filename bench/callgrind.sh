@@ -3,12 +3,12 @@
 # loaded by wrk -t1 for a warm-up, then measured. Counts instructions, not seconds, so the
 # figure repeats (within ~1%) whatever else the host is doing: the A/B measure between builds
 # on a noisy VM.
-#   bench/callgrind.sh [--build build] [--conns 64] [--seconds 6] [--script bench/post.lua] [--quota]
+#   bench/callgrind.sh [--build build] [--conns 64] [--seconds 6] [--script bench/post.lua] [--quota] [--three-429]
 # Prints "requests N  instr/req M"; keeps callgrind.out in the printed directory for
 # callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build; conns=64; seconds=6; script=bench/post.lua; limits=""
+build=build; conns=64; seconds=6; script=bench/post.lua; limits=""; lead_429=0
 while (($#)); do
   case "$1" in
     --build) build="$2"; shift ;;
@@ -16,6 +16,7 @@ while (($#)); do
     --seconds) seconds="$2"; shift ;;
     --script) script="$2"; shift ;;
     --quota) limits=',"requests_per_day":1000000000,"tokens_per_day":1000000000000' ;;
+    --three-429) lead_429=3 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift

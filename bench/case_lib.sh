@@ -6,18 +6,25 @@
 #
 # LIMITS is JSON appended to the provider (e.g. day limits), WAIT_S how long to wait for
 # /healthz, PREFIX a command the gateway runs under (valgrind ...). The variable extra_env (NAME=value
-# words) is added to the gateway's environment. Appends both pids to the caller's `pids` array,
+# words) is added to the gateway's environment; lead_429=N puts N routes answering 429 first. Appends both pids to the caller's `pids` array,
 # sets `gw` to the gateway's pid and `url` to its chat completions URL.
 start_case() {
   local build="$1" work="$2" fake_port="$3" gw_port="$4" limits="$5" wait_s="$6"
   shift 6
   "$build/tests/support/fake-provider" --port "$fake_port" --threads 1 >/dev/null 2>"$work/fake.log" &
   pids+=("$!")
-  echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"$limits}]" \
+  echo "[{\"name\":\"p1\",\"base_url\":\"http://127.0.0.1:$fake_port/p1/v1\",\"api_key_env\":\"P1_API_KEY\"$limits},
+         {\"name\":\"p2\",\"base_url\":\"http://127.0.0.1:$fake_port/p2/v1\",\"api_key_env\":\"P1_API_KEY\"}]" \
     > "$work/providers.json"
-  echo '[{"route_id":"r1","provider_name":"p1","model_id":"ok","rank":1},
-         {"route_id":"stream-route","provider_name":"p1","model_id":"stream;chunks=20","rank":2},
-         {"route_id":"stream-one","provider_name":"p1","model_id":"stream;chunks=1","rank":4}]' \
+  # lead_429=N ranks N routes of p2 that answer 429 before the others (bench/run.sh's 3x429 case).
+  local lead="" i
+  for ((i = 1; i <= ${lead_429:-0}; i++)); do
+    lead+="{\"route_id\":\"l$i\",\"provider_name\":\"p2\",\"model_id\":\"status;code=429;x=$i\",\"rank\":$i},"
+  done
+  local n=${lead_429:-0}
+  echo "[$lead{\"route_id\":\"r1\",\"provider_name\":\"p1\",\"model_id\":\"ok\",\"rank\":$((n + 1))},
+         {\"route_id\":\"stream-route\",\"provider_name\":\"p1\",\"model_id\":\"stream;chunks=20\",\"rank\":$((n + 2))},
+         {\"route_id\":\"stream-one\",\"provider_name\":\"p1\",\"model_id\":\"stream;chunks=1\",\"rank\":$((n + 4))}]" \
     > "$work/model_catalog.json"
   : > "$work/bench.env"
   # shellcheck disable=SC2086 # extra_env is a list of NAME=value words

@@ -4,14 +4,15 @@
 # prints req/s, latency, the gateway's CPU per request (user share too) and the whole machine's
 # context switches per request.
 #   bench/one_case.sh [--build build] [--conns 64] [--seconds 5] [--script bench/post.lua]
-#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"] [--quota] [--repeat 1]
+#                     [--env "IO_THREADS=2 ACTOR_SCHEDULER=sharing"] [--quota] [--three-429] [--repeat 1]
 # --repeat N measures N times against the same gateway, one line each: whether its cost drifts
 # as it serves more (state piling up) or only with the host's load.
 # --quota gives the provider day limits that never bind, so every grant is persisted first
 # (bench/run.sh's quota-limited case).
+# --three-429 ranks three routes answering 429 before the good one (bench/run.sh's 3x429 case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""; limits=""; repeat=1
+build=build; conns=64; seconds=5; script=bench/post.lua; extra_env=""; limits=""; lead_429=0; repeat=1
 while (($#)); do
   case "$1" in
     --build) build="$2"; shift ;;
@@ -21,6 +22,7 @@ while (($#)); do
     --env) extra_env="$2"; shift ;;
     --repeat) repeat="$2"; shift ;;
     --quota) limits=',"requests_per_day":1000000000,"tokens_per_day":1000000000000' ;;
+    --three-429) lead_429=3 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
