@@ -72,8 +72,8 @@ void apply_outcome(catalog::route_health& health, const std::string& route_id,
 
 } // namespace
 
-std::string static_skip_reason(const catalog::route& route, const catalog::provider_spec* spec,
-                               int64_t prompt_tokens) {
+std::string_view static_skip_reason(const catalog::route& route, const catalog::provider_spec* spec,
+                                    int64_t prompt_tokens) {
   if (spec == nullptr) {
     return "unknown_provider";
   }
@@ -135,14 +135,15 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
       auto& st = self->state;
       if (auto reason = static_skip_reason(st.route, st.spec.get(), req.prompt_tokens);
           !reason.empty()) {
-        return route_ticket{false, std::move(reason), 0, false, 0, 0};
+        return route_ticket{false, std::string(reason), 0, false, 0, 0};
       }
       auto verdict = catalog::evaluate(st.health, st.now(), req.probe_allowed);
       if (verdict.probe) {
         push_snapshot(self); // the probe is now in flight: others must skip the route
       }
       if (!verdict.usable) {
-        return route_ticket{false, verdict.skip_reason, verdict.retry_at_ms, false, 0, 0};
+        return route_ticket{false, std::string(verdict.skip_reason), verdict.retry_at_ms, false, 0,
+                            0};
       }
       if (!st.bucket) {
         return route_ticket{true, {}, 0, verdict.probe, 0, 0};

@@ -53,8 +53,8 @@ route_actor::behavior_type route(route_actor::stateful_pointer<route_state> self
                                  catalog::route config, route_wiring wiring);
 
 /// The static skip checks of reference §7.4 (steps 1-3), in order; empty = none applies.
-std::string static_skip_reason(const catalog::route& route, const catalog::provider_spec* spec,
-                               int64_t prompt_tokens);
+std::string_view static_skip_reason(const catalog::route& route, const catalog::provider_spec* spec,
+                                    int64_t prompt_tokens);
 
 /// Conversions between the pure health state and its durable record.
 health_record to_health_record(const catalog::route& route, const catalog::route_health& health);

@@ -95,10 +95,10 @@ void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome o
   job.finish(std::move(outcome));
 }
 
-void record_attempt(chat_job& job, const candidate& route, std::string status, std::string reason,
-                    int status_code) {
-  job.attempts.push_back({route.provider_name, std::move(status), std::move(reason), status_code,
-                          route.route_id, route.model_id});
+void record_attempt(chat_job& job, const candidate& route, std::string_view status,
+                    std::string_view reason, int status_code) {
+  job.attempts.push_back({route.provider_name, std::string(status), std::string(reason),
+                          status_code, route.route_id, route.model_id});
 }
 
 void notify_route(const chat_job& job, std::string_view type, const candidate& route,

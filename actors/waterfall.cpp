@@ -44,7 +44,7 @@ void note_retry_at(chat_job& job, int64_t retry_at_ms) {
   }
 }
 
-void skip(router_ptr self, const chat_job_ptr& job, size_t index, const std::string& reason,
+void skip(router_ptr self, const chat_job_ptr& job, size_t index, std::string_view reason,
           int64_t retry_at_ms) {
   const auto& c = job->candidates[index];
   self->state.counters.count_skip(c.provider_name, c.route_id, reason);
@@ -229,6 +229,7 @@ void run_waterfall(router_ptr self, const chat_job_ptr& job) {
   auto& st = self->state;
   auto chosen = st.catalog->candidates(job->request.model, st.settings.alias, job->required_tag);
   job->candidates.reserve(chosen.size());
+  job->attempts.reserve(chosen.size()); // most routes end as one attempt each
   for (const auto* r : chosen) {
     job->candidates.push_back({r->route_id, r->provider_name, r->model_id});
   }

@@ -49,9 +49,9 @@ void reset(route_health& h, int64_t now_ms) {
   touch(h, now_ms);
 }
 
-health_verdict skip(std::string reason, int64_t retry_at_ms) {
+health_verdict skip(std::string_view reason, int64_t retry_at_ms) {
   health_verdict v;
-  v.skip_reason = std::move(reason);
+  v.skip_reason = reason;
   v.retry_at_ms = retry_at_ms;
   return v;
 }

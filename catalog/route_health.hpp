@@ -38,12 +38,13 @@ struct health_verdict {
   /// Usable only as the single probe of a recovering route: report its outcome through one of
   /// the on_* functions (or on_probe_abandoned) so that the next probe can be handed out.
   bool probe = false;
-  /// When not usable: "potentially_outdated", "route_rate_limited" or "route_too_slow".
-  std::string skip_reason;
+  /// When not usable: "potentially_outdated", "route_rate_limited" or "route_too_slow" (static
+  /// text, so that skipping a route copies no string).
+  std::string_view skip_reason;
   /// When not usable: the earliest instant worth asking again, 0 = not before a clear.
   int64_t retry_at_ms = 0;
   /// When usable as a probe: "rate_limit_probe" or "too_slow_probe" (the reference's reason).
-  std::string probe_reason;
+  std::string_view probe_reason;
 };
 
 /// A probe whose outcome never arrived (a lost message, a bug) stops blocking the route after

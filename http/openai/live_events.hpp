@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace gw::openai {
@@ -27,8 +29,9 @@ public:
   /// payload and what the renderer captured: the ring frees about three of them per request,
   /// a thousand events later, when their memory has gone cold (a std::function beside them
   /// was one more block each).
+  /// Forwarded, not taken by value: each move of a renderer moves every string it captured.
   template <class Render>
-  static std::shared_ptr<const deferred_json> make(Render render);
+  static std::shared_ptr<const deferred_json> make(Render&& render);
 
   virtual ~deferred_json() = default;
 
@@ -56,7 +59,10 @@ namespace detail {
 template <class Render>
 class deferred_json_of final : public deferred_json {
 public:
-  explicit deferred_json_of(Render render) : render_(std::move(render)) {}
+  /// Tagged: an untagged forwarding constructor would hide the copy constructor.
+  template <class From>
+  deferred_json_of(std::in_place_t /*tag*/, From&& render)
+      : render_(std::in_place, std::forward<From>(render)) {}
 
 private:
   std::string render() const override {
@@ -72,8 +78,10 @@ private:
 } // namespace detail
 
 template <class Render>
-std::shared_ptr<const deferred_json> deferred_json::make(Render render) {
-  return std::make_shared<const detail::deferred_json_of<Render>>(std::move(render));
+std::shared_ptr<const deferred_json> deferred_json::make(Render&& render) {
+  using renderer = std::decay_t<Render>;
+  return std::make_shared<const detail::deferred_json_of<renderer>>(std::in_place,
+                                                                    std::forward<Render>(render));
 }
 
 struct live_event {

@@ -130,12 +130,13 @@ constexpr size_t deferred_capture_limit = size_t{64} * 1024;
 /// rendered, trimmed, at once instead: the ring then holds kilobytes, not the body.
 template <class Render>
 void publish_deferred(openai::live_ring& ring, const std::string& request_id, std::string_view type,
-                      size_t captured_bytes, Render render) {
+                      size_t captured_bytes, Render&& render) {
   if (captured_bytes > deferred_capture_limit) {
     ring.publish(type, request_id, unix_now(), render());
     return;
   }
-  ring.publish(type, request_id, unix_now(), openai::deferred_json::make(std::move(render)));
+  ring.publish(type, request_id, unix_now(),
+               openai::deferred_json::make(std::forward<Render>(render)));
 }
 
 /// The attempts count and the trimmed list; a value that is not an array counts 0.
@@ -226,17 +227,18 @@ void publish_route_attempt(openai::live_ring& ring, const std::string& request_i
   if (reason) {
     why.emplace(*reason);
   }
-  publish_deferred(ring, request_id, "route_attempt", 0,
-                   [type = std::string(type), route = live_route_copy(route), why] {
-                     payload_writer event;
-                     event.text("type", type).route(route.view());
-                     if (why) {
-                       event.text_or_null("reason", *why);
-                     }
-                     payload_writer w;
-                     w.raw("route_event", event.finish());
-                     return w.finish();
-                   });
+  publish_deferred(
+    ring, request_id, "route_attempt", 0,
+    [type = std::string(type), route = live_route_copy(route), why = std::move(why)] {
+      payload_writer event;
+      event.text("type", type).route(route.view());
+      if (why) {
+        event.text_or_null("reason", *why);
+      }
+      payload_writer w;
+      w.raw("route_event", event.finish());
+      return w.finish();
+    });
 }
 
 void publish_route_selected(openai::live_ring& ring, const std::string& request_id,
