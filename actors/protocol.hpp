@@ -31,9 +31,10 @@
 // and hands its body to the job's relay, which relays bytes on the client connection's
 // loop and sends the router one `stream_done` per attempt. Tokens never enter a mailbox.
 //
-// Limited quota buckets write each reservation to the persistence actor (SQLite) before
-// granting it, so a crash never forgets a granted request. One such write is in flight per
-// bucket; reservations made meanwhile are covered by the next one.
+// Limited quota buckets grant a reservation only once the persistence actor (SQLite) has
+// committed a state that covers it, so a crash never forgets a granted request. A grant write
+// persists headroom too (catalog/grant_lease.hpp): grants inside it are answered at once. One
+// such write is in flight per bucket; reservations made meanwhile are covered by the next one.
 #pragma once
 
 #include "actors/messages.hpp"

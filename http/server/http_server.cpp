@@ -547,8 +547,10 @@ private:
 
   /// Detects a client that hangs up while its request is being worked on: a one-byte read on
   /// the socket that ends with EOF or an error when the client goes. A read, not
-  /// async_wait(wait_read): Asio registers a wait with epoll_ctl every time (one syscall per
-  /// request), while a read queued behind a read that emptied the socket costs no syscall.
+  /// async_wait(wait_read): Asio re-arms a wait with epoll_ctl every time. The read costs one
+  /// syscall too, a first non-blocking recv that finds nothing: Boost 1.74 stops speculating
+  /// only after a read that hit EOF, not after one that emptied the socket (strace: one EAGAIN
+  /// recvfrom per request). Both are one syscall; the read also takes a pipelined byte.
   /// A byte it takes (a pipelined next request) goes into buffer_, where the next read
   /// starts; the read is never left pending under another one (see after_watch).
   void watch_for_close() {
