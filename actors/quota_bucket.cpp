@@ -27,6 +27,10 @@ quota_record to_record(const quota_bucket_state& st, const catalog::quota_snapsh
   return r;
 }
 
+catalog::day_totals day_totals_of(const catalog::quota_snapshot& s) {
+  return catalog::day_totals{s.day, s.requests_today, s.tokens_today};
+}
+
 catalog::quota_snapshot to_snapshot(const quota_record& r) {
   catalog::quota_snapshot s;
   s.day = r.day;
@@ -206,7 +210,7 @@ void write_grants(bucket_ptr self) {
   for (const auto& held : st.grants_in_flight) {
     largest_tokens = std::max(largest_tokens, held.granted.reserved_tokens);
   }
-  auto totals = st.lease->next_grant_write(st.ledger->today(now), now, largest_tokens);
+  auto totals = st.lease->next_grant_write(day_totals_of(snapshot), now, largest_tokens);
   snapshot.requests_today = totals.requests;
   snapshot.tokens_today = totals.tokens;
   // The answer of a write the watchdog already gave up on is ignored: its grants were
@@ -379,7 +383,7 @@ quota_bucket(quota_bucket_actor::stateful_pointer<quota_bucket_state> self,
       auto promise = self->make_response_promise<bool>();
       // The exact counters, without headroom: a flush is how the gateway stops cleanly.
       auto snapshot = st.ledger->snapshot(now);
-      st.lease->written_exactly(st.ledger->today(now));
+      st.lease->written_exactly(day_totals_of(snapshot));
       self
         ->request(st.persistence, std::chrono::seconds(10), atom::persist_v,
                   to_record(st, snapshot, now))
