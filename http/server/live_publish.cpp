@@ -223,22 +223,18 @@ void publish_request_rejected(openai::live_ring& ring, const std::string& reques
 void publish_route_attempt(openai::live_ring& ring, const std::string& request_id,
                            std::string_view type, const live_route& route,
                            std::optional<std::string_view> reason) {
-  std::optional<std::string> why;
-  if (reason) {
-    why.emplace(*reason);
-  }
-  publish_deferred(
-    ring, request_id, "route_attempt", 0,
-    [type = std::string(type), route = live_route_copy(route), why = std::move(why)] {
-      payload_writer event;
-      event.text("type", type).route(route.view());
-      if (why) {
-        event.text_or_null("reason", *why);
-      }
-      payload_writer w;
-      w.raw("route_event", event.finish());
-      return w.finish();
-    });
+  publish_deferred(ring, request_id, "route_attempt", 0,
+                   [type = std::string(type), route = live_route_copy(route),
+                    why = std::optional<std::string>(reason)] {
+                     payload_writer event;
+                     event.text("type", type).route(route.view());
+                     if (why) {
+                       event.text_or_null("reason", *why);
+                     }
+                     payload_writer w;
+                     w.raw("route_event", event.finish());
+                     return w.finish();
+                   });
 }
 
 void publish_route_selected(openai::live_ring& ring, const std::string& request_id,
