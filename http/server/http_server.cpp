@@ -4,6 +4,7 @@
 
 #include "catalog/ids.hpp"
 #include "http/openai/error_body.hpp"
+#include "http/server/close_watch_sweep.hpp"
 #include "http/server/response_head.hpp"
 
 #include <boost/asio/defer.hpp>
@@ -112,12 +113,12 @@ private:
   std::shared_ptr<session> owner_;
 };
 
-class session : public std::enable_shared_from_this<session> {
+class session final : public std::enable_shared_from_this<session>, public close_watch_target {
 public:
   session(socket_type&& socket, server_options options, std::shared_ptr<request_handler> handler,
-          std::shared_ptr<server_stats> stats)
+          std::shared_ptr<server_stats> stats, std::shared_ptr<close_watch_sweep> sweep)
       : stream_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)),
-        stats_(std::move(stats)) {
+        stats_(std::move(stats)), sweep_(std::move(sweep)) {
     stats_->connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~session() {
@@ -244,10 +245,20 @@ public:
       return;
     }
     gone_callbacks_.push_back(std::move(callback));
-    if (!watching_) {
-      watching_ = true;
-      watch_for_close();
+    if (!watching_ && enlisted_exchange_ != exchange_) {
+      enlisted_exchange_ = exchange_;
+      sweep_->enlist(weak_from_this(), exchange_);
     }
+  }
+
+  /// The sweep's call, a period or two after on_client_gone: the exchange is still open.
+  void arm_close_watch(uint64_t exchange) override {
+    bool open = state_ == exchange_state::waiting || state_ == exchange_state::streaming;
+    if (exchange != exchange_ || !open || watching_ || client_gone_ || gone_callbacks_.empty()) {
+      return;
+    }
+    watching_ = true;
+    watch_for_close();
   }
 
   void set_shutdown_chunk(std::string chunk) {
@@ -416,6 +427,7 @@ private:
     }
     req.client_ip = client_ip_;
     state_ = exchange_state::waiting;
+    ++exchange_;
     stats_->active.fetch_add(1, std::memory_order_relaxed);
     counted_ = true;
     // While the handler works the connection is quiet; no read timeout applies.
@@ -549,8 +561,8 @@ private:
   /// the socket that ends with EOF or an error when the client goes. A read, not
   /// async_wait(wait_read): Asio re-arms a wait with epoll_ctl every time. The read costs one
   /// syscall too, a first non-blocking recv that finds nothing: Boost 1.74 stops speculating
-  /// only after a read that hit EOF, not after one that emptied the socket (strace: one EAGAIN
-  /// recvfrom per request). Both are one syscall; the read also takes a pipelined byte.
+  /// only after a read that hit EOF, not after one that emptied the socket. That is why it is
+  /// armed late, by the loop's close_watch_sweep, for requests still open after a while.
   /// A byte it takes (a pipelined next request) goes into buffer_, where the next read
   /// starts; the read is never left pending under another one (see after_watch).
   void watch_for_close() {
@@ -669,6 +681,11 @@ private:
   bool keep_alive_ = true;
   bool counted_ = false;
   bool client_gone_ = false;
+  /// Arms the close watch of a request still open after a while (see on_client_gone).
+  std::shared_ptr<close_watch_sweep> sweep_;
+  /// Counts the connection's requests: the sweep's entry names the one it was made for.
+  uint64_t exchange_ = 0;
+  uint64_t enlisted_exchange_ = 0;
   /// The close watch's read is pending; it ends before the connection's next read starts.
   bool watching_ = false;
   char watch_byte_ = 0;
@@ -754,6 +771,9 @@ public:
     if (loops_.empty()) {
       loops_.push_back(&ioc);
     }
+    for (auto* loop : loops_) {
+      sweeps_.push_back(std::make_shared<close_watch_sweep>(loop->get_executor()));
+    }
   }
 
   std::optional<std::string> open() {
@@ -799,30 +819,33 @@ public:
   }
 
   void accept() {
-    auto& loop = *loops_[next_loop_++ % loops_.size()];
-    acceptor_.async_accept(loop.get_executor(), [this](beast::error_code ec, socket_type s) {
-      if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
-        return;
-      }
-      if (ec) {
-        // Out of file descriptors and the like: back off instead of spinning on accept.
-        retry_timer_.expires_after(std::chrono::milliseconds(100));
-        retry_timer_.async_wait([this](beast::error_code timer_ec) {
-          if (!timer_ec) {
-            accept();
-          }
-        });
-        return;
-      }
-      beast::error_code ignored;
-      s.set_option(tcp::no_delay(true), ignored);
-      if (stats_->connections.load(std::memory_order_relaxed) >= options_.max_connections) {
-        refuse(std::move(s));
-      } else {
-        std::make_shared<session>(std::move(s), options_, handler_, stats_)->run();
-      }
-      accept();
-    });
+    auto loop_index = next_loop_++ % loops_.size();
+    auto& loop = *loops_[loop_index];
+    acceptor_.async_accept(
+      loop.get_executor(), [this, loop_index](beast::error_code ec, socket_type s) {
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+          return;
+        }
+        if (ec) {
+          // Out of file descriptors and the like: back off instead of spinning on accept.
+          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          retry_timer_.async_wait([this](beast::error_code timer_ec) {
+            if (!timer_ec) {
+              accept();
+            }
+          });
+          return;
+        }
+        beast::error_code ignored;
+        s.set_option(tcp::no_delay(true), ignored);
+        if (stats_->connections.load(std::memory_order_relaxed) >= options_.max_connections) {
+          refuse(std::move(s));
+        } else {
+          std::make_shared<session>(std::move(s), options_, handler_, stats_, sweeps_[loop_index])
+            ->run();
+        }
+        accept();
+      });
   }
 
   uint16_t port() const override {
@@ -856,6 +879,8 @@ private:
   std::shared_ptr<server_stats> stats_;
   /// Where accepted connections live, in turn (only the acceptor's loop touches next_loop_).
   std::vector<net::io_context*> loops_;
+  /// Each loop's close-watch sweep, by the loop's index in loops_.
+  std::vector<std::shared_ptr<close_watch_sweep>> sweeps_;
   size_t next_loop_ = 0;
   uint16_t port_ = 0;
 };
