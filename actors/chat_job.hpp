@@ -22,8 +22,9 @@ namespace gw::actors {
 class stream_sink;
 
 using catalog::attempt_record;
-/// A route the router will consider for this job, in waterfall order.
-using candidate = catalog::route_ref;
+/// A route the router will consider for this job, in waterfall order: the catalog's shared
+/// record of its names (model_catalog::names_of), not a copy of three strings per route.
+using candidate = std::shared_ptr<const catalog::route_ref>;
 
 // -- how a request ended (typed; http/ maps it to status, headers and OpenAI JSON) ---------
 

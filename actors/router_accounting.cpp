@@ -25,7 +25,8 @@ void arm_flush(router_ptr self) {
   }
 }
 
-usage_event usage_of(const candidate& route, const attempt_report& report, int64_t now_ms) {
+usage_event usage_of(const catalog::route_ref& route, const attempt_report& report,
+                     int64_t now_ms) {
   usage_event event;
   event.route_id = route.route_id;
   event.provider_name = route.provider_name;
@@ -77,7 +78,7 @@ void report_to_route(router_ptr self, const std::string& route_id, const attempt
   }
 }
 
-void account(router_ptr self, const candidate& route, const route_ticket& ticket,
+void account(router_ptr self, const catalog::route_ref& route, const route_ticket& ticket,
              const attempt_report& report, std::string_view attempt_label) {
   auto& st = self->state;
   if (auto it = st.providers.find(route.provider_name); it != st.providers.end()) {

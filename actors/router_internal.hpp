@@ -29,7 +29,7 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
 /// for a grant from its snapshot), the route (a health report, unless it changes nothing),
 /// the persistence actor (a usage event, batched) and the attempt counters (under
 /// `attempt_label`; empty = not counted, e.g. abandoned by the client).
-void account(router_ptr self, const candidate& route, const route_ticket& ticket,
+void account(router_ptr self, const catalog::route_ref& route, const route_ticket& ticket,
              const attempt_report& report, std::string_view attempt_label);
 
 /// Sends a health report to the route and marks its snapshot stale until it is applied.

@@ -95,16 +95,16 @@ void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome o
   job.finish(std::move(outcome));
 }
 
-void record_attempt(chat_job& job, const candidate& route, std::string_view status,
-                    std::string_view reason, int status_code) {
-  job.attempts.push_back({route.provider_name, std::string(status), std::string(reason),
-                          status_code, route.route_id, route.model_id});
+void record_attempt(chat_job& job, size_t index, std::string_view status, std::string_view reason,
+                    int status_code) {
+  job.attempts.push_back(
+    {job.candidates[index], std::string(status), std::string(reason), status_code});
 }
 
 void notify_route(const chat_job& job, std::string_view type, const candidate& route,
                   std::string_view reason) {
   if (job.relay) {
-    job.relay->route_event(type, route, reason);
+    job.relay->route_event(type, *route, reason);
   }
   if (job.on_route_event) {
     job.on_route_event(type, route, reason);
@@ -113,7 +113,7 @@ void notify_route(const chat_job& job, std::string_view type, const candidate& r
 
 void complete_call(const call_context& ctx, upstream::upstream_result result) {
   auto& job = *ctx.job;
-  const auto& route = job.candidates[ctx.index];
+  const auto& route = *job.candidates[ctx.index];
   call_settlement settlement;
   settlement.ticket = ctx.ticket;
   if (result.failure == upstream::transport_failure::cancelled && job.cancelled()) {
@@ -136,19 +136,20 @@ void complete_call(const call_context& ctx, upstream::upstream_result result) {
   }
   settlement.report = report_of(ctx, outcome, result);
   if (outcome.kind == catalog::outcome_kind::success) {
-    record_attempt(job, route, "selected", {}, result.status);
+    record_attempt(job, ctx.index, "selected", {}, result.status);
     settlement.answered = true;
-    finish_job(ctx.metrics, job, chat_served{route, std::move(result.body)});
+    finish_job(ctx.metrics, job, chat_served{job.candidates[ctx.index], std::move(result.body)});
   } else if (!outcome.fall_through) {
-    record_attempt(job, route, "failed", outcome.reason, result.status);
+    record_attempt(job, ctx.index, "failed", outcome.reason, result.status);
     settlement.answered = true;
     // The caller sees the provider's own message: without any key it may echo.
     ctx.provider->redact->apply_in_place(result.body);
-    finish_job(ctx.metrics, job, chat_caller_error{route, result.status, std::move(result.body)});
+    finish_job(ctx.metrics, job,
+               chat_caller_error{job.candidates[ctx.index], result.status, std::move(result.body)});
   } else {
     auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
-    record_attempt(job, route, status, outcome.reason, result.ok() ? result.status : 0);
-    notify_route(job, "route_fail", route, outcome.reason);
+    record_attempt(job, ctx.index, status, outcome.reason, result.ok() ? result.status : 0);
+    notify_route(job, "route_fail", job.candidates[ctx.index], outcome.reason);
   }
   // After this send the job belongs to the router again: nothing below may touch it.
   caf::anon_send(ctx.router, atom::call_done_v, ctx.job, uint64_t{ctx.index}, settlement);

@@ -26,9 +26,9 @@ void add_provider_headers(upstream::upstream_request& req, const catalog::provid
 /// Observes the request's timing (total, upstream share, fallbacks) and answers it. Any thread.
 void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome outcome);
 
-/// Appends one entry to the job's attempts list.
-void record_attempt(chat_job& job, const candidate& route, std::string_view status,
-                    std::string_view reason, int status_code);
+/// Appends one entry to the job's attempts list: what became of candidate `index`.
+void record_attempt(chat_job& job, size_t index, std::string_view status, std::string_view reason,
+                    int status_code);
 
 /// Route progress for the job's observers (stream-route client, live monitor). Any thread.
 void notify_route(const chat_job& job, std::string_view type, const candidate& route,

@@ -46,10 +46,10 @@ void note_retry_at(chat_job& job, int64_t retry_at_ms) {
 
 void skip(router_ptr self, const chat_job_ptr& job, size_t index, std::string_view reason,
           int64_t retry_at_ms) {
-  const auto& c = job->candidates[index];
+  const auto& c = *job->candidates[index];
   self->state.counters.count_skip(c.provider_name, c.route_id, reason);
-  record_attempt(*job, c, "skipped", reason, 0);
-  notify_route(*job, "route_skip", c, reason);
+  record_attempt(*job, index, "skipped", reason, 0);
+  notify_route(*job, "route_skip", job->candidates[index], reason);
   note_retry_at(*job, retry_at_ms);
   try_route(self, job, index + 1);
 }
@@ -57,7 +57,7 @@ void skip(router_ptr self, const chat_job_ptr& job, size_t index, std::string_vi
 void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
                    const route_ticket& ticket) {
   auto& st = self->state;
-  const auto& cand = job->candidates[index];
+  const auto& cand = *job->candidates[index];
   auto& provider = st.providers.at(cand.provider_name);
   const auto& spec = *provider.spec;
   upstream::upstream_request req;
@@ -68,7 +68,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   auto attempt_timeout = attempt_timeout_of(st.settings, spec);
   req.timeout = std::min(attempt_timeout, remaining(*job));
   ++job->upstream_calls;
-  notify_route(*job, "route_trying", cand, {});
+  notify_route(*job, "route_trying", job->candidates[index], {});
   call_context ctx;
   ctx.router = router_actor{self};
   ctx.job = job;
@@ -87,7 +87,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
 void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
                  const route_ticket& ticket) {
   auto& st = self->state;
-  const auto& cand = job->candidates[index];
+  const auto& cand = *job->candidates[index];
   auto& provider = st.providers.at(cand.provider_name);
   upstream::upstream_request req;
   req.path = "/chat/completions";
@@ -106,7 +106,7 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   job->stream_reservation_id = ticket.reservation_id;
   job->stream_reserved_tokens = ticket.reserved_tokens;
   job->stream_probe = ticket.probe;
-  notify_route(*job, "route_trying", cand, {});
+  notify_route(*job, "route_trying", job->candidates[index], {});
   job->relay->begin_attempt(index, cand, job->upstream_calls);
   st.active_streams[job.get()] = job;
   // The body never comes back through an actor: the relay pulls it on the I/O side.
@@ -128,9 +128,9 @@ void call(router_ptr self, const chat_job_ptr& job, size_t index, const route_ti
 /// The route (stale snapshot, probe due) or the bucket (limits, cooldown, failing key) decides.
 void ask(router_ptr self, const chat_job_ptr& job, size_t index, bool route_decides) {
   auto& st = self->state;
-  const auto& cand = job->candidates[index];
+  const auto& cand = *job->candidates[index];
   auto on_ticket = [self, job, index](route_ticket& ticket) {
-    const auto& c = job->candidates[index];
+    const auto& c = *job->candidates[index];
     if (ticket.probe) {
       job->probed_providers.push_back(c.provider_name);
     }
@@ -149,7 +149,7 @@ void ask(router_ptr self, const chat_job_ptr& job, size_t index, bool route_deci
     call(self, job, index, ticket);
   };
   auto on_error = [self, job, index](caf::error&) {
-    record_attempt(*job, job->candidates[index], "skipped", "route_unavailable", 0);
+    record_attempt(*job, index, "skipped", "route_unavailable", 0);
     try_route(self, job, index + 1);
   };
   // No CAF timeout: a route or bucket always answers at once or after a bounded persistence
@@ -181,11 +181,11 @@ void try_route(router_ptr self, const chat_job_ptr& job, size_t index) {
     finish(self, job, chat_deadline{st.settings.deadline.count()});
     return;
   }
-  const auto& cand = job->candidates[index];
+  const auto& cand = *job->candidates[index];
   auto view = st.routes.find(cand.route_id);
   if (view == st.routes.end()) {
     // Removed by a catalog edit while this request was under way.
-    record_attempt(*job, cand, "skipped", "route_removed", 0);
+    record_attempt(*job, index, "skipped", "route_removed", 0);
     try_route(self, job, index + 1);
     return;
   }
@@ -231,14 +231,14 @@ void run_waterfall(router_ptr self, const chat_job_ptr& job) {
   job->candidates.reserve(chosen.size());
   job->attempts.reserve(chosen.size()); // most routes end as one attempt each
   for (const auto* r : chosen) {
-    job->candidates.push_back({r->route_id, r->provider_name, r->model_id});
+    job->candidates.push_back(st.catalog->names_of(r));
   }
   try_route(self, job, 0);
 }
 
 void on_call_done(router_ptr self, const chat_job_ptr& job, size_t index,
                   const call_settlement& settlement) {
-  const auto& cand = job->candidates[index];
+  const auto& cand = *job->candidates[index];
   const auto& report = settlement.report;
   account(self, cand, settlement.ticket, report,
           settlement.abandoned ? std::string_view{} : catalog::to_string(report.kind));
@@ -252,7 +252,7 @@ void on_call_done(router_ptr self, const chat_job_ptr& job, size_t index,
 
 void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
                     stream_outcome& outcome) {
-  const auto& cand = job->candidates[index];
+  const auto& cand = *job->candidates[index];
   job->upstream_time += outcome.elapsed;
   route_ticket ticket;
   ticket.granted = true;
@@ -279,8 +279,8 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
           outcome.reason.empty() ? std::string_view{catalog::to_string(outcome.kind)}
                                  : std::string_view{outcome.reason});
   if (outcome.committed) {
-    record_attempt(*job, cand, "selected", {}, outcome.status);
-    finish(self, job, chat_streamed{cand});
+    record_attempt(*job, index, "selected", {}, outcome.status);
+    finish(self, job, chat_streamed{job->candidates[index]});
     return;
   }
   if (outcome.client_gone || job->cancelled()) {
@@ -288,10 +288,10 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
     return;
   }
   if (outcome.kind == catalog::outcome_kind::caller_error) {
-    record_attempt(*job, cand, "failed", "caller_error", outcome.status);
+    record_attempt(*job, index, "failed", "caller_error", outcome.status);
     // The caller sees the provider's own message: without any key it may echo.
     finish(self, job,
-           chat_caller_error{cand, outcome.status,
+           chat_caller_error{job->candidates[index], outcome.status,
                              self->state.settings.redact->apply(outcome.error_body)});
     return;
   }
@@ -299,8 +299,8 @@ void on_stream_done(router_ptr self, const chat_job_ptr& job, size_t index,
     note_retry_at(*job, report.cooldown_until_ms);
   }
   auto status = outcome.kind == catalog::outcome_kind::rate_limited ? "rate_limited" : "failed";
-  record_attempt(*job, cand, status, outcome.reason, outcome.status);
-  notify_route(*job, "route_fail", cand, outcome.reason);
+  record_attempt(*job, index, status, outcome.reason, outcome.status);
+  notify_route(*job, "route_fail", job->candidates[index], outcome.reason);
   try_route(self, job, index + 1);
 }
 

@@ -3,6 +3,7 @@
 // the live monitor.
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace gw::catalog {
@@ -14,17 +15,17 @@ struct route_ref {
   std::string model_id;
 };
 
-/// One entry of the attempts list (reference §7.5 field order).
+/// One entry of the attempts list (written in reference §7.5 field order: provider_name,
+/// status, reason, status_code, route_id, model_id).
 struct attempt_record {
-  std::string provider_name;
+  /// The route's names: the catalog's shared record, as the request's candidate holds it.
+  std::shared_ptr<const route_ref> route;
   /// "skipped", "failed", "rate_limited", "flagged", "selected".
   std::string status;
   /// Skip or failure reason; empty = null.
   std::string reason;
   /// Upstream HTTP status; 0 = null.
   int status_code = 0;
-  std::string route_id;
-  std::string model_id;
 };
 
 } // namespace gw::catalog

@@ -6,6 +6,7 @@
 #include "catalog/tags.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <unordered_set>
 #include <utility>
 
@@ -49,6 +50,24 @@ std::vector<const route*> model_catalog::candidates(std::string_view requested_m
   return out;
 }
 
+std::shared_ptr<const route_ref> model_catalog::names_of(const route* r) const {
+  if (names_.size() != routes_.size()) {
+    names_.clear();
+    names_.reserve(routes_.size());
+    for (const auto& each : routes_) {
+      names_.push_back(std::make_shared<const route_ref>(
+        route_ref{each.route_id, each.provider_name, each.model_id}));
+    }
+  }
+  const auto& names = names_.at(static_cast<size_t>(r - routes_.data()));
+  assert(names->route_id == r->route_id && names->model_id == r->model_id);
+  return names;
+}
+
+void model_catalog::forget_names() {
+  names_.clear();
+}
+
 std::optional<gw::error> model_catalog::replace(std::vector<route> routes) {
   std::vector<route> kept;
   kept.reserve(routes.size());
@@ -81,6 +100,7 @@ std::optional<gw::error> model_catalog::set_enabled(std::string_view route_id, b
 
 void model_catalog::auto_rank() {
   catalog::auto_rank(routes_);
+  forget_names();
 }
 
 void model_catalog::reset_to_defaults() {
@@ -141,11 +161,13 @@ std::vector<route> model_catalog::remove(const std::vector<std::string>& route_i
     (doomed.count(r.route_id) > 0 ? removed : kept).push_back(std::move(r));
   }
   routes_ = std::move(kept);
+  forget_names();
   return removed;
 }
 
 void model_catalog::sort() {
   std::stable_sort(routes_.begin(), routes_.end(), route_order);
+  forget_names();
 }
 
 } // namespace gw::catalog

@@ -2,9 +2,11 @@
 // Pure and synchronous; persistence is the owner's job (save_catalog_file after a mutation).
 #pragma once
 
+#include "catalog/attempt.hpp"
 #include "catalog/route.hpp"
 #include "core/error.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,11 @@ public:
   std::vector<const route*> candidates(std::string_view requested_model, std::string_view alias,
                                        std::string_view required_tag = {}) const;
 
+  /// The names of `r` (a route of this catalog, e.g. from candidates()), shared: a request's
+  /// candidates, attempts and events refer to them without copying three strings per route.
+  /// The record stays valid after any mutation; a mutation makes new ones.
+  std::shared_ptr<const route_ref> names_of(const route* r) const;
+
   /// PUT: replaces every route. Tags are canonicalized, non-text-chat routes dropped, ranks
   /// kept as given. A duplicate route_id fails with errc::invalid_request and changes nothing.
   std::optional<gw::error> replace(std::vector<route> routes);
@@ -56,8 +63,12 @@ public:
 
 private:
   void sort();
+  /// Every mutation that can change a route's names or the routes' order calls this.
+  void forget_names();
 
   std::vector<route> routes_;
+  /// names_of()'s records, by index in routes_; made on first use after a mutation.
+  mutable std::vector<std::shared_ptr<const route_ref>> names_;
 };
 
 } // namespace gw::catalog

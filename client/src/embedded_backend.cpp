@@ -152,9 +152,9 @@ result<chat_result> embedded_backend::chat(const std::string& body) {
   chat_result out;
   out.content = completion_text(served->body);
   out.body = std::move(served->body);
-  out.provider = served->route.provider_name;
-  out.route_id = served->route.route_id;
-  out.model_id = served->route.model_id;
+  out.provider = served->route->provider_name;
+  out.route_id = served->route->route_id;
+  out.model_id = served->route->model_id;
   out.attempts = reply.calls;
   return out;
 }

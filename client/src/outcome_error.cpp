@@ -19,7 +19,7 @@ struct error_builder {
   }
   error operator()(const gw::actors::chat_caller_error& e) const {
     error fallback{"upstream_rejected_request", "invalid_request_error",
-                   e.route.provider_name + " returned HTTP " + std::to_string(e.status), e.status};
+                   e.route->provider_name + " returned HTTP " + std::to_string(e.status), e.status};
     return error_from_body(e.upstream_body, std::move(fallback));
   }
   error operator()(const gw::actors::chat_served&) const {

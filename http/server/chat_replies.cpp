@@ -17,7 +17,7 @@ void write_attempts(json_writer& w, const std::vector<catalog::attempt_record>& 
   for (const auto& a : attempts) {
     w.StartObject();
     w.Key("provider_name");
-    w.String(a.provider_name);
+    w.String(a.route->provider_name);
     w.Key("status");
     w.String(a.status);
     w.Key("reason");
@@ -33,9 +33,9 @@ void write_attempts(json_writer& w, const std::vector<catalog::attempt_record>& 
       w.Int(a.status_code);
     }
     w.Key("route_id");
-    w.String(a.route_id);
+    w.String(a.route->route_id);
     w.Key("model_id");
-    w.String(a.model_id);
+    w.String(a.route->model_id);
     w.EndObject();
   }
   w.EndArray();
@@ -113,7 +113,7 @@ std::string caller_error_message(const actors::chat_caller_error& e,
   if (!fields.message.empty()) {
     return fields.message;
   }
-  return e.route.provider_name + " returned HTTP " + std::to_string(e.status);
+  return e.route->provider_name + " returned HTTP " + std::to_string(e.status);
 }
 
 struct response_builder {
@@ -123,7 +123,7 @@ struct response_builder {
     server_response res;
     res.status = 200;
     res.body = s.body;
-    route_headers(res, s.route);
+    route_headers(res, *s.route);
     return res;
   }
   server_response operator()(const actors::chat_exhausted& e) const {
@@ -154,14 +154,14 @@ struct response_builder {
     res.body = openai::error_json(
       caller_error_message(e, fields), fields.type.empty() ? "invalid_request_error" : fields.type,
       fields.code.empty() ? "upstream_rejected_request" : fields.code, {},
-      R"("provider":")" + e.route.provider_name + R"(","attempts":)" + attempts_json(job.attempts));
-    route_headers(res, e.route);
+      R"("provider":")" + e.route->provider_name + R"(","attempts":)" + attempts_json(job.attempts));
+    route_headers(res, *e.route);
     return res;
   }
   server_response operator()(const actors::chat_streamed& s) const {
     server_response res;
     res.status = 200;
-    route_headers(res, s.route);
+    route_headers(res, *s.route);
     return res;
   }
 };

@@ -149,17 +149,11 @@ void write_attempts(payload_writer& w, std::string_view attempts_detail_json) {
   w.integer("attempts", static_cast<int64_t>(doc.Size())).value("attempts_detail", doc);
 }
 
-/// An owning copy of a live_route, for payloads rendered later.
-struct live_route_copy {
-  explicit live_route_copy(const live_route& r)
-      : provider_name(r.provider_name), route_id(r.route_id), model_id(r.model_id) {}
-  live_route view() const {
-    return {provider_name, route_id, model_id};
-  }
-  std::string provider_name;
-  std::string route_id;
-  std::string model_id;
-};
+/// The names of a route the waterfall shares (the catalog's record), for payloads rendered
+/// later: the event keeps the record instead of copying its three strings.
+live_route view_of(const catalog::route_ref& r) {
+  return {r.provider_name, r.route_id, r.model_id};
+}
 
 const rapidjson::Value* member(const rapidjson::Value& v, const char* name) {
   if (!v.IsObject()) {
@@ -221,20 +215,20 @@ void publish_request_rejected(openai::live_ring& ring, const std::string& reques
 }
 
 void publish_route_attempt(openai::live_ring& ring, const std::string& request_id,
-                           std::string_view type, const live_route& route,
+                           std::string_view type, std::shared_ptr<const catalog::route_ref> route,
                            std::optional<std::string_view> reason) {
-  publish_deferred(ring, request_id, "route_attempt", 0,
-                   [type = std::string(type), route = live_route_copy(route),
-                    why = std::optional<std::string>(reason)] {
-                     payload_writer event;
-                     event.text("type", type).route(route.view());
-                     if (why) {
-                       event.text_or_null("reason", *why);
-                     }
-                     payload_writer w;
-                     w.raw("route_event", event.finish());
-                     return w.finish();
-                   });
+  publish_deferred(
+    ring, request_id, "route_attempt", 0,
+    [type = std::string(type), route = std::move(route), why = std::optional<std::string>(reason)] {
+      payload_writer event;
+      event.text("type", type).route(view_of(*route));
+      if (why) {
+        event.text_or_null("reason", *why);
+      }
+      payload_writer w;
+      w.raw("route_event", event.finish());
+      return w.finish();
+    });
 }
 
 void publish_route_selected(openai::live_ring& ring, const std::string& request_id,
@@ -262,17 +256,17 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 }
 
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
-                               const live_route& route,
+                               std::shared_ptr<const catalog::route_ref> route,
                                std::vector<catalog::attempt_record> attempts,
                                std::string response_body, double latency_ms) {
   size_t body_bytes = response_body.size();
   publish_deferred(ring, request_id, "request_completed", body_bytes,
-                   [route = live_route_copy(route), attempts = std::move(attempts),
+                   [route = std::move(route), attempts = std::move(attempts),
                     response_body = std::move(response_body), latency_ms] {
                      rapidjson::Document body;
                      bool parsed = parse_json(body, response_body);
                      payload_writer w;
-                     w.integer("status_code", 200).route(route.view());
+                     w.integer("status_code", 200).route(view_of(*route));
                      write_attempts(w, attempts_json(attempts));
                      const rapidjson::Value* usage = parsed ? member(body, "usage") : nullptr;
                      if (usage != nullptr) {

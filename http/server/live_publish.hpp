@@ -46,7 +46,7 @@ void publish_request_rejected(openai::live_ring& ring, const std::string& reques
 /// `type` is route_trying, route_skip, route_fail or route_flagged. `reason`: nullopt leaves
 /// the key out (OpenAI-stream route_trying), "" writes null (stream-route route_trying).
 void publish_route_attempt(openai::live_ring& ring, const std::string& request_id,
-                           std::string_view type, const live_route& route,
+                           std::string_view type, std::shared_ptr<const catalog::route_ref> route,
                            std::optional<std::string_view> reason);
 
 /// `route_selected` {provider_name, route_id, model_id[, stream_event]}; `stream_event_json`
@@ -69,7 +69,7 @@ void publish_response_content(openai::live_ring& ring, const std::string& reques
 /// taken from `response_body` (the upstream's JSON text); a large body is rendered at once
 /// rather than kept in the ring until read.
 void publish_request_completed(openai::live_ring& ring, const std::string& request_id,
-                               const live_route& route,
+                               std::shared_ptr<const catalog::route_ref> route,
                                std::vector<catalog::attempt_record> attempts,
                                std::string response_body, double latency_ms);
 

@@ -56,7 +56,7 @@ struct chat_mode {
   bool stream_route = false;
 };
 
-live_route live_route_of(const actors::candidate& c) {
+live_route live_route_of(const catalog::route_ref& c) {
   return {c.provider_name, c.route_id, c.model_id};
 }
 
@@ -68,11 +68,10 @@ struct outcome_publisher {
   double latency;
 
   void operator()(const actors::chat_served& s) const {
-    publish_request_completed(ring, job.request_id, live_route_of(s.route), job.attempts, s.body,
-                              latency);
+    publish_request_completed(ring, job.request_id, s.route, job.attempts, s.body, latency);
   }
   void operator()(const actors::chat_streamed& s) const {
-    publish_stream_completed(ring, job.request_id, 200, live_route_of(s.route), latency);
+    publish_stream_completed(ring, job.request_id, 200, live_route_of(*s.route), latency);
   }
   void operator()(const actors::chat_exhausted&) const {
     publish_waterfall_exhausted(ring, job.request_id, attempts_json(job.attempts), latency);
@@ -101,7 +100,7 @@ struct outcome_logger {
   const log::logger& log;
   const actors::chat_job& job;
 
-  void served(const actors::candidate& route, std::string_view how) const {
+  void served(const catalog::route_ref& route, std::string_view how) const {
     if (!log.enabled(log::level::debug)) {
       return;
     }
@@ -111,10 +110,10 @@ struct outcome_logger {
               {{"route", route.route_id}, {"attempts", attempts}, {"latency_ms", ms}});
   }
   void operator()(const actors::chat_served& s) const {
-    served(s.route, "served");
+    served(*s.route, "served");
   }
   void operator()(const actors::chat_streamed& s) const {
-    served(s.route, "streamed");
+    served(*s.route, "streamed");
   }
   void operator()(const actors::chat_exhausted&) const {
     auto attempts = std::to_string(job.attempts.size());
@@ -127,7 +126,7 @@ struct outcome_logger {
     }
     // The message is the provider's, already without any key (actors redact it).
     log.info("the provider refused the request", job.request_id,
-             {{"route", e.route.route_id},
+             {{"route", e.route->route_id},
               {"status", std::to_string(e.status)},
               {"message", chat_error_message(actors::chat_outcome{e})}});
   }
@@ -155,14 +154,14 @@ void observe_routes(const gateway_context& ctx, actors::chat_job& job) {
                                                         const actors::candidate& route,
                                                         std::string_view reason) {
     if (live) {
-      publish_route_attempt(*live, id, type, {route.provider_name, route.route_id, route.model_id},
+      publish_route_attempt(*live, id, type, route,
                             type == "route_trying" ? std::nullopt
                                                    : std::optional<std::string_view>(reason));
     }
     if (log != nullptr && reason.empty()) {
-      log->debug(type, id, {{"route", route.route_id}});
+      log->debug(type, id, {{"route", route->route_id}});
     } else if (log != nullptr) {
-      log->debug(type, id, {{"route", route.route_id}, {"reason", reason}});
+      log->debug(type, id, {{"route", route->route_id}, {"reason", reason}});
     }
   };
 }

@@ -38,7 +38,7 @@ struct answer {
 
 struct describe {
   answer operator()(const actors::chat_served& s) const {
-    return {200, s.route.route_id, s.route.provider_name, s.route.model_id, s.body, 0};
+    return {200, s.route->route_id, s.route->provider_name, s.route->model_id, s.body, 0};
   }
   answer operator()(const actors::chat_exhausted& e) const {
     return {503, {}, {}, {}, {}, e.retry_at_ms};
@@ -47,11 +47,11 @@ struct describe {
     return {504, {}, {}, {}, {}, 0};
   }
   answer operator()(const actors::chat_caller_error& e) const {
-    return {e.status,         e.route.route_id, e.route.provider_name,
-            e.route.model_id, e.upstream_body,  0};
+    return {e.status,          e.route->route_id, e.route->provider_name,
+            e.route->model_id, e.upstream_body,   0};
   }
   answer operator()(const actors::chat_streamed& s) const {
-    return {200, s.route.route_id, s.route.provider_name, s.route.model_id, {}, 0};
+    return {200, s.route->route_id, s.route->provider_name, s.route->model_id, {}, 0};
   }
 };
 

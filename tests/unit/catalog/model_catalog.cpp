@@ -219,3 +219,32 @@ CAF_TEST(remove deletes the named routes and returns them) {
   CAF_CHECK_EQUAL(ids(removed), (names{"a", "c"}));
   CAF_CHECK_EQUAL(ids(catalog.all()), (names{"b"}));
 }
+
+CAF_TEST(names are shared per route and made anew after a mutation) {
+  model_catalog catalog{{make("a", 2), make("b", 1)}};
+  auto chosen = catalog.candidates("auto", "auto");
+  auto first = catalog.names_of(chosen[0]);
+  CAF_CHECK_EQUAL(first->route_id, "b");
+  CAF_CHECK_EQUAL(first->provider_name, "groq");
+  CAF_CHECK_EQUAL(first->model_id, "model-b");
+  // One record per route: a second request shares it instead of copying the names.
+  CAF_CHECK_EQUAL(catalog.names_of(catalog.candidates("auto", "auto")[0]), first);
+  CAF_CHECK_EQUAL(catalog.names_of(chosen[1])->route_id, "a");
+  // Each mutation that moves or renames routes: the new names, in the new order; a request
+  // under way keeps the record it holds.
+  CAF_REQUIRE(!catalog.replace({make("c", 1), make("b", 2)}));
+  auto after_replace = catalog.candidates("auto", "auto");
+  CAF_CHECK_EQUAL(catalog.names_of(after_replace[0])->route_id, "c");
+  CAF_CHECK_EQUAL(catalog.names_of(after_replace[1])->route_id, "b");
+  CAF_CHECK_EQUAL(first->route_id, "b");
+  catalog.remove({"c"});
+  CAF_CHECK_EQUAL(catalog.names_of(catalog.candidates("auto", "auto")[0])->route_id, "b");
+  catalog.reset_to_defaults();
+  for (const auto* r : catalog.candidates("auto", "auto")) {
+    CAF_CHECK_EQUAL(catalog.names_of(r)->route_id, r->route_id);
+  }
+  catalog.auto_rank();
+  for (const auto* r : catalog.candidates("auto", "auto")) {
+    CAF_CHECK_EQUAL(catalog.names_of(r)->model_id, r->model_id);
+  }
+}

@@ -20,7 +20,9 @@ openai::chat_request chat() {
 struct fixture {
   actors::chat_job job{"req-7", chat(), [](actors::chat_outcome) {
                        }};
-  actors::candidate route{"groq/llama", "groq", "llama-3.1-8b"};
+  catalog::route_ref route{"groq/llama", "groq", "llama-3.1-8b"};
+  /// The same names as the router shares them with an outcome.
+  actors::candidate names = std::make_shared<const catalog::route_ref>(route);
 
   std::string header(const server::server_response& res, std::string_view name) {
     const auto* value = upstream::find_header(res.headers, name);
@@ -40,7 +42,7 @@ CAF_TEST_FIXTURE_SCOPE(chat_replies_tests, fixture)
 
 CAF_TEST(a served answer keeps the upstream body and names the route in headers) {
   job.upstream_calls = 2;
-  auto res = server::chat_response(actors::chat_served{route, R"({"id":"x"})"}, job);
+  auto res = server::chat_response(actors::chat_served{names, R"({"id":"x"})"}, job);
   CAF_CHECK_EQUAL(res.status, 200);
   CAF_CHECK_EQUAL(res.body, R"({"id":"x"})");
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Provider"), "groq");
@@ -51,8 +53,13 @@ CAF_TEST(a served answer keeps the upstream body and names the route in headers)
 }
 
 CAF_TEST(exhaustion lists every attempt and says when to retry) {
-  job.attempts.push_back({"groq", "rate_limited", "provider_429", 429, "groq/llama", "llama"});
-  job.attempts.push_back({"nvidia", "skipped", "missing_api_key", 0, "nv/x", "x"});
+  auto names = [](std::string route_id, std::string provider, std::string model) {
+    return std::make_shared<const catalog::route_ref>(
+      catalog::route_ref{std::move(route_id), std::move(provider), std::move(model)});
+  };
+  job.attempts.push_back(
+    {names("groq/llama", "groq", "llama"), "rate_limited", "provider_429", 429});
+  job.attempts.push_back({names("nv/x", "nvidia", "x"), "skipped", "missing_api_key", 0});
   auto res = server::chat_response(actors::chat_exhausted{21'500, 1'000}, job);
   CAF_CHECK_EQUAL(res.status, 503);
   CAF_CHECK_EQUAL(header(res, "Retry-After"), "21");
@@ -85,7 +92,7 @@ CAF_TEST(a deadline answers 504 request_deadline_exceeded) {
 
 CAF_TEST(a caller error carries the provider status and message) {
   actors::chat_caller_error err{
-    route, 400, R"({"error":{"message":"temperature too high","type":"invalid_request_error"}})"};
+    names, 400, R"({"error":{"message":"temperature too high","type":"invalid_request_error"}})"};
   auto res = server::chat_response(err, job);
   CAF_CHECK_EQUAL(res.status, 400);
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "groq/llama");
@@ -99,14 +106,14 @@ CAF_TEST(a caller error carries the provider status and message) {
 CAF_TEST(each outcome has the error code of its JSON reply for stream route events) {
   CAF_CHECK_EQUAL(server::chat_error_code(actors::chat_exhausted{}), "waterfall_exhausted");
   CAF_CHECK_EQUAL(server::chat_error_code(actors::chat_deadline{30}), "request_deadline_exceeded");
-  actors::chat_caller_error plain{route, 400, R"({"error":{"message":"no"}})"};
+  actors::chat_caller_error plain{names, 400, R"({"error":{"message":"no"}})"};
   CAF_CHECK_EQUAL(server::chat_error_code(plain), "upstream_rejected_request");
-  actors::chat_caller_error coded{route, 400, R"({"error":{"message":"no","code":"bad_temp"}})"};
+  actors::chat_caller_error coded{names, 400, R"({"error":{"message":"no","code":"bad_temp"}})"};
   CAF_CHECK_EQUAL(server::chat_error_code(coded), "bad_temp");
 }
 
 CAF_TEST(a caller error without a readable body names the provider and status) {
-  actors::chat_caller_error err{route, 422, "<html>nope</html>"};
+  actors::chat_caller_error err{names, 422, "<html>nope</html>"};
   CAF_CHECK_EQUAL(server::chat_error_message(err), "groq returned HTTP 422");
 }
 

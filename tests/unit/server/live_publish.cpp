@@ -56,7 +56,7 @@ CAF_TEST(a large answer rendered at once keeps its usage and is trimmed like a d
     return R"({"choices":[{"message":{"role":"assistant","content":")" + std::string(bytes, 'y')
            + R"("}}],"usage":{"prompt_tokens":1,"completion_tokens":2}})";
   };
-  server::live_route route{"p", "r", "m"};
+  auto route = std::make_shared<const catalog::route_ref>(catalog::route_ref{"r", "p", "m"});
   openai::live_ring small;
   server::publish_request_completed(small, "r1", route, {}, answer(1000), 5.0);
   openai::live_ring large;
