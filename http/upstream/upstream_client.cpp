@@ -5,6 +5,7 @@
 #include "http/upstream/upstream_client.hpp"
 
 #include "core/append.hpp"
+#include "http/upstream/answer_parser.hpp"
 #include "http/upstream/connection.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <algorithm>
 #include <array>
@@ -41,7 +41,6 @@ using error_code = boost::system::error_code;
 constexpr uint32_t header_limit = 64 * 1024;
 constexpr size_t read_chunk = size_t{16} * 1024;
 
-using string_parser = http::response_parser<http::string_body>;
 using stream_parser = http::response_parser<http::buffer_body>;
 
 /// RFC 9110 tchar: letters, digits and "!#$%&'*+-.^_`|~". A table: every request's method and
@@ -555,12 +554,11 @@ private:
       on_error(ec, stage::read, parser_->got_some());
       return;
     }
-    auto& msg = parser_->get();
     upstream_result result;
-    result.status = static_cast<int>(msg.result_int());
-    result.headers = copy_headers(msg);
-    result.body = std::move(msg.body());
-    bool reusable = msg.keep_alive() && !parser_->need_eof();
+    result.status = parser_->status();
+    result.headers = std::move(parser_->headers());
+    result.body = std::move(parser_->body());
+    bool reusable = parser_->keep_alive() && !parser_->need_eof();
     parser_.reset();
     core_->release(std::move(conn_), reusable);
     complete(std::move(result), nullptr);
@@ -680,7 +678,7 @@ private:
   std::shared_ptr<connection> conn_;
   bool reused_ = false;
   int attempts_ = 0;
-  std::optional<string_parser> parser_; // in place: one allocation less per request
+  std::optional<answer_parser> parser_; // in place: one allocation less per request
   std::unique_ptr<stream_parser> stream_parser_;
   upstream_result head_result_;
   std::vector<char> scratch_;
