@@ -5,6 +5,7 @@
 #include "catalog/ids.hpp"
 #include "http/openai/error_body.hpp"
 #include "http/server/close_watch_sweep.hpp"
+#include "http/server/request_reader.hpp"
 #include "http/server/response_head.hpp"
 
 #include <boost/asio/defer.hpp>
@@ -335,10 +336,8 @@ private:
       on_read(ec, 0);
       return;
     }
-    const auto& msg = parser_->get();
-    auto expect = msg.find(http::field::expect);
-    if (expect != msg.end() && msg.version() >= 11
-        && beast::iequals(expect->value(), "100-continue")) {
+    const auto* expect = parser_->request().header("expect");
+    if (expect != nullptr && parser_->version() >= 11 && beast::iequals(*expect, "100-continue")) {
       stream_.expires_after(options_.write_timeout);
       net::async_write(stream_, net::buffer(continue_line),
                        [self = shared_from_this()](beast::error_code err, size_t) {
@@ -402,21 +401,8 @@ private:
                       "malformed_request");
       return;
     }
-    auto& msg = parser_->get();
-    keep_alive_ = msg.keep_alive();
-    server_request req;
-    req.method = std::string(msg.method_string());
-    auto target = msg.target();
-    auto question = target.find('?');
-    req.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) {
-      req.query = std::string(target.substr(question + 1));
-    }
-    req.headers.reserve(8);
-    for (const auto& field : msg) {
-      req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    req.body = std::move(msg.body());
+    keep_alive_ = parser_->keep_alive();
+    server_request req = std::move(parser_->request());
     if (client_ip_.empty()) {
       // Once per connection: a getpeername() per request is a syscall on the hot path.
       beast::error_code ignored;
@@ -676,7 +662,7 @@ private:
   const server_options options_;
   std::shared_ptr<request_handler> handler_;
   std::shared_ptr<server_stats> stats_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<request_reader> parser_;
   exchange_state state_ = exchange_state::idle;
   bool keep_alive_ = true;
   bool counted_ = false;
