@@ -1,6 +1,7 @@
 #include "http/openai/chat_payload.hpp"
 
 #include "http/openai/body_writer.hpp"
+#include "http/openai/error_body.hpp"
 #include "http/openai/exact_json.hpp"
 #include "http/openai/small_document.hpp"
 
@@ -585,6 +586,15 @@ std::variant<chat_request, request_error> parse_chat_request(std::string_view bo
   return req;
 }
 
+std::variant<chat_request, request_error> parse_owned_chat_request(std::string body) {
+  auto parsed = parse_chat_request(body);
+  if (auto* req = std::get_if<chat_request>(&parsed)) {
+    req->model_span = model_splice_span(body);
+    req->text = std::move(body);
+  }
+  return parsed;
+}
+
 int64_t estimate_prompt_tokens(const rapidjson::Value& payload) {
   int64_t chars = 0;
   int64_t messages = 0;
@@ -614,6 +624,15 @@ std::string build_upstream_body(const chat_request& req, std::string_view provid
     } else if (provider_name == "openrouter") {
       dialect = search_dialect::openrouter;
     }
+  }
+  if (!stream && dialect == search_dialect::none && req.model_span) {
+    // The client's own text around the model value: the same JSON values in one copy.
+    std::string out;
+    out.reserve(req.text.size() + model_id.size() + 8);
+    out.append(req.text, 0, req.model_span->begin);
+    append_json_string(out, model_id);
+    out.append(req.text, req.model_span->end, std::string::npos);
+    return out;
   }
   rapidjson::StringBuffer buffer;
   body_writer w(buffer);

@@ -4,12 +4,14 @@
 #pragma once
 
 // Router code asks has_assistant_content() of a chat answer through this header.
+#include "http/openai/body_splice.hpp"
 #include "http/openai/web_search.hpp"
 
 #include <rapidjson/document.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -30,6 +32,11 @@ struct chat_request {
   int64_t prompt_estimate = 1;
   /// `max_completion_tokens`, else `max_tokens`, else 0 (Python `or` semantics).
   int64_t max_output_tokens = 0;
+  /// The body as the client sent it, kept by parse_owned_chat_request; empty otherwise.
+  std::string text;
+  /// Where the model value sits in `text` when an upstream body may be `text` with that value
+  /// replaced (model_splice_span); none when `text` is empty.
+  std::optional<text_span> model_span;
 
   int64_t total_estimate() const {
     return prompt_estimate + max_output_tokens;
@@ -49,6 +56,11 @@ constexpr int max_json_depth = 128;
 /// Parses and validates a client body. Never throws.
 std::variant<chat_request, request_error> parse_chat_request(std::string_view body);
 
+/// The same, keeping the body in the request: a non-streamed upstream body is then the
+/// client's text with the model value replaced, when that is what build_upstream_body would
+/// write (model_splice_span), instead of the document written again for every attempt.
+std::variant<chat_request, request_error> parse_owned_chat_request(std::string body);
+
 /// max(1, floor(C / 4) + 4 * messages), C = code points of every message's content text and
 /// of every item of a top-level `input` array (reference §7.2, Python str() rules for
 /// non-text parts).
@@ -58,7 +70,9 @@ int64_t estimate_prompt_tokens(const rapidjson::Value& payload);
 /// `model` = model_id; non-streaming: no `stream` and no `stream_options`; streaming:
 /// `"stream": true` and `stream_options.include_usage = true` (the client's other
 /// stream_options kept). When `tools` holds a `web_search_preview` object and the provider is
-/// groq or openrouter, the §10.3 translation is applied. Everything else is passed unchanged.
+/// groq or openrouter, the §10.3 translation is applied. Everything else is passed unchanged:
+/// written from the document, or, for a request from parse_owned_chat_request that allows it,
+/// copied from the client's text (its own spacing and number spelling, the same JSON values).
 std::string build_upstream_body(const chat_request& req, std::string_view provider_name,
                                 std::string_view model_id, bool stream);
 

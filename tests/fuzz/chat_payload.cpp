@@ -1,7 +1,8 @@
 // Fuzz target: the client's chat-completions body. Its fast parse (core/insitu_json_reader.hpp)
 // must give the same document or error as RapidJSON's validating parse. A body that validates
 // must give a positive token estimate and, for every provider translation and both stream
-// modes, an upstream body that is itself valid JSON.
+// modes, an upstream body that is itself valid JSON; one copied from the client's text around
+// the model value (parse_owned_chat_request) must hold the same JSON as the one written.
 #include "http/openai/chat_payload.hpp"
 
 #include "http/openai/exact_json.hpp"
@@ -9,6 +10,8 @@
 #include "tests/support/parse_outcome.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto text = gw::fuzz::as_text(data, size);
@@ -32,5 +35,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                         "upstream body is not a JSON object");
     }
   }
+  // A body copied around the model value holds the same JSON as the one written: both read
+  // at full precision and written compact give the same text (RapidJSON's == cannot judge
+  // objects with a repeated key, which a client may send).
+  auto owned = gw::openai::parse_owned_chat_request(std::string(text));
+  auto* kept = std::get_if<gw::openai::chat_request>(&owned);
+  gw::fuzz::require(kept != nullptr, "the owned parse refused what the other accepted");
+  auto compact = [](const std::string& body) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+    gw::fuzz::require(!doc.HasParseError(), "upstream body is not JSON");
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+    doc.Accept(writer);
+    return std::string(out.GetString(), out.GetSize());
+  };
+  gw::fuzz::require(compact(gw::openai::build_upstream_body(*kept, "gemini", "m", false))
+                      == compact(gw::openai::build_upstream_body(*req, "gemini", "m", false)),
+                    "the spliced upstream body differs from the written one");
   return 0;
 }

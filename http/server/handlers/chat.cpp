@@ -291,11 +291,12 @@ void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
 }
 
 /// Validation, then admission: the request waits in the limiter's queue, not in a mailbox.
-void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view body,
-           chat_mode mode, const server_request& req) {
+/// The request keeps `body`, its upstream bodies are copied from it (parse_owned_chat_request).
+void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string body, chat_mode mode,
+           const server_request& req) {
   auto started = std::chrono::steady_clock::now();
   auto request_id = ctx.next_request_id();
-  auto parsed = openai::parse_chat_request(body);
+  auto parsed = openai::parse_owned_chat_request(std::move(body));
   if (auto* bad = std::get_if<openai::request_error>(&parsed)) {
     ctx.log.debug("invalid request", request_id, {{"message", bad->message}});
     if (ctx.live) {
@@ -320,7 +321,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
   }
   if (ctx.live) {
     publish_request_started(*ctx.live, request_id, req.path, pending->stream, req.client_ip,
-                            *pending->document, body);
+                            *pending->document, pending->text);
   }
   const gateway_context* context = &ctx;
   ctx.limiter->acquire([context, pending, ex, mode, request_id](const slot_ptr& slot) {
@@ -340,7 +341,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string_view 
 
 void handle_chat_completions(const gateway_context& ctx, server_request& req,
                              const exchange_ptr& ex, const path_params&) {
-  admit(ctx, ex, req.body, chat_mode{}, req);
+  admit(ctx, ex, std::move(req.body), chat_mode{}, req);
 }
 
 void handle_web_search(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
@@ -349,20 +350,19 @@ void handle_web_search(const gateway_context& ctx, server_request& req, const ex
   doc.Parse<rapidjson::kParseIterativeFlag>(req.body.data(), req.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     // parse_chat_request words the error (invalid JSON or not an object).
-    admit(ctx, ex, req.body, chat_mode{true, false}, req);
+    admit(ctx, ex, std::move(req.body), chat_mode{true, false}, req);
     return;
   }
   openai::prepare_web_search_payload(doc);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   doc.Accept(writer);
-  admit(ctx, ex, std::string_view(buffer.GetString(), buffer.GetSize()), chat_mode{true, false},
-        req);
+  admit(ctx, ex, std::string(buffer.GetString(), buffer.GetSize()), chat_mode{true, false}, req);
 }
 
 void handle_stream_route(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
                          const path_params&) {
-  admit(ctx, ex, req.body, chat_mode{false, true}, req);
+  admit(ctx, ex, std::move(req.body), chat_mode{false, true}, req);
 }
 
 } // namespace gw::server

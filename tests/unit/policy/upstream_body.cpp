@@ -188,3 +188,80 @@ CAF_TEST(control characters are escaped wherever they fall in a long string) {
   CAF_CHECK(same_json(body, R"({"model":"m","messages":[{"role":"user","content":")" + content
                               + R"("}]})"));
 }
+
+namespace {
+
+gw::openai::chat_request owned(const std::string& body) {
+  auto parsed = gw::openai::parse_owned_chat_request(body);
+  auto* req = std::get_if<chat_request>(&parsed);
+  if (req == nullptr) {
+    CAF_FAIL("rejected: " << std::get<gw::openai::request_error>(parsed).message);
+  }
+  return std::move(*req);
+}
+
+std::string span_text(const std::string& body) {
+  auto span = gw::openai::model_splice_span(body);
+  return span ? body.substr(span->begin, span->end - span->begin) : std::string("none");
+}
+
+} // namespace
+
+CAF_TEST(the model value is found at the top level only and with its quotes) {
+  CAF_CHECK_EQUAL(span_text(R"({"model":"auto","messages":[]})"), R"("auto")");
+  CAF_CHECK_EQUAL(span_text(" {\n \"messages\" : [{\"model\":\"inner\",\"x\":{\"model\":1}}] ,"
+                            " \"model\" : \"a\\\"b\" , \"n\" : 1e2 }"),
+                  R"("a\"b")");
+  CAF_CHECK_EQUAL(span_text(R"({"messages":[{"content":"\"model\":\"x\" } ] {"}],"model":"m"})"),
+                  R"("m")");
+  CAF_CHECK_EQUAL(span_text(R"({"messages":[],"temperature":0.5,"model":"m","stop":null})"),
+                  R"("m")");
+}
+
+CAF_TEST(what a copy cannot write leaves the span out) {
+  CAF_CHECK_EQUAL(span_text(R"({"messages":[]})"), "none");                         // added
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","messages":[],"model":"b"})"), "none"); // twice
+  CAF_CHECK_EQUAL(span_text(R"({"model":null,"messages":[]})"), "none");            // not a string
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":false,"messages":[]})"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream_options":{},"messages":[]})"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"mod\u0065l":"a","messages":[]})"), "none"); // escaped key
+  CAF_CHECK_EQUAL(span_text(R"([{"model":"a"}])"), "none");
+}
+
+CAF_TEST(a spliced body holds the same json as the written one) {
+  const std::string bodies[] = {
+    R"({"model":"auto","messages":[{"role":"user","content":"Say hello."}],"max_tokens":32})",
+    "{ \"messages\": [ {\"role\": \"user\", \"content\": \"h\\u00e9llo \\\"q\\\" \\\\ \\n 😀\"} ],\n"
+    "  \"model\": \"auto\", \"temperature\": 0.7, \"seed\": 12345678901234, \"n\": 1,\n"
+    "  \"logit_bias\": {\"50256\": -100}, \"stop\": [\"\\u0000\"], \"big\": 1.5e300 }",
+    R"({"model":"x","messages":[{"role":"user","content":[{"type":"text","text":"}]"}]}],"tools":[]})",
+  };
+  for (const auto& body : bodies) {
+    auto copied = owned(body);
+    CAF_REQUIRE(copied.model_span.has_value());
+    auto spliced = build_upstream_body(copied, "groq", "llama-3.1-8b-instant", false);
+    auto written = build_upstream_body(request(body), "groq", "llama-3.1-8b-instant", false);
+    CAF_CHECK(same_json(spliced, written));
+    // The client's own text around the new model value: its spacing and spelling stay.
+    auto at = body.find(span_text(body));
+    CAF_CHECK_EQUAL(spliced.substr(0, at), body.substr(0, at));
+  }
+}
+
+CAF_TEST(a model id that needs escaping is escaped in a spliced body) {
+  auto req = owned(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})");
+  CAF_CHECK_EQUAL(build_upstream_body(req, "p", "odd\"id\\", false),
+                  R"({"model":"odd\"id\\","messages":[{"role":"user","content":"hi"}]})");
+}
+
+CAF_TEST(streaming and web search bodies are written from the document even when owned) {
+  auto streamed = owned(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})");
+  CAF_CHECK_EQUAL(
+    build_upstream_body(streamed, "p", "m", true),
+    R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}})");
+  auto search = owned(web_search_body());
+  CAF_CHECK_EQUAL(
+    build_upstream_body(search, "groq", "groq/compound", false),
+    "{" + messages
+      + R"(,"model":"groq/compound","compound_custom":{"tools":{"enabled_tools":["web_search"]}}})");
+}
