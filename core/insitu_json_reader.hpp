@@ -176,8 +176,15 @@ private:
     return json_text::ends_plain_run(c);
   }
 
-  /// Eight bytes per step while eight remain and none ends the run.
+  /// Sixteen bytes per step while sixteen remain, then eight, while none ends the run.
   void skip_plain_words() {
+    while (end_ - p_ >= 16) {
+      unsigned plain = json_text::plain_prefix16(p_);
+      p_ += plain;
+      if (plain != 16) {
+        return;
+      }
+    }
     while (end_ - p_ >= 8) {
       unsigned plain = json_text::plain_prefix(p_);
       p_ += plain;

@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gw::json_text {
 
 namespace detail {
@@ -57,6 +61,25 @@ inline unsigned plain_prefix(const char* p) {
     (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((word - ones * 0x20) & ~word))
     & highs;
   return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
+}
+
+/// The same for the sixteen bytes at `p`; 16 when none ends the run. Where the compiler targets
+/// SSE2 (every x86-64) one compare per class for all sixteen: a message's content is most of a
+/// body, and is then read at a fraction of an instruction per byte.
+inline unsigned plain_prefix16(const char* p) {
+#if defined(__SSE2__)
+  __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i special = _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('"')),
+                                 _mm_cmpeq_epi8(block, _mm_set1_epi8('\\')));
+  // Below 0x20 as a signed compare also takes 0x80..0xff; movemask reads the top bits only,
+  // and `andnot block` clears them for those bytes.
+  __m128i control = _mm_andnot_si128(block, _mm_cmplt_epi8(block, _mm_set1_epi8(0x20)));
+  auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(special, control)));
+  return mask == 0 ? 16 : static_cast<unsigned>(__builtin_ctz(mask));
+#else
+  unsigned plain = plain_prefix(p);
+  return plain == 8 ? 8 + plain_prefix(p + 8) : plain;
+#endif
 }
 
 } // namespace gw::json_text

@@ -31,21 +31,27 @@ size_t skip_space(std::string_view text, size_t at) {
 /// At an opening quote: just past the closing one (npos if there is none). `escaped` tells
 /// whether the string holds a backslash.
 size_t skip_string(std::string_view text, size_t at, bool& escaped) {
-  for (++at; at < text.size(); ++at) {
-    if (text.size() - at >= 8) {
-      unsigned plain = json_text::plain_prefix(text.data() + at);
-      if (plain == 8) {
-        at += 7; // eight plain bytes; the loop's ++at takes the eighth
+  ++at;
+  while (at < text.size()) {
+    if (text.size() - at >= 16) {
+      unsigned plain = json_text::plain_prefix16(text.data() + at);
+      at += plain;
+      if (plain == 16) {
         continue;
       }
-      at += plain;
+    } else if (!json_text::ends_plain_run(text[at])) {
+      ++at;
+      continue;
     }
     char c = text[at];
+    if (c == '"') {
+      return at + 1;
+    }
     if (c == '\\') {
       escaped = true;
-      ++at; // the escaped character, whatever it is
-    } else if (c == '"') {
-      return at + 1;
+      at += 2; // the backslash and the character it escapes
+    } else {
+      ++at; // a control byte: not in a body the parse accepted
     }
   }
   return npos;
