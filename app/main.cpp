@@ -118,6 +118,7 @@ int run(int argc, char** argv) {
   options.body_limit = cfg->max_request_body_bytes;
   options.max_connections = static_cast<size_t>(cfg->max_client_connections);
   options.request_read_timeout = std::chrono::seconds(cfg->client_read_timeout_seconds);
+  options.write_timeout = std::chrono::seconds(cfg->client_write_timeout_seconds);
   auto server = gw::server::http_server::start(ioc, options, gw::server::make_gateway_handler(ctx),
                                                loops.all());
   if (!server) {

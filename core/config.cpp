@@ -313,6 +313,7 @@ void read_settings(setting_reader& r, gateway_config& c) {
             std::numeric_limits<int64_t>::max());
   r.integer("MAX_CLIENT_CONNECTIONS", c.max_client_connections, 1, below_min::reject);
   r.integer("CLIENT_READ_TIMEOUT_SECONDS", c.client_read_timeout_seconds, 1, below_min::reject);
+  r.integer("CLIENT_WRITE_TIMEOUT_SECONDS", c.client_write_timeout_seconds, 1, below_min::reject);
   r.integer("EVENT_RETENTION_DAYS", c.event_retention_days, 1, below_min::reject);
   if (auto keys = r.raw("GATEWAY_API_KEYS")) {
     c.gateway_api_keys = split_keys(*keys);
@@ -502,7 +503,7 @@ then the env file (the environment wins); names are case-insensitive. Main keys:
   MAX_CONCURRENT_REQUESTS  REQUEST_QUEUE_TIMEOUT_SECONDS  REQUEST_QUEUE_MAX_WAITING_REQUESTS
   REQUEST_TIMEOUT_SECONDS  REQUEST_DEADLINE_SECONDS  MAX_UPSTREAM_CALLS_PER_REQUEST
   MAX_REQUEST_BODY_BYTES  MAX_UPSTREAM_RESPONSE_BYTES  MAX_CLIENT_CONNECTIONS  CLIENT_READ_TIMEOUT_SECONDS
-  EVENT_RETENTION_DAYS
+  CLIENT_WRITE_TIMEOUT_SECONDS  EVENT_RETENTION_DAYS
   AUTO_ENDPOINT_DIAGNOSIS_ENABLED  AUTO_ENDPOINT_MAINTENANCE_ENABLED
   GATEWAY_API_KEYS (comma-separated)  GATEWAY_ADMIN_KEY  LOG_LEVEL (debug|info|warn|error)
   LOG_FORMAT (text|json)  SSE_CHUNK_REPLAY_SLEEP_SECONDS

@@ -56,6 +56,9 @@ struct gateway_config { // NOLINT(clang-analyzer-optin.performance.Padding)
   /// How long a client may take to send a whole request (or to start the next one on a
   /// kept-alive connection) before it is dropped: slow and silent clients.
   int client_read_timeout_seconds = 60;
+  /// How long a client may take to accept any of its answer's bytes (a reader that stalls):
+  /// past it the connection is dropped.
+  int client_write_timeout_seconds = 60;
   int event_retention_days = 7;
   std::vector<std::string> gateway_api_keys;
   std::string gateway_admin_key;

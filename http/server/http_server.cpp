@@ -39,7 +39,7 @@ using tcp = net::ip::tcp;
 /// strand would, without a strand's mutex and shared_ptr copies per handler.
 using executor_type = net::io_context::executor_type;
 using socket_type = tcp::socket::rebind_executor<executor_type>::other;
-using stream_type = beast::basic_stream<tcp, executor_type>;
+using clock_type = std::chrono::steady_clock;
 
 namespace {
 
@@ -118,7 +118,7 @@ class session final : public std::enable_shared_from_this<session>, public close
 public:
   session(socket_type&& socket, server_options options, std::shared_ptr<request_handler> handler,
           std::shared_ptr<server_stats> stats, std::shared_ptr<close_watch_sweep> sweep)
-      : stream_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)),
+      : socket_(std::move(socket)), options_(std::move(options)), handler_(std::move(handler)),
         stats_(std::move(stats)), sweep_(std::move(sweep)) {
     stats_->connections.fetch_add(1, std::memory_order_relaxed);
   }
@@ -130,7 +130,7 @@ public:
   session& operator=(const session&) = delete;
 
   executor_type executor() {
-    return stream_.get_executor();
+    return socket_.get_executor();
   }
 
   void run() {
@@ -138,8 +138,8 @@ public:
     // Lets respond() try a send without blocking (one ioctl per connection; Asio's own
     // operations already use the socket non-blocking).
     beast::error_code ignored;
-    stream_.socket().non_blocking(true, ignored);
-    net::dispatch(stream_.get_executor(),
+    socket_.non_blocking(true, ignored);
+    net::dispatch(socket_.get_executor(),
                   beast::bind_front_handler(&session::read_request, shared_from_this()));
   }
 
@@ -164,7 +164,7 @@ public:
     // only for what a slow reader left.
     beast::error_code ec;
     auto total = net::buffer_size(buffers);
-    auto sent = stream_.socket().send(buffers, 0, ec);
+    auto sent = socket_.send(buffers, 0, ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
       ec = {};
       sent = 0;
@@ -175,9 +175,10 @@ public:
     }
     beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
     rest.consume(sent);
-    stream_.expires_after(options_.write_timeout);
-    net::async_write(stream_, rest,
+    expire_after(options_.write_timeout);
+    net::async_write(socket_, rest,
                      [self = shared_from_this(), keep_alive](beast::error_code err, size_t) {
+                       self->expire_never();
                        self->answer_written(err, keep_alive);
                      });
   }
@@ -197,7 +198,7 @@ public:
     // The head leaves with the first chunk if the producer queues one in this same handler
     // (a relay commits and writes its buffered events together): one send, not two. If not,
     // this pump, right after the handler, sends it alone.
-    net::defer(stream_.get_executor(), [self = shared_from_this()] { self->pump_chunks(); });
+    net::defer(socket_.get_executor(), [self = shared_from_this()] { self->pump_chunks(); });
   }
 
   void write_chunk(std::string data, std::function<void(bool)> on_written) {
@@ -326,8 +327,8 @@ private:
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(header_limit);
-    stream_.expires_after(options_.request_read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
+    expire_after(options_.request_read_timeout);
+    http::async_read_header(socket_, buffer_, *parser_,
                             beast::bind_front_handler(&session::on_header, shared_from_this()));
   }
 
@@ -338,14 +339,14 @@ private:
     }
     const auto* expect = parser_->request().header("expect");
     if (expect != nullptr && parser_->version() >= 11 && beast::iequals(*expect, "100-continue")) {
-      stream_.expires_after(options_.write_timeout);
-      net::async_write(stream_, net::buffer(continue_line),
+      expire_after(options_.write_timeout);
+      net::async_write(socket_, net::buffer(continue_line),
                        [self = shared_from_this()](beast::error_code err, size_t) {
                          if (err) {
                            self->close();
                            return;
                          }
-                         self->stream_.expires_after(self->options_.request_read_timeout);
+                         self->expire_after(self->options_.request_read_timeout);
                          self->read_body();
                        });
       return;
@@ -373,7 +374,7 @@ private:
       on_read(ec, 0);
       return;
     }
-    http::async_read(stream_, buffer_, *parser_,
+    http::async_read(socket_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
 
@@ -406,7 +407,7 @@ private:
     if (client_ip_.empty()) {
       // Once per connection: a getpeername() per request is a syscall on the hot path.
       beast::error_code ignored;
-      auto remote = stream_.socket().remote_endpoint(ignored);
+      auto remote = socket_.remote_endpoint(ignored);
       if (!ignored) {
         client_ip_ = remote.address().to_string();
       }
@@ -417,7 +418,7 @@ private:
     stats_->active.fetch_add(1, std::memory_order_relaxed);
     counted_ = true;
     // While the handler works the connection is quiet; no read timeout applies.
-    stream_.expires_never();
+    expire_never();
     handler_->handle(std::move(req), std::make_shared<session_exchange>(shared_from_this()));
   }
 
@@ -502,9 +503,10 @@ private:
       return;
     }
     writing_ = true;
-    stream_.expires_after(options_.write_timeout);
-    net::async_write(stream_, out_buffers_,
+    expire_after(options_.write_timeout);
+    net::async_write(socket_, out_buffers_,
                      [self = shared_from_this(), ending](beast::error_code ec, size_t) {
+                       self->expire_never(); // a quiet stream between chunks is no timeout
                        self->writing_ = false;
                        self->report_written(!ec);
                        if (ending) {
@@ -552,7 +554,7 @@ private:
   /// A byte it takes (a pipelined next request) goes into buffer_, where the next read
   /// starts; the read is never left pending under another one (see after_watch).
   void watch_for_close() {
-    stream_.socket().async_read_some(
+    socket_.async_read_some(
       net::buffer(&watch_byte_, 1),
       [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_watch(ec, n); });
   }
@@ -584,7 +586,7 @@ private:
     }
     resume_after_watch_ = next;
     beast::error_code ignored;
-    stream_.socket().cancel(ignored); // nothing else is pending: the answer is written
+    socket_.cancel(ignored); // nothing else is pending: the answer is written
   }
 
   void mark_client_gone() {
@@ -628,15 +630,15 @@ private:
   /// still sends for at most linger_time or linger_bytes, then close.
   void linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
     linger_left_ = linger_bytes;
-    stream_.expires_after(linger_time); // one deadline for all the reads below
+    expire_after(linger_time); // one deadline for all the reads below
     discard();
   }
 
   void discard() {
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(linger_read),
+    socket_.async_read_some(buffer_.prepare(linger_read),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec || n >= self->linger_left_) {
                                 self->close();
@@ -653,11 +655,57 @@ private:
       stats_->active.fetch_sub(1, std::memory_order_relaxed);
     }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    deadline_timer_.cancel(); // its wait holds the session
   }
 
-  stream_type stream_;
+  // -- the connection's one deadline --------------------------------------------------------
+  // Beast's basic_stream starts a timer wait with every read and write and cancels it when the
+  // operation completes: a timer queue insertion, a removal and an aborted handler per
+  // operation (~1k instructions a request). Here a deadline is a time stored on the session;
+  // the timer is re-armed only when it fires early (the deadline moved later meanwhile) or when
+  // a deadline comes closer than its wait. Past its deadline the connection is closed: the
+  // pending operation then ends with an error.
+
+  /// The operation about to start must end within `limit`.
+  void expire_after(clock_type::duration limit) {
+    deadline_ = clock_type::now() + limit;
+    if (!timer_waiting_ || deadline_ < timer_at_) {
+      wait_for_deadline();
+    }
+  }
+
+  /// No operation is bounded now (the handler works, a stream waits for its next chunk).
+  void expire_never() {
+    deadline_ = clock_type::time_point::max();
+  }
+
+  void wait_for_deadline() {
+    timer_at_ = deadline_;
+    timer_waiting_ = true;
+    deadline_timer_.expires_at(timer_at_); // a wait still pending ends as operation_aborted
+    deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec == net::error::operation_aborted) {
+        return; // re-armed (a newer wait is pending) or closed
+      }
+      self->timer_waiting_ = false;
+      self->on_deadline();
+    });
+  }
+
+  void on_deadline() {
+    if (deadline_ == clock_type::time_point::max()) {
+      return; // nothing bounded: the next expire_after arms the timer again
+    }
+    if (clock_type::now() >= deadline_) {
+      close();
+      return;
+    }
+    wait_for_deadline();
+  }
+
+  socket_type socket_;
   beast::flat_buffer buffer_;
   const server_options options_;
   std::shared_ptr<request_handler> handler_;
@@ -689,7 +737,13 @@ private:
   /// A stream's head waits for its first chunk (see start_stream).
   bool head_pending_ = false;
   /// Runs the pauses of pause() on the connection's loop.
-  net::steady_timer pause_timer_{stream_.get_executor()};
+  net::steady_timer pause_timer_{socket_.get_executor()};
+  net::steady_timer deadline_timer_{socket_.get_executor()};
+  /// When the pending operation must have ended (max: none is bounded), and when the timer's
+  /// wait ends if one is pending.
+  clock_type::time_point deadline_ = clock_type::time_point::max();
+  clock_type::time_point timer_at_{};
+  bool timer_waiting_ = false;
   const std::string last_chunk_ = "0\r\n\r\n";
   /// Written last if shutdown cuts the stream (see exchange::set_shutdown_chunk).
   std::string shutdown_chunk_;

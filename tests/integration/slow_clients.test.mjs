@@ -187,3 +187,31 @@ test('a client that reads an 8 MB answer late gets all of it, and its connection
     s.destroy();
   } finally { await gw.stop(); }
 });
+
+test('a client that stops reading its answer is dropped at the write timeout', async () => {
+  // 30 MB: more than the kernel buffers of both ends hold, so the gateway's write waits on the
+  // client, which does not read for 3 s against a timeout of 1 s.
+  const bytes = 30000000;
+  const gw = await gatewayOver(fake, [route('big', 'slw2', `ok;pad_bytes=${bytes}`, 1)],
+    { env: { CLIENT_WRITE_TIMEOUT_SECONDS: '1', MAX_UPSTREAM_RESPONSE_BYTES: String(64 * 1024 * 1024) } });
+  try {
+    const s = net.connect(gw.port, '127.0.0.1');
+    await new Promise((resolve, reject) => { s.once('connect', resolve); s.once('error', reject); });
+    const body = JSON.stringify({ model: 'big', messages: [{ role: 'user', content: 'hi' }] });
+    s.pause();
+    s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await sleep(3000);
+    // What the kernel still had for the client arrives, then the end the gateway sent.
+    let received = 0;
+    s.on('data', (d) => { received += d.length; });
+    s.on('error', () => {});
+    const closed = new Promise((resolve) => s.once('close', resolve));
+    s.resume();
+    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(10000).then(() => 'open')]);
+    s.destroy();
+    assert.equal(outcome, 'closed', 'the connection of the stalled reader was not closed');
+    assert.ok(received < bytes, `the whole answer arrived (${received} bytes): nothing was dropped`);
+    // The gateway still serves others.
+    assert.equal((await chat(gw, { model: 'big' })).status, 200);
+  } finally { await gw.stop(); }
+});

@@ -188,6 +188,7 @@ CAF_TEST(every setting is read from its key) {
               {"MAX_UPSTREAM_RESPONSE_BYTES", "2048"},
               {"MAX_CLIENT_CONNECTIONS", "300"},
               {"CLIENT_READ_TIMEOUT_SECONDS", "7"},
+              {"CLIENT_WRITE_TIMEOUT_SECONDS", "9"},
               {"REQUEST_QUEUE_TIMEOUT_SECONDS", "2.5"},
               {"REQUEST_QUEUE_MAX_WAITING_REQUESTS", "17"},
               {"STREAMING_RELEASE_SLOT_AFTER_ROUTE_SELECTED", "false"},
@@ -223,6 +224,7 @@ CAF_TEST(every setting is read from its key) {
   CAF_CHECK_EQUAL(cfg.max_upstream_response_bytes, 2048u);
   CAF_CHECK_EQUAL(cfg.max_client_connections, 300);
   CAF_CHECK_EQUAL(cfg.client_read_timeout_seconds, 7);
+  CAF_CHECK_EQUAL(cfg.client_write_timeout_seconds, 9);
   CAF_CHECK_EQUAL(cfg.request_queue_timeout_seconds, 2.5);
   CAF_CHECK_EQUAL(cfg.request_queue_max_waiting_requests, 17);
   CAF_CHECK_EQUAL(cfg.streaming_release_slot_after_route_selected, false);
