@@ -1,7 +1,8 @@
 #define CAF_SUITE upstream.answer_parser
 #include "http/upstream/answer_parser.hpp"
 
-#include <boost/asio/buffer.hpp>
+#include "tests/support/feed_parser.hpp"
+
 #include <boost/beast/http/error.hpp>
 #include <caf/test/unit_test.hpp>
 
@@ -11,41 +12,13 @@
 using gw::upstream::detail::answer_parser;
 namespace http = boost::beast::http;
 
-namespace {
-
-/// Feeds `text` in pieces of `step` bytes, as reads would deliver it, and parses what is
-/// buffered after each piece as the client does; the first error, if any.
-boost::beast::error_code feed(answer_parser& parser, std::string_view text, size_t step) {
-  std::string pending;
-  for (size_t at = 0; at < text.size() && !parser.is_done(); at += step) {
-    pending.append(text.substr(at, step));
-    while (!parser.is_done() && !pending.empty()) {
-      boost::beast::error_code ec;
-      auto used = parser.put(boost::asio::buffer(pending), ec);
-      pending.erase(0, used);
-      if (ec == http::error::need_more) {
-        break;
-      }
-      if (ec) {
-        return ec;
-      }
-      if (used == 0) {
-        break;
-      }
-    }
-  }
-  return {};
-}
-
-} // namespace
-
 CAF_TEST(a content length answer keeps its status headers in order and body) {
   std::string_view answer = "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
                             "Retry-After: 7\r\nx-ratelimit-remaining-requests: 0\r\n"
                             "Content-Length: 13\r\n\r\n{\"error\":\"x\"}";
   for (size_t step : {answer.size(), size_t{1}, size_t{5}}) {
     answer_parser each;
-    CAF_CHECK(!feed(each, answer, step));
+    CAF_CHECK(!gw::testing::feed_parser(each, answer, step));
     CAF_REQUIRE(each.is_done());
     CAF_CHECK_EQUAL(each.status(), 429);
     CAF_CHECK_EQUAL(each.body(), R"({"error":"x"})");
@@ -62,7 +35,7 @@ CAF_TEST(a chunked answer is joined without its framing) {
   answer_parser parser;
   std::string_view answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                             "5\r\nhello\r\n1;ext=1\r\n,\r\n6\r\n world\r\n0\r\n\r\n";
-  CAF_CHECK(!feed(parser, answer, 3));
+  CAF_CHECK(!gw::testing::feed_parser(parser, answer, 3));
   CAF_REQUIRE(parser.is_done());
   CAF_CHECK_EQUAL(parser.status(), 200);
   CAF_CHECK_EQUAL(parser.body(), "hello, world");
@@ -71,24 +44,26 @@ CAF_TEST(a chunked answer is joined without its framing) {
 CAF_TEST(the body limit holds for announced and for chunked bodies) {
   answer_parser announced;
   announced.body_limit(10);
-  auto ec = feed(announced, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", 64);
+  auto ec = gw::testing::feed_parser(
+    announced, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", 64);
   CAF_CHECK(ec == http::error::body_limit);
   answer_parser chunked;
   chunked.body_limit(10);
-  ec = feed(chunked,
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n"
-            "5\r\nworld\r\n0\r\n\r\n",
-            4);
+  ec =
+    gw::testing::feed_parser(chunked,
+                             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n"
+                             "5\r\nworld\r\n0\r\n\r\n",
+                             4);
   CAF_CHECK(ec == http::error::body_limit);
 }
 
 CAF_TEST(connection close and http 1.0 answers are not kept alive) {
   answer_parser closing;
-  CAF_CHECK(
-    !feed(closing, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", 64));
+  CAF_CHECK(!gw::testing::feed_parser(
+    closing, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", 64));
   CAF_CHECK(closing.is_done());
   CAF_CHECK(!closing.keep_alive());
   answer_parser old;
-  CAF_CHECK(!feed(old, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 64));
+  CAF_CHECK(!gw::testing::feed_parser(old, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 64));
   CAF_CHECK(!old.keep_alive());
 }
