@@ -5,7 +5,7 @@
 namespace gw::server {
 
 close_watch_sweep::close_watch_sweep(executor_type loop, std::chrono::milliseconds period)
-    : timer_(loop), period_(period) {}
+    : timer_(std::move(loop)), period_(period) {}
 
 void close_watch_sweep::enlist(std::weak_ptr<close_watch_target> target, uint64_t exchange) {
   young_.push_back({std::move(target), exchange});
