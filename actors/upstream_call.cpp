@@ -113,7 +113,6 @@ void notify_route(const chat_job& job, std::string_view type, const candidate& r
 
 void complete_call(const call_context& ctx, upstream::upstream_result result) {
   auto& job = *ctx.job;
-  const auto& route = *job.candidates[ctx.index];
   call_settlement settlement;
   settlement.ticket = ctx.ticket;
   if (result.failure == upstream::transport_failure::cancelled && job.cancelled()) {

@@ -53,13 +53,13 @@ CAF_TEST(a served answer keeps the upstream body and names the route in headers)
 }
 
 CAF_TEST(exhaustion lists every attempt and says when to retry) {
-  auto names = [](std::string route_id, std::string provider, std::string model) {
+  auto shared_names = [](std::string route_id, std::string provider, std::string model) {
     return std::make_shared<const catalog::route_ref>(
       catalog::route_ref{std::move(route_id), std::move(provider), std::move(model)});
   };
   job.attempts.push_back(
-    {names("groq/llama", "groq", "llama"), "rate_limited", "provider_429", 429});
-  job.attempts.push_back({names("nv/x", "nvidia", "x"), "skipped", "missing_api_key", 0});
+    {shared_names("groq/llama", "groq", "llama"), "rate_limited", "provider_429", 429});
+  job.attempts.push_back({shared_names("nv/x", "nvidia", "x"), "skipped", "missing_api_key", 0});
   auto res = server::chat_response(actors::chat_exhausted{21'500, 1'000}, job);
   CAF_CHECK_EQUAL(res.status, 503);
   CAF_CHECK_EQUAL(header(res, "Retry-After"), "21");
