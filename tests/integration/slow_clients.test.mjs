@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startFake, route, sleep } from './lib/harness.mjs';
-import { gatewayOver, chat } from './lib/state.mjs';
+import { gatewayOver, chat, eventually } from './lib/state.mjs';
 
 let fake;
 before(async () => { fake = await startFake(); });
@@ -189,9 +189,10 @@ test('a client that reads an 8 MB answer late gets all of it, and its connection
 });
 
 test('a client that stops reading its answer is dropped at the write timeout', async () => {
-  // 30 MB: more than the kernel buffers of both ends hold, so the gateway's write waits on the
-  // client, which does not read for 3 s against a timeout of 1 s.
-  const bytes = 30000000;
+  // 16 MB: more than the kernel buffers of both ends hold while the client does not read (the
+  // receive window stays small, the send buffer is at most 4 MB), so the gateway's write waits
+  // on the client, which stops reading for 2.5 s against a timeout of 1 s.
+  const bytes = 16000000;
   const gw = await gatewayOver(fake, [route('big', 'slw2', `ok;pad_bytes=${bytes}`, 1)],
     { env: { CLIENT_WRITE_TIMEOUT_SECONDS: '1', MAX_UPSTREAM_RESPONSE_BYTES: String(64 * 1024 * 1024) } });
   try {
@@ -199,15 +200,18 @@ test('a client that stops reading its answer is dropped at the write timeout', a
     await new Promise((resolve, reject) => { s.once('connect', resolve); s.once('error', reject); });
     const body = JSON.stringify({ model: 'big', messages: [{ role: 'user', content: 'hi' }] });
     s.pause();
+    s.on('error', () => {});
     s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    await sleep(3000);
+    // The answer has started (a slow build takes seconds to fetch and check 16 MB): from here
+    // the gateway's write waits on this client.
+    assert.ok(await eventually(async () => s.readableLength > 0, 60000), 'no answer started within 60 s');
+    await sleep(2500);
     // What the kernel still had for the client arrives, then the end the gateway sent.
     let received = 0;
     s.on('data', (d) => { received += d.length; });
-    s.on('error', () => {});
     const closed = new Promise((resolve) => s.once('close', resolve));
     s.resume();
-    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(10000).then(() => 'open')]);
+    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(20000).then(() => 'open')]);
     s.destroy();
     assert.equal(outcome, 'closed', 'the connection of the stalled reader was not closed');
     assert.ok(received < bytes, `the whole answer arrived (${received} bytes): nothing was dropped`);
