@@ -154,7 +154,8 @@ struct response_builder {
     res.body = openai::error_json(
       caller_error_message(e, fields), fields.type.empty() ? "invalid_request_error" : fields.type,
       fields.code.empty() ? "upstream_rejected_request" : fields.code, {},
-      R"("provider":")" + e.route->provider_name + R"(","attempts":)" + attempts_json(job.attempts));
+      R"("provider":")" + e.route->provider_name + R"(","attempts":)"
+        + attempts_json(job.attempts));
     route_headers(res, *e.route);
     return res;
   }
