@@ -48,6 +48,8 @@ void watch_providers(router_ptr self) {
   for (const auto& [name, spec] : st.wiring.specs) {
     provider_view view;
     view.spec = spec;
+    view.json_headers = render_provider_headers(*spec, false);
+    view.stream_headers = render_provider_headers(*spec, true);
     if (auto it = st.wiring.transports.find(name); it != st.wiring.transports.end()) {
       view.transport = it->second;
     }

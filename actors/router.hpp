@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -93,6 +94,10 @@ struct route_view {
 /// The router's view of one provider: how to call it and its quota bucket's last snapshot.
 struct provider_view {
   std::shared_ptr<const catalog::provider_spec> spec;
+  /// The spec's header fields for a JSON call and for a stream, rendered once (see
+  /// render_provider_headers; nullopt: carried per call).
+  std::optional<upstream::header_block> json_headers;
+  std::optional<upstream::header_block> stream_headers;
   transport_ptr transport;
   /// What the upstream completions of this provider read (metric series, clock).
   std::shared_ptr<provider_link> link;
@@ -106,6 +111,15 @@ struct provider_view {
   usage_batch unreported;
 
   /// May the router grant a request without asking the bucket?
+  /// Puts the provider's header fields on `req`.
+  void add_headers(upstream::upstream_request& req, bool stream) const {
+    if (const auto& block = stream ? stream_headers : json_headers) {
+      req.fixed_headers = *block;
+    } else {
+      add_provider_headers(req, *spec, stream);
+    }
+  }
+
   bool grants_locally(int64_t now_ms) const {
     return !bucket
            || (known && sent == snapshot.applied && snapshot.unlimited && !snapshot.key_failing

@@ -81,6 +81,13 @@ void add_provider_headers(upstream::upstream_request& req, const catalog::provid
   }
 }
 
+std::optional<upstream::header_block> render_provider_headers(const catalog::provider_spec& spec,
+                                                              bool stream) {
+  upstream::upstream_request fields;
+  add_provider_headers(fields, spec, stream);
+  return upstream::header_block::render(fields.headers);
+}
+
 void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome outcome) {
   if (metrics != nullptr) {
     metrics::request_timing timing;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace gw::actors {
 
@@ -22,6 +23,11 @@ namespace gw::actors {
 /// provider's extra headers.
 void add_provider_headers(upstream::upstream_request& req, const catalog::provider_spec& spec,
                           bool stream);
+
+/// The same fields, rendered once for every call of the provider; nullopt when one breaks the
+/// header rules (calls then carry them one by one, and each fails its check as it did).
+std::optional<upstream::header_block> render_provider_headers(const catalog::provider_spec& spec,
+                                                              bool stream);
 
 /// Observes the request's timing (total, upstream share, fallbacks) and answers it. Any thread.
 void finish_job(metrics::gateway_metrics* metrics, chat_job& job, chat_outcome outcome);

@@ -63,7 +63,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   upstream::upstream_request req;
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, false);
-  add_provider_headers(req, spec, false);
+  provider.add_headers(req, false);
   req.cancel = job->upstream_cancel;
   auto attempt_timeout = attempt_timeout_of(st.settings, spec);
   req.timeout = std::min(attempt_timeout, remaining(*job));
@@ -92,7 +92,7 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   upstream::upstream_request req;
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, true);
-  add_provider_headers(req, *provider.spec, true);
+  provider.add_headers(req, true);
   // Connect + head: like a JSON attempt (REQUEST_TIMEOUT_SECONDS or the provider's own), and
   // never longer than the first-token timeout or the waterfall's deadline. Then every single
   // read: the idle timeout between chunks (the relay bounds the reads before commit by the

@@ -7,6 +7,7 @@
 #include "core/append.hpp"
 #include "http/upstream/answer_parser.hpp"
 #include "http/upstream/connection.hpp"
+#include "http/upstream/header_fields.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -42,45 +44,6 @@ constexpr uint32_t header_limit = 64 * 1024;
 constexpr size_t read_chunk = size_t{16} * 1024;
 
 using stream_parser = http::response_parser<http::buffer_body>;
-
-/// RFC 9110 tchar: letters, digits and "!#$%&'*+-.^_`|~". A table: every request's method and
-/// header names are checked, a byte per lookup.
-constexpr std::array<bool, 256> token_chars() {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  }
-  for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) {
-    table[c] = true;
-  }
-  return table;
-}
-
-constexpr std::array<bool, 256> token_char = token_chars();
-
-bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return token_char[static_cast<unsigned char>(c)];
-  });
-}
-
-/// No byte that would end the line: CR, LF, or a NUL.
-bool is_safe_value(std::string_view text) {
-  return std::none_of(text.begin(), text.end(),
-                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-
-/// Headers the client owns; caller-supplied copies would contradict the framing.
-bool is_reserved_header(std::string_view name) {
-  return iequals(name, "host") || iequals(name, "content-length") || iequals(name, "connection")
-         || iequals(name, "transfer-encoding") || iequals(name, "keep-alive");
-}
 
 template <class Fields>
 header_list copy_headers(const Fields& fields) {
@@ -426,38 +389,41 @@ private:
       invalid_ = "invalid method";
       return;
     }
-    const auto& base = core_->target().base_path;
-    std::string target = base;
-    if (!req.path.empty() && req.path.front() != '/') {
-      target += '/';
+    // The target is the base path and the request's path, written as two pieces.
+    std::string_view base = core_->target().base_path;
+    std::string_view path = req.path;
+    std::string_view separator = !path.empty() && path.front() != '/' ? "/" : "";
+    if (base.empty() && path.empty()) {
+      path = "/";
     }
-    target += req.path;
-    if (target.empty()) {
-      target = "/";
-    }
-    if (!is_safe_value(target) || target.find(' ') != std::string::npos) {
+    auto unsafe = [](std::string_view part) {
+      return !is_safe_value(part) || part.find(' ') != std::string_view::npos;
+    };
+    if (unsafe(base) || unsafe(path)) {
       invalid_ = "invalid request path";
       return;
     }
-    head_.reserve(128 + target.size() + req.headers.size() * 48);
-    append_all(
-      head_, {req.method, " ", target, " HTTP/1.1\r\nHost: ", core_->host_header_value(), "\r\n"});
+    text_buffer<1024> head;
+    head.add({req.method, " ", base, separator, path,
+              " HTTP/1.1\r\nHost: ", core_->host_header_value(), "\r\n", req.fixed_headers.text()});
     for (const auto& [name, value] : req.headers) {
       if (!is_token(name) || !is_safe_value(value)) {
         invalid_ = "invalid request header '" + name + "'";
         return;
       }
-      if (is_reserved_header(name)) {
-        continue;
+      if (!is_reserved_header(name)) {
+        head.add({name, ": ", value, "\r\n"});
       }
-      append_all(head_, {name, ": ", value, "\r\n"});
     }
     bool wants_length =
       !body_.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    char digits[24];
     if (wants_length) {
-      append_all(head_, {"Content-Length: ", std::to_string(body_.size()), "\r\n"});
+      auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body_.size());
+      head.add({"Content-Length: ", {digits, static_cast<size_t>(end - digits)}, "\r\n"});
     }
-    append_all(head_, {"Connection: keep-alive\r\n\r\n"});
+    head.add("Connection: keep-alive\r\n\r\n");
+    head_ = std::move(head).str();
   }
 
   bool streaming() const {

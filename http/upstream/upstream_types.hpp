@@ -4,6 +4,7 @@
 #pragma once
 
 #include "catalog/upstream_answer.hpp"
+#include "http/upstream/header_fields.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -69,6 +70,9 @@ struct upstream_request {
   std::string method = "POST";
   /// Path relative to the provider's base URL, e.g. "/chat/completions".
   std::string path;
+  /// Fields rendered once for many calls (a provider's key and content type), sent first.
+  header_block fixed_headers;
+  /// This call's own fields, checked on every send.
   header_list headers;
   std::string body;
   /// Bounds connect + TLS + write + every read of this attempt (of a stream: until its head).

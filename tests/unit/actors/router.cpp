@@ -125,12 +125,26 @@ CAF_TEST(every upstream call carries the key and the extra headers) {
   CAF_REQUIRE_EQUAL(transport->seen.size(), 1u);
   auto& req = transport->seen[0];
   CAF_CHECK_EQUAL(req.path, "/chat/completions");
-  auto* auth = upstream::find_header(req.headers, "authorization");
-  CAF_REQUIRE(auth != nullptr);
-  CAF_CHECK_EQUAL(*auth, "Bearer secret");
+  // Rendered once per provider: the fields arrive as text, checked when the router started.
+  auto fields = std::string(req.fixed_headers.text());
+  CAF_CHECK(req.headers.empty());
+  CAF_CHECK(fields.find("Authorization: Bearer secret\r\n") != std::string::npos);
+  CAF_CHECK(fields.find("Content-Type: application/json\r\n") != std::string::npos);
+  CAF_CHECK(fields.find("X-Title: FreeRouter\r\n") != std::string::npos);
+}
+
+CAF_TEST(a provider header that breaks the rules is carried per call) {
+  auto p = spec("p1", "secret");
+  p.extra_headers = {{"X-Title", "bad\r\nInjected: 1"}};
+  start({p}, {make_route("r", "p1", "m1", 1)});
+  ask();
+  CAF_REQUIRE_EQUAL(transport->seen.size(), 1u);
+  auto& req = transport->seen[0];
+  // Not rendered: the transport's own check of every call refuses it (never sent).
+  CAF_CHECK(req.fixed_headers.text().empty());
   auto* title = upstream::find_header(req.headers, "x-title");
   CAF_REQUIRE(title != nullptr);
-  CAF_CHECK_EQUAL(*title, "FreeRouter");
+  CAF_CHECK_EQUAL(*title, "bad\r\nInjected: 1");
 }
 
 CAF_TEST(a healthy route of an unlimited provider is granted from the snapshots) {

@@ -324,6 +324,18 @@ CAF_TEST(after shutdown sends fail as cancelled) {
   CAF_CHECK_EQUAL(client->open_connections(), 0u);
 }
 
+CAF_TEST(fields rendered once are sent after the host line) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  auto block = gw::upstream::header_block::render({{"Authorization", "Bearer k-123"}});
+  CAF_REQUIRE(block.has_value());
+  auto req = chat_request("status;code=401;echo_key");
+  req.fixed_headers = *block;
+  auto r = send_sync(*client, std::move(req));
+  CAF_CHECK_EQUAL(r.status, 401);
+  CAF_CHECK(r.body.find("You sent 'Authorization: Bearer k-123'") != std::string::npos);
+}
+
 CAF_TEST(a header with a line break is refused before anything is sent) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
