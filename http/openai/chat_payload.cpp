@@ -42,6 +42,57 @@ const Value* member(const Value& object, std::string_view name) {
 
 // -- validation -------------------------------------------------------------------------------
 
+/// The top-level members a chat request is read for, found in one pass over the object (the
+/// first of a repeated name wins, as member() does). Looking each up by name walked the members
+/// some fifteen times per request.
+struct top_members {
+  const Value* model = nullptr;
+  const Value* messages = nullptr;
+  const Value* stream = nullptr;
+  const Value* stream_options = nullptr;
+  const Value* temperature = nullptr;
+  const Value* top_p = nullptr;
+  const Value* tools = nullptr;
+  const Value* max_completion_tokens = nullptr;
+  const Value* max_tokens = nullptr;
+  const Value* input = nullptr;
+};
+
+/// Where `name` goes in `top`, or null for a member the gateway does not read.
+const Value** top_member_slot(top_members& top, std::string_view name) {
+  const std::pair<std::string_view, const Value**> slots[] = {
+    {"model", &top.model},
+    {"messages", &top.messages},
+    {"stream", &top.stream},
+    {"stream_options", &top.stream_options},
+    {"temperature", &top.temperature},
+    {"top_p", &top.top_p},
+    {"tools", &top.tools},
+    {"max_completion_tokens", &top.max_completion_tokens},
+    {"max_tokens", &top.max_tokens},
+    {"input", &top.input},
+  };
+  for (const auto& [known, slot] : slots) {
+    if (name == known) {
+      return slot;
+    }
+  }
+  return nullptr;
+}
+
+top_members find_top_members(const Value& object) {
+  top_members top;
+  if (object.IsObject()) {
+    for (const auto& m : object.GetObject()) {
+      if (const Value** slot = top_member_slot(top, view(m.name));
+          slot != nullptr && *slot == nullptr) {
+        *slot = &m.value;
+      }
+    }
+  }
+  return top;
+}
+
 // Whether a parsed document nests arrays/objects more than max_json_depth levels (the root
 // container is level 1), as its text's brackets do. It walks the document with a stack of its
 // own, never by recursion, and looks at each container and member once: the text scan it
@@ -172,51 +223,53 @@ bool exceeds_token_bound(const Value& v) {
          || (ec == std::errc{} && n > static_cast<uint64_t>(max_token_count));
 }
 
-std::optional<request_error> check_messages(const Value& doc) {
-  const auto* messages = member(doc, "messages");
+std::optional<request_error> check_messages(const Value* messages) {
   if (messages == nullptr || !messages->IsArray() || messages->Empty()) {
     return request_error{"Request body must include a non-empty 'messages' array", "messages"};
   }
   rapidjson::SizeType i = 0;
   for (const auto& message : messages->GetArray()) {
-    auto prefix = "messages[" + std::to_string(i++) + "]";
+    auto prefix = [index = i++] {
+      return "messages[" + std::to_string(index) + "]";
+    };
     if (!message.IsObject()) {
-      return request_error{prefix + " must be an object", prefix};
+      return request_error{prefix() + " must be an object", prefix()};
     }
     const auto* role = member(message, "role");
     if (role == nullptr || !role->IsString()) {
-      return request_error{prefix + ".role must be a string", prefix + ".role"};
+      return request_error{prefix() + ".role must be a string", prefix() + ".role"};
     }
     if (member(message, "content") == nullptr) {
-      return request_error{prefix + ".content is required", prefix + ".content"};
+      return request_error{prefix() + ".content is required", prefix() + ".content"};
     }
   }
   return std::nullopt;
 }
 
 // Type checks of the optional top-level fields; null counts as absent (OpenAI accepts it).
-std::optional<request_error> check_fields(const Value& doc) {
+std::optional<request_error> check_fields(const top_members& top) {
   struct type_rule {
     const char* name;
+    const Value* top_members::*value;
     bool (Value::*is)() const;
     const char* wanted;
   };
   static constexpr type_rule rules[] = {
-    {"model", &Value::IsString, "a string"},
-    {"stream", &Value::IsBool, "a boolean"},
-    {"stream_options", &Value::IsObject, "an object"},
-    {"temperature", &Value::IsNumber, "a number"},
-    {"top_p", &Value::IsNumber, "a number"},
-    {"tools", &Value::IsArray, "an array"},
+    {"model", &top_members::model, &Value::IsString, "a string"},
+    {"stream", &top_members::stream, &Value::IsBool, "a boolean"},
+    {"stream_options", &top_members::stream_options, &Value::IsObject, "an object"},
+    {"temperature", &top_members::temperature, &Value::IsNumber, "a number"},
+    {"top_p", &top_members::top_p, &Value::IsNumber, "a number"},
+    {"tools", &top_members::tools, &Value::IsArray, "an array"},
   };
   for (const auto& rule : rules) {
-    const auto* value = member(doc, rule.name);
+    const auto* value = top.*rule.value;
     if (value != nullptr && !value->IsNull() && !(value->*rule.is)()) {
       return request_error{std::string("'") + rule.name + "' must be " + rule.wanted, rule.name};
     }
   }
-  for (const char* name : {"max_completion_tokens", "max_tokens"}) {
-    const auto* value = member(doc, name);
+  for (auto [name, value] : {std::pair{"max_completion_tokens", top.max_completion_tokens},
+                             std::pair{"max_tokens", top.max_tokens}}) {
     if (value != nullptr && !token_count(*value)) {
       if (exceeds_token_bound(*value)) {
         return request_error{
@@ -537,6 +590,27 @@ std::shared_ptr<rapidjson::Document> make_document(size_t body_bytes) {
   return {holder, &holder->get()};
 }
 
+/// ~4 characters a token over the messages' (or the Responses API input's) text, plus 4 tokens
+/// per message: the Python original's estimate.
+int64_t estimate_prompt_tokens(const Value* messages, const Value* input) {
+  int64_t chars = 0;
+  int64_t count = 0;
+  if (messages != nullptr && messages->IsArray()) {
+    for (const auto& message : messages->GetArray()) {
+      ++count;
+      if (const auto* content = member(message, "content"); content != nullptr) {
+        chars += content_text_len(*content, 0);
+      }
+    }
+  }
+  if (input != nullptr && input->IsArray()) {
+    for (const auto& item : input->GetArray()) {
+      chars += content_text_len(item, 0);
+    }
+  }
+  return std::max<int64_t>(1, chars / 4 + 4 * count);
+}
+
 } // namespace
 
 std::variant<chat_request, request_error> parse_chat_request(std::string_view body) {
@@ -558,30 +632,31 @@ std::variant<chat_request, request_error> parse_chat_request(std::string_view bo
   if (!doc->IsObject()) {
     return request_error{"Request body must be a JSON object", {}};
   }
-  if (auto err = check_messages(*doc)) {
+  auto top = find_top_members(*doc);
+  if (auto err = check_messages(top.messages)) {
     return std::move(*err);
   }
-  if (auto err = check_fields(*doc)) {
+  if (auto err = check_fields(top)) {
     return std::move(*err);
   }
   chat_request req;
-  if (const auto* model = member(*doc, "model"); model != nullptr && model->IsString()) {
-    req.model.assign(view(*model));
+  if (top.model != nullptr && top.model->IsString()) {
+    req.model.assign(view(*top.model));
   }
-  if (const auto* stream = member(*doc, "stream"); stream != nullptr && stream->IsBool()) {
-    req.stream = stream->GetBool();
+  if (top.stream != nullptr && top.stream->IsBool()) {
+    req.stream = top.stream->GetBool();
   }
-  if (const auto* options = member(*doc, "stream_options"); options != nullptr) {
-    const auto* usage = member(*options, "include_usage");
+  if (top.stream_options != nullptr) {
+    const auto* usage = member(*top.stream_options, "include_usage");
     req.include_usage = usage != nullptr && usage->IsTrue();
   }
   // Python's `max_completion_tokens or max_tokens or 0`: a zero falls through to the next.
-  for (const char* name : {"max_completion_tokens", "max_tokens"}) {
-    if (const auto* value = member(*doc, name); value != nullptr && req.max_output_tokens == 0) {
+  for (const auto* value : {top.max_completion_tokens, top.max_tokens}) {
+    if (value != nullptr && req.max_output_tokens == 0) {
       req.max_output_tokens = token_count(*value).value_or(0);
     }
   }
-  req.prompt_estimate = estimate_prompt_tokens(*doc);
+  req.prompt_estimate = estimate_prompt_tokens(top.messages, top.input);
   req.document = std::move(doc);
   return req;
 }
@@ -596,22 +671,8 @@ std::variant<chat_request, request_error> parse_owned_chat_request(std::string b
 }
 
 int64_t estimate_prompt_tokens(const rapidjson::Value& payload) {
-  int64_t chars = 0;
-  int64_t messages = 0;
-  if (const auto* list = member(payload, "messages"); list != nullptr && list->IsArray()) {
-    for (const auto& message : list->GetArray()) {
-      ++messages;
-      if (const auto* content = member(message, "content"); content != nullptr) {
-        chars += content_text_len(*content, 0);
-      }
-    }
-  }
-  if (const auto* input = member(payload, "input"); input != nullptr && input->IsArray()) {
-    for (const auto& item : input->GetArray()) {
-      chars += content_text_len(item, 0);
-    }
-  }
-  return std::max<int64_t>(1, chars / 4 + 4 * messages);
+  auto top = find_top_members(payload);
+  return estimate_prompt_tokens(top.messages, top.input);
 }
 
 std::string build_upstream_body(const chat_request& req, std::string_view provider_name,
