@@ -119,10 +119,10 @@ std::string caller_error_message(const actors::chat_caller_error& e,
 struct response_builder {
   const actors::chat_job& job;
 
-  server_response operator()(const actors::chat_served& s) const {
+  server_response operator()(actors::chat_served& s) const {
     server_response res;
     res.status = 200;
-    res.body = s.body;
+    res.body = std::move(s.body);
     route_headers(res, *s.route);
     return res;
   }
@@ -207,6 +207,11 @@ struct code_builder {
 } // namespace
 
 server_response chat_response(const actors::chat_outcome& outcome, const actors::chat_job& job) {
+  auto copy = outcome;
+  return take_chat_response(copy, job);
+}
+
+server_response take_chat_response(actors::chat_outcome& outcome, const actors::chat_job& job) {
   auto res = std::visit(response_builder{job}, outcome);
   res.headers.emplace_back("X-Gateway-Attempts", std::to_string(job.upstream_calls));
   res.headers.emplace_back("X-Gateway-Request-Id", job.request_id);

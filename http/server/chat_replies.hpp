@@ -23,6 +23,9 @@ std::string attempts_json(const std::vector<catalog::attempt_record>& attempts);
 ///  - deadline: 504 request_deadline_exceeded;
 ///  - caller error: the provider's status and message (contract §6.9).
 server_response chat_response(const actors::chat_outcome& outcome, const actors::chat_job& job);
+/// The same, moving a served answer's body out of `outcome` instead of copying it (the rest of
+/// `outcome` stays as it was): for the caller that is done with the body.
+server_response take_chat_response(actors::chat_outcome& outcome, const actors::chat_job& job);
 
 /// The message of a non-served outcome, for stream-route `error` events and the live monitor.
 std::string chat_error_message(const actors::chat_outcome& outcome);

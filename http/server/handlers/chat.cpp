@@ -68,7 +68,8 @@ struct outcome_publisher {
   double latency;
 
   void operator()(const actors::chat_served& s) const {
-    publish_request_completed(ring, job.request_id, s.route, job.attempts, s.body, latency);
+    // The body is the response's now (take_chat_response moved it there).
+    publish_request_completed(ring, job.request_id, s.route, job.attempts, response.body, latency);
   }
   void operator()(const actors::chat_streamed& s) const {
     publish_stream_completed(ring, job.request_id, 200, live_route_of(*s.route), latency);
@@ -196,8 +197,7 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   auto live = ctx.live;
   const log::logger* log = &ctx.log;
   auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat),
-    [relay, slot, job_slot, live, log](const actors::chat_outcome& outcome) {
+    request_id, std::move(chat), [relay, slot, job_slot, live, log](actors::chat_outcome outcome) {
       slot->release();
       auto finished = job_slot->lock();
       if (finished) {
@@ -212,7 +212,7 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
       if (!finished) {
         return;
       }
-      auto response = chat_response(outcome, *finished);
+      auto response = take_chat_response(outcome, *finished);
       if (live) {
         publish_outcome(*live, *finished, outcome, response);
       }
@@ -250,15 +250,14 @@ void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
     auto live = ctx.live;
     const log::logger* log = &ctx.log;
     job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat),
-      [ex, slot, job_slot, live, log](const actors::chat_outcome& outcome) {
+      request_id, std::move(chat), [ex, slot, job_slot, live, log](actors::chat_outcome outcome) {
         slot->release();
         auto finished = job_slot->lock();
         if (!finished) {
           return;
         }
         log_outcome(*log, *finished, outcome);
-        auto response = chat_response(outcome, *finished);
+        auto response = take_chat_response(outcome, *finished);
         if (live) {
           publish_outcome(*live, *finished, outcome, response);
         }
