@@ -145,16 +145,12 @@ private:
     char* out = p_; // == p_ until the first escape
     for (;;) {
       const char* run = p_;
-      // Most strings (keys, roles, ids) end within a few bytes: byte by byte first, words
-      // only for a longer run such as a message's content.
-      for (int i = 0; i < 16 && !ends_run(*p_); ++i) {
+      // Sixteen bytes a step where sixteen remain: one step costs about what three bytes one
+      // by one do, and the keys and ids of an answer average ~8 bytes (callgrind: ~25
+      // instructions fewer per string).
+      skip_plain_words();
+      while (!ends_run(*p_)) {
         ++p_;
-      }
-      if (!ends_run(*p_)) {
-        skip_plain_words();
-        while (!ends_run(*p_)) {
-          ++p_;
-        }
       }
       if (out != run) {
         std::memmove(out, run, static_cast<size_t>(p_ - run));
