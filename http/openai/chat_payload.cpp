@@ -665,7 +665,7 @@ std::variant<chat_request, request_error> parse_owned_chat_request(std::string b
   auto parsed = parse_chat_request(body);
   if (auto* req = std::get_if<chat_request>(&parsed)) {
     req->model_span = model_splice_span(body);
-    req->text = std::move(body);
+    req->text = std::make_shared<const std::string>(std::move(body));
   }
   return parsed;
 }
@@ -686,13 +686,14 @@ std::string build_upstream_body(const chat_request& req, std::string_view provid
       dialect = search_dialect::openrouter;
     }
   }
-  if (!stream && dialect == search_dialect::none && req.model_span) {
+  if (!stream && dialect == search_dialect::none && req.model_span && req.text) {
     // The client's own text around the model value: the same JSON values in one copy.
     std::string out;
-    out.reserve(req.text.size() + model_id.size() + 8);
-    out.append(req.text, 0, req.model_span->begin);
+    const std::string& text = *req.text;
+    out.reserve(text.size() + model_id.size() + 8);
+    out.append(text, 0, req.model_span->begin);
     append_json_string(out, model_id);
-    out.append(req.text, req.model_span->end, std::string::npos);
+    out.append(text, req.model_span->end, std::string::npos);
     return out;
   }
   rapidjson::StringBuffer buffer;

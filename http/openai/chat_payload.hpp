@@ -32,10 +32,11 @@ struct chat_request {
   int64_t prompt_estimate = 1;
   /// `max_completion_tokens`, else `max_tokens`, else 0 (Python `or` semantics).
   int64_t max_output_tokens = 0;
-  /// The body as the client sent it, kept by parse_owned_chat_request; empty otherwise.
-  std::string text;
+  /// The body as the client sent it, kept by parse_owned_chat_request; null otherwise. Shared
+  /// (immutable) with the live monitor's request_started event, which outlives the request.
+  std::shared_ptr<const std::string> text;
   /// Where the model value sits in `text` when an upstream body may be `text` with that value
-  /// replaced (model_splice_span); none when `text` is empty.
+  /// replaced (model_splice_span); none when `text` is null.
   std::optional<text_span> model_span;
 
   int64_t total_estimate() const {

@@ -190,22 +190,24 @@ std::string live_assistant_text(const rapidjson::Value& body) {
 
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             const rapidjson::Document& payload, std::string_view body) {
-  if (body.size() > deferred_capture_limit) {
+                             const rapidjson::Document& payload,
+                             std::shared_ptr<const std::string> body) {
+  if (!body || body->size() > deferred_capture_limit) {
     ring.publish("request_started", request_id, unix_now(),
                  request_started_payload(path, stream, client_ip, payload));
     return;
   }
   // Keeping the text, not the document: the ring frees each event long after its request,
-  // when a document's pool would be cold memory; the text is one small block.
-  publish_deferred(ring, request_id, "request_started", body.size(),
-                   [path = std::string(path), stream, client_ip = std::string(client_ip),
-                    body = std::string(body)] {
-                     rapidjson::Document doc;
-                     // The same exact parse as parse_chat_request, which accepted this body.
-                     openai::parse_exact(doc, body);
-                     return request_started_payload(path, stream, client_ip, doc);
-                   });
+  // when a document's pool would be cold memory; the text is the request's own (shared).
+  size_t body_bytes = body->size(); // before the capture below moves `body`
+  publish_deferred(
+    ring, request_id, "request_started", body_bytes,
+    [path = std::string(path), stream, client_ip = std::string(client_ip), body = std::move(body)] {
+      rapidjson::Document doc;
+      // The same exact parse as parse_chat_request, which accepted this body.
+      openai::parse_exact(doc, *body);
+      return request_started_payload(path, stream, client_ip, doc);
+    });
 }
 
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id) {

@@ -33,11 +33,13 @@ double live_latency_ms(std::chrono::steady_clock::time_point started);
 /// `request_started` {path, stream, model, client_ip, request_payload}: `model` is the
 /// payload's own `model` value (null when absent), `request_payload` the trimmed payload.
 /// `payload` is the client document parsed (by parse_chat_request) from `body`. A small
-/// body is copied and parsed again only if the event is read, so the document itself is
-/// freed with the request; a large one is rendered from `payload` at once.
+/// body is kept (shared, not copied) and parsed again only if the event is read, so the
+/// document itself is freed with the request; a large or absent one is rendered from
+/// `payload` at once.
 void publish_request_started(openai::live_ring& ring, const std::string& request_id,
                              std::string_view path, bool stream, std::string_view client_ip,
-                             const rapidjson::Document& payload, std::string_view body);
+                             const rapidjson::Document& payload,
+                             std::shared_ptr<const std::string> body);
 
 /// `request_rejected` {status_code: 429, reason: "request_queue_timeout"} (limiter refusal).
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id);

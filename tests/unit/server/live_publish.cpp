@@ -25,12 +25,13 @@ std::shared_ptr<const rapidjson::Document> request_of(size_t content_bytes, std:
 
 CAF_TEST(a small request payload is kept as text and rendered when first read) {
   openai::live_ring ring;
-  std::string body;
-  auto doc = request_of(100, body);
+  std::string text;
+  auto doc = request_of(100, text);
+  auto body = std::make_shared<const std::string>(std::move(text));
   server::publish_request_started(ring, "r1", "/v1/chat/completions", false, "127.0.0.1", *doc,
                                   body);
-  CAF_CHECK_EQUAL(doc.use_count(), 1); // the ring keeps no document alive
-  body.assign(body.size(), ' ');       // the ring kept its own copy of the text
+  CAF_CHECK_EQUAL(doc.use_count(), 1);  // the ring keeps no document alive
+  CAF_CHECK_EQUAL(body.use_count(), 2); // but the request's text, shared
   auto snapshot = ring.snapshot_json();
   CAF_CHECK(snapshot.find(R"("request_payload":{"model":"auto","messages":[{"role":"user")")
             != std::string::npos);
@@ -40,11 +41,13 @@ CAF_TEST(a small request payload is kept as text and rendered when first read) {
 
 CAF_TEST(a large request payload is rendered trimmed at once and not kept by the ring) {
   openai::live_ring ring;
-  std::string body;
-  auto doc = request_of(2 * 1024 * 1024, body);
+  std::string text;
+  auto doc = request_of(2 * 1024 * 1024, text);
+  auto body = std::make_shared<const std::string>(std::move(text));
   server::publish_request_started(ring, "r1", "/v1/chat/completions", false, "127.0.0.1", *doc,
                                   body);
-  body.clear();
+  CAF_CHECK_EQUAL(body.use_count(), 1); // not kept
+  body.reset();
   doc.reset();
   auto snapshot = ring.snapshot_json();
   CAF_CHECK_LESS(snapshot.size(), size_t{4096});
