@@ -1,10 +1,14 @@
 #include "http/server/chat_replies.hpp"
 
+#include "catalog/ids.hpp"
+#include "core/append.hpp"
 #include "http/openai/error_body.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <charconv>
 
 namespace gw::server {
 
@@ -97,10 +101,40 @@ namespace {
 
 constexpr std::string_view exhausted_message = "No configured provider is currently available";
 
-void route_headers(server_response& res, const catalog::route_ref& route) {
-  res.headers.emplace_back("X-Gateway-Provider", route.provider_name);
-  res.headers.emplace_back("X-Gateway-Route", route.route_id);
-  res.headers.emplace_back("X-Gateway-Model", route.model_id);
+/// The route that answered (served, caller error, streamed), or null.
+const catalog::route_ref* route_of(const actors::chat_outcome& outcome) {
+  if (const auto* served = std::get_if<actors::chat_served>(&outcome)) {
+    return served->route.get();
+  }
+  if (const auto* refused = std::get_if<actors::chat_caller_error>(&outcome)) {
+    return refused->route.get();
+  }
+  if (const auto* streamed = std::get_if<actors::chat_streamed>(&outcome)) {
+    return streamed->route.get();
+  }
+  return nullptr;
+}
+
+/// The X-Gateway-* fields of an answer as header lines: the route (when one answered), the
+/// upstream calls made and the request id. A value that could split the head (ids are checked
+/// where they come in) is left out, as response_head does for its headers.
+std::string gateway_head_lines(const catalog::route_ref* route, const actors::chat_job& job) {
+  text_buffer<512> lines;
+  auto add = [&lines](std::string_view name, std::string_view value) {
+    if (catalog::header_safe(value)) {
+      lines.add({name, ": ", value, "\r\n"});
+    }
+  };
+  if (route != nullptr) {
+    add("X-Gateway-Provider", route->provider_name);
+    add("X-Gateway-Route", route->route_id);
+    add("X-Gateway-Model", route->model_id);
+  }
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, job.upstream_calls);
+  add("X-Gateway-Attempts", {digits, static_cast<size_t>(end - digits)});
+  add("X-Gateway-Request-Id", job.request_id);
+  return std::move(lines).str();
 }
 
 std::string deadline_message(int64_t deadline_seconds) {
@@ -123,7 +157,6 @@ struct response_builder {
     server_response res;
     res.status = 200;
     res.body = std::move(s.body);
-    route_headers(res, *s.route);
     return res;
   }
   server_response operator()(const actors::chat_exhausted& e) const {
@@ -156,13 +189,11 @@ struct response_builder {
       fields.code.empty() ? "upstream_rejected_request" : fields.code, {},
       R"("provider":")" + e.route->provider_name + R"(","attempts":)"
         + attempts_json(job.attempts));
-    route_headers(res, *e.route);
     return res;
   }
-  server_response operator()(const actors::chat_streamed& s) const {
+  server_response operator()(const actors::chat_streamed&) const {
     server_response res;
     res.status = 200;
-    route_headers(res, *s.route);
     return res;
   }
 };
@@ -213,8 +244,7 @@ server_response chat_response(const actors::chat_outcome& outcome, const actors:
 
 server_response take_chat_response(actors::chat_outcome& outcome, const actors::chat_job& job) {
   auto res = std::visit(response_builder{job}, outcome);
-  res.headers.emplace_back("X-Gateway-Attempts", std::to_string(job.upstream_calls));
-  res.headers.emplace_back("X-Gateway-Request-Id", job.request_id);
+  res.head_lines = gateway_head_lines(route_of(outcome), job);
   return res;
 }
 

@@ -155,8 +155,9 @@ public:
       response.body.clear();
     }
     // Head and body stay members until the write completes: one answer at a time.
-    out_head_ = response_head(response.status, response.content_type, response.headers,
-                              body_framing::length, response.body.size(), keep_alive);
+    out_head_ =
+      response_head(response.status, response.content_type, response.headers, body_framing::length,
+                    response.body.size(), keep_alive, response.head_lines);
     out_body_ = std::move(response.body);
     std::array<net::const_buffer, 2> buffers{net::buffer(out_head_), net::buffer(out_body_)};
     // Most answers fit the socket's send buffer: one send now, finished here, and an

@@ -33,6 +33,9 @@ struct server_response {
   std::string content_type = "application/json";
   std::string body;
   header_list headers;
+  /// Header lines rendered by the handler ("Name: value\r\n" each, values already checked),
+  /// sent after `headers`: a fixed set of fields in one string, not two strings a field.
+  std::string head_lines;
 };
 
 /// One request/response exchange on a client connection. Thread-safe: handlers may answer

@@ -24,7 +24,8 @@ bool status_without_body(int status) {
 }
 
 std::string response_head(int status, std::string_view content_type, const header_list& headers,
-                          body_framing framing, size_t content_length, bool keep_alive) {
+                          body_framing framing, size_t content_length, bool keep_alive,
+                          std::string_view head_lines) {
   text_buffer<1024> head;
   char status_digits[24];
   char length_digits[24];
@@ -45,6 +46,7 @@ std::string response_head(int status, std::string_view content_type, const heade
       head.add({name, ": ", value, "\r\n"});
     }
   }
+  head.add(head_lines);
   if (framing == body_framing::chunked) {
     head.add("Transfer-Encoding: chunked\r\n");
   } else if (!status_without_body(status)) {

@@ -22,8 +22,10 @@ enum class body_framing {
 /// Status line, Content-Type, the given headers, then the framing header and, when the
 /// connection will be closed after this answer, `Connection: close`. Header values that could
 /// split the response (CR, LF, NUL) are left out; names are the gateway's own constants.
+/// `head_lines` (server_response::head_lines) is written as it is, after `headers`.
 std::string response_head(int status, std::string_view content_type, const header_list& headers,
-                          body_framing framing, size_t content_length, bool keep_alive);
+                          body_framing framing, size_t content_length, bool keep_alive,
+                          std::string_view head_lines = {});
 
 /// True for statuses that never carry a body (1xx, 204, 304).
 bool status_without_body(int status);

@@ -24,9 +24,24 @@ struct fixture {
   /// The same names as the router shares them with an outcome.
   actors::candidate names = std::make_shared<const catalog::route_ref>(route);
 
+  /// A field from the response's headers, else from its rendered head lines.
   std::string header(const server::server_response& res, std::string_view name) {
-    const auto* value = upstream::find_header(res.headers, name);
-    return value ? *value : std::string{};
+    if (const auto* value = upstream::find_header(res.headers, name)) {
+      return *value;
+    }
+    std::string_view lines = res.head_lines;
+    while (!lines.empty()) {
+      auto end = lines.find("\r\n");
+      CAF_REQUIRE(end != std::string_view::npos); // every line ends with CRLF
+      auto line = lines.substr(0, end);
+      lines.remove_prefix(end + 2);
+      auto colon = line.find(": ");
+      CAF_REQUIRE(colon != std::string_view::npos);
+      if (line.substr(0, colon) == name) {
+        return std::string(line.substr(colon + 2));
+      }
+    }
+    return {};
   }
 
   rapidjson::Document json(const server::server_response& res) {
@@ -49,6 +64,16 @@ CAF_TEST(a served answer keeps the upstream body and names the route in headers)
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "groq/llama");
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Model"), "llama-3.1-8b");
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Attempts"), "2");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Request-Id"), "req-7");
+}
+
+CAF_TEST(a route name that could split the head is left out of the head lines) {
+  auto bad = std::make_shared<const catalog::route_ref>(
+    catalog::route_ref{"r", "p", "m\r\nSet-Cookie: x=1"});
+  auto res = server::chat_response(actors::chat_served{bad, "{}"}, job);
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "r");
+  CAF_CHECK_EQUAL(header(res, "X-Gateway-Model"), "");
+  CAF_CHECK(res.head_lines.find("Set-Cookie") == std::string::npos);
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Request-Id"), "req-7");
 }
 

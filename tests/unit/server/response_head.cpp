@@ -16,6 +16,18 @@ CAF_TEST(a complete answer has its status line content type headers and length) 
                         "\r\n");
 }
 
+CAF_TEST(rendered head lines follow the headers as they are) {
+  auto head = response_head(200, "application/json", {{"Retry-After", "1"}}, body_framing::length,
+                            2, true, "X-Gateway-Route: r1\r\nX-Gateway-Attempts: 1\r\n");
+  CAF_CHECK_EQUAL(head, "HTTP/1.1 200 OK\r\n"
+                        "Content-Type: application/json\r\n"
+                        "Retry-After: 1\r\n"
+                        "X-Gateway-Route: r1\r\n"
+                        "X-Gateway-Attempts: 1\r\n"
+                        "Content-Length: 2\r\n"
+                        "\r\n");
+}
+
 CAF_TEST(a connection closed after the answer says so) {
   auto head =
     response_head(429, "application/json", {{"Retry-After", "1"}}, body_framing::length, 0, false);
