@@ -41,6 +41,9 @@ private:
 
   void on_field_impl(boost::beast::http::field, string_view name, string_view value,
                      error_code&) override {
+    if (headers_.empty()) {
+      headers_.reserve(16); // a provider's answer has ~15 (rate limits, tracing): no regrowth
+    }
     headers_.emplace_back(std::string(name), std::string(value));
   }
 
