@@ -97,23 +97,22 @@ size_t skip_value(std::string_view text, size_t at) {
 
 } // namespace
 
-std::optional<text_span> model_splice_span(std::string_view body) {
+std::optional<text_span> top_level_model_span(std::string_view body) {
   size_t at = skip_space(body, 0);
   if (at >= body.size() || body[at] != '{') {
     return std::nullopt;
   }
   at = skip_space(body, at + 1);
-  std::optional<text_span> model;
   while (at < body.size() && body[at] != '}') {
     if (body[at] != '"') {
       return std::nullopt;
     }
     bool escaped = false;
     size_t key_end = skip_string(body, at, escaped);
-    if (key_end == npos || escaped) {
+    if (key_end == npos) {
       return std::nullopt;
     }
-    auto key = body.substr(at + 1, key_end - at - 2);
+    bool is_model = !escaped && body.substr(at + 1, key_end - at - 2) == "model";
     at = skip_space(body, key_end);
     if (at >= body.size() || body[at] != ':') {
       return std::nullopt;
@@ -127,20 +126,18 @@ std::optional<text_span> model_splice_span(std::string_view body) {
     if (value_end == npos) {
       return std::nullopt;
     }
-    if (key == "model") {
-      if (model || body[value_begin] != '"') {
-        return std::nullopt; // a second model key, or one that is not a string
+    if (is_model) {
+      if (body[value_begin] != '"') {
+        return std::nullopt;
       }
-      model = text_span{value_begin, value_end};
-    } else if (key == "stream" || key == "stream_options") {
-      return std::nullopt;
+      return text_span{value_begin, value_end};
     }
     at = skip_space(body, value_end);
     if (at < body.size() && body[at] == ',') {
       at = skip_space(body, at + 1);
     }
   }
-  return model;
+  return std::nullopt;
 }
 
 } // namespace gw::openai

@@ -15,11 +15,11 @@ struct text_span {
   size_t end = 0;
 };
 
-/// The span of the top-level "model" value of `body`, a JSON object already accepted by
-/// parse_chat_request, when splicing gives what build_upstream_body would write for a
-/// request that is not streamed: exactly one "model" key, holding a string, and no "stream"
-/// or "stream_options" key (those are dropped, which a copy cannot do). None otherwise, and
-/// for a key with an escape in it (only the document knows what it spells).
-std::optional<text_span> model_splice_span(std::string_view body);
+/// The span of the value of the first top-level key spelled "model" without escapes in `body`
+/// (a JSON object), when that value is a string; none otherwise. The scan stops there: most
+/// clients write "model" first. Whether a splice gives what build_upstream_body would write
+/// is the parsed document's to say (parse_owned_chat_request: exactly one "model" member, a
+/// string, and no "stream" or "stream_options" member, which a copy could not drop).
+std::optional<text_span> top_level_model_span(std::string_view body);
 
 } // namespace gw::openai

@@ -56,6 +56,10 @@ struct top_members {
   const Value* max_completion_tokens = nullptr;
   const Value* max_tokens = nullptr;
   const Value* input = nullptr;
+  /// How many "model" members there are (names as decoded: a key with escapes counts too).
+  int model_count = 0;
+  /// A "stream" or "stream_options" member is present (even a null one).
+  bool stream_keys = false;
 };
 
 /// Where `name` goes in `top`, or null for a member the gateway does not read.
@@ -84,9 +88,12 @@ top_members find_top_members(const Value& object) {
   top_members top;
   if (object.IsObject()) {
     for (const auto& m : object.GetObject()) {
-      if (const Value** slot = top_member_slot(top, view(m.name));
-          slot != nullptr && *slot == nullptr) {
-        *slot = &m.value;
+      if (const Value** slot = top_member_slot(top, view(m.name)); slot != nullptr) {
+        top.model_count += slot == &top.model ? 1 : 0;
+        top.stream_keys |= slot == &top.stream || slot == &top.stream_options;
+        if (*slot == nullptr) {
+          *slot = &m.value;
+        }
       }
     }
   }
@@ -611,9 +618,9 @@ int64_t estimate_prompt_tokens(const Value* messages, const Value* input) {
   return std::max<int64_t>(1, chars / 4 + 4 * count);
 }
 
-} // namespace
-
-std::variant<chat_request, request_error> parse_chat_request(std::string_view body) {
+/// parse_chat_request; with `find_splice`, also where the model value sits when an upstream
+/// body may be the text with that value replaced.
+std::variant<chat_request, request_error> parse_chat(std::string_view body, bool find_splice) {
   auto doc = make_document(body.size());
   auto parsed = parse_exact(*doc, body);
   if (parsed.IsError()) {
@@ -657,14 +664,22 @@ std::variant<chat_request, request_error> parse_chat_request(std::string_view bo
     }
   }
   req.prompt_estimate = estimate_prompt_tokens(top.messages, top.input);
+  if (find_splice && top.model_count == 1 && top.model->IsString() && !top.stream_keys) {
+    req.model_span = top_level_model_span(body);
+  }
   req.document = std::move(doc);
   return req;
 }
 
+} // namespace
+
+std::variant<chat_request, request_error> parse_chat_request(std::string_view body) {
+  return parse_chat(body, false);
+}
+
 std::variant<chat_request, request_error> parse_owned_chat_request(std::string body) {
-  auto parsed = parse_chat_request(body);
+  auto parsed = parse_chat(body, true);
   if (auto* req = std::get_if<chat_request>(&parsed)) {
-    req->model_span = model_splice_span(body);
     req->text = std::make_shared<const std::string>(std::move(body));
   }
   return parsed;

@@ -36,7 +36,7 @@ struct chat_request {
   /// (immutable) with the live monitor's request_started event, which outlives the request.
   std::shared_ptr<const std::string> text;
   /// Where the model value sits in `text` when an upstream body may be `text` with that value
-  /// replaced (model_splice_span); none when `text` is null.
+  /// replaced (top_level_model_span); none when `text` is null.
   std::optional<text_span> model_span;
 
   int64_t total_estimate() const {
@@ -59,7 +59,7 @@ std::variant<chat_request, request_error> parse_chat_request(std::string_view bo
 
 /// The same, keeping the body in the request: a non-streamed upstream body is then the
 /// client's text with the model value replaced, when that is what build_upstream_body would
-/// write (model_splice_span), instead of the document written again for every attempt.
+/// write (top_level_model_span), instead of the document written again for every attempt.
 std::variant<chat_request, request_error> parse_owned_chat_request(std::string body);
 
 /// max(1, floor(C / 4) + 4 * messages), C = code points of every message's content text and

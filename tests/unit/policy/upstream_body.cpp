@@ -200,32 +200,48 @@ gw::openai::chat_request owned(const std::string& body) {
   return std::move(*req);
 }
 
+/// The model value a splice would replace, as parse_owned_chat_request finds it.
 std::string span_text(const std::string& body) {
-  auto span = gw::openai::model_splice_span(body);
+  auto span = owned(body).model_span;
   return span ? body.substr(span->begin, span->end - span->begin) : std::string("none");
 }
 
 } // namespace
 
 CAF_TEST(the model value is found at the top level only and with its quotes) {
-  CAF_CHECK_EQUAL(span_text(R"({"model":"auto","messages":[]})"), R"("auto")");
-  CAF_CHECK_EQUAL(span_text(" {\n \"messages\" : [{\"model\":\"inner\",\"x\":{\"model\":1}}] ,"
-                            " \"model\" : \"a\\\"b\" , \"n\" : 1e2 }"),
-                  R"("a\"b")");
-  CAF_CHECK_EQUAL(span_text(R"({"messages":[{"content":"\"model\":\"x\" } ] {"}],"model":"m"})"),
+  CAF_CHECK_EQUAL(span_text(R"({"model":"auto","messages":[{"role":"user","content":"x"}]})"),
+                  R"("auto")");
+  CAF_CHECK_EQUAL(
+    span_text(" {\n \"messages\" : [{\"role\":\"user\",\"content\":\"c\",\"model\":\"inner\","
+              "\"x\":{\"model\":1}}] , \"model\" : \"a\\\"b\" , \"n\" : 1e2 }"),
+    R"("a\"b")");
+  CAF_CHECK_EQUAL(
+    span_text(R"({"messages":[{"role":"user","content":"\"model\":\"x\" } ] {"}],"model":"m"})"),
+    R"("m")");
+  CAF_CHECK_EQUAL(
+    span_text(
+      R"({"messages":[{"role":"user","content":"x"}],"temperature":0.5,"model":"m","stop":null})"),
+    R"("m")");
+  // Keys with escapes before it are passed over: the document says they are not the model.
+  CAF_CHECK_EQUAL(span_text(R"({"mess\u0061ges":[{"role":"user","content":"x"}],"model":"m"})"),
                   R"("m")");
-  CAF_CHECK_EQUAL(span_text(R"({"messages":[],"temperature":0.5,"model":"m","stop":null})"),
-                  R"("m")");
+  CAF_CHECK_EQUAL(
+    span_text(R"({"x\u0041":1,"model":"m","messages":[{"role":"user","content":"x"}]})"), R"("m")");
 }
 
 CAF_TEST(what a copy cannot write leaves the span out) {
-  CAF_CHECK_EQUAL(span_text(R"({"messages":[]})"), "none");                         // added
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","messages":[],"model":"b"})"), "none"); // twice
-  CAF_CHECK_EQUAL(span_text(R"({"model":null,"messages":[]})"), "none");            // not a string
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":false,"messages":[]})"), "none");
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream_options":{},"messages":[]})"), "none");
-  CAF_CHECK_EQUAL(span_text(R"({"mod\u0065l":"a","messages":[]})"), "none"); // escaped key
-  CAF_CHECK_EQUAL(span_text(R"([{"model":"a"}])"), "none");
+  const std::string messages = R"("messages":[{"role":"user","content":"x"}])";
+  CAF_CHECK_EQUAL(span_text("{" + messages + "}"), "none");                               // added
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a",)" + messages + R"(,"model":"b"})"), "none"); // twice
+  CAF_CHECK_EQUAL(span_text(R"({"model":null,)" + messages + "}"), "none"); // not a string
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":false,)" + messages + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":null,)" + messages + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream_options":{},)" + messages + "}"), "none");
+  // Escaped keys: the one model is spelled with an escape, or a second one hides behind one.
+  CAF_CHECK_EQUAL(span_text(R"({"mod\u0065l":"a",)" + messages + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","mod\u0065l":"b",)" + messages + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","str\u0065am":true,)" + messages + "}"), "none");
+  CAF_CHECK(!gw::openai::top_level_model_span(R"([{"model":"a"}])").has_value());
 }
 
 CAF_TEST(a spliced body holds the same json as the written one) {
