@@ -230,17 +230,18 @@ CAF_TEST(the model value is found at the top level only and with its quotes) {
 }
 
 CAF_TEST(what a copy cannot write leaves the span out) {
-  const std::string messages = R"("messages":[{"role":"user","content":"x"}])";
-  CAF_CHECK_EQUAL(span_text("{" + messages + "}"), "none");                               // added
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a",)" + messages + R"(,"model":"b"})"), "none"); // twice
-  CAF_CHECK_EQUAL(span_text(R"({"model":null,)" + messages + "}"), "none"); // not a string
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":false,)" + messages + "}"), "none");
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":null,)" + messages + "}"), "none");
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream_options":{},)" + messages + "}"), "none");
+  const std::string one_message = R"("messages":[{"role":"user","content":"x"}])";
+  CAF_CHECK_EQUAL(span_text("{" + one_message + "}"), "none"); // added
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a",)" + one_message + R"(,"model":"b"})"),
+                  "none");                                                     // twice
+  CAF_CHECK_EQUAL(span_text(R"({"model":null,)" + one_message + "}"), "none"); // not a string
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":false,)" + one_message + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream":null,)" + one_message + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","stream_options":{},)" + one_message + "}"), "none");
   // Escaped keys: the one model is spelled with an escape, or a second one hides behind one.
-  CAF_CHECK_EQUAL(span_text(R"({"mod\u0065l":"a",)" + messages + "}"), "none");
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","mod\u0065l":"b",)" + messages + "}"), "none");
-  CAF_CHECK_EQUAL(span_text(R"({"model":"a","str\u0065am":true,)" + messages + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"mod\u0065l":"a",)" + one_message + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","mod\u0065l":"b",)" + one_message + "}"), "none");
+  CAF_CHECK_EQUAL(span_text(R"({"model":"a","str\u0065am":true,)" + one_message + "}"), "none");
   CAF_CHECK(!gw::openai::top_level_model_span(R"([{"model":"a"}])").has_value());
 }
 
