@@ -110,7 +110,6 @@ struct provider_view {
   /// Granted from the snapshot and served, not yet told to the bucket.
   usage_batch unreported;
 
-  /// May the router grant a request without asking the bucket?
   /// Puts the provider's header fields on `req`.
   void add_headers(upstream::upstream_request& req, bool stream) const {
     if (const auto& block = stream ? stream_headers : json_headers) {
@@ -120,6 +119,7 @@ struct provider_view {
     }
   }
 
+  /// May the router grant a request without asking the bucket?
   bool grants_locally(int64_t now_ms) const {
     return !bucket
            || (known && sent == snapshot.applied && snapshot.unlimited && !snapshot.key_failing

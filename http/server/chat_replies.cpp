@@ -237,12 +237,7 @@ struct code_builder {
 
 } // namespace
 
-server_response chat_response(const actors::chat_outcome& outcome, const actors::chat_job& job) {
-  auto copy = outcome;
-  return take_chat_response(copy, job);
-}
-
-server_response take_chat_response(actors::chat_outcome& outcome, const actors::chat_job& job) {
+server_response chat_response(actors::chat_outcome& outcome, const actors::chat_job& job) {
   auto res = std::visit(response_builder{job}, outcome);
   res.head_lines = gateway_head_lines(route_of(outcome), job);
   return res;

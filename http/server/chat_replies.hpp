@@ -22,10 +22,9 @@ std::string attempts_json(const std::vector<catalog::attempt_record>& attempts);
 ///  - exhausted: 503 waterfall_exhausted with the attempts and, when known, Retry-After;
 ///  - deadline: 504 request_deadline_exceeded;
 ///  - caller error: the provider's status and message (contract §6.9).
-server_response chat_response(const actors::chat_outcome& outcome, const actors::chat_job& job);
-/// The same, moving a served answer's body out of `outcome` instead of copying it (the rest of
-/// `outcome` stays as it was): for the caller that is done with the body.
-server_response take_chat_response(actors::chat_outcome& outcome, const actors::chat_job& job);
+/// A served answer's body is moved out of `outcome` into the response, not copied; the rest
+/// of `outcome` stays as it was.
+server_response chat_response(actors::chat_outcome& outcome, const actors::chat_job& job);
 
 /// The message of a non-served outcome, for stream-route `error` events and the live monitor.
 std::string chat_error_message(const actors::chat_outcome& outcome);

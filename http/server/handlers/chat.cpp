@@ -68,7 +68,7 @@ struct outcome_publisher {
   double latency;
 
   void operator()(const actors::chat_served& s) const {
-    // The body is the response's now (take_chat_response moved it there).
+    // The body is the response's now (chat_response moved it there).
     publish_request_completed(ring, job.request_id, s.route, job.attempts, response.body, latency);
   }
   void operator()(const actors::chat_streamed& s) const {
@@ -212,7 +212,7 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
       if (!finished) {
         return;
       }
-      auto response = take_chat_response(outcome, *finished);
+      auto response = chat_response(outcome, *finished);
       if (live) {
         publish_outcome(*live, *finished, outcome, response);
       }
@@ -257,7 +257,7 @@ void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
           return;
         }
         log_outcome(*log, *finished, outcome);
-        auto response = take_chat_response(outcome, *finished);
+        auto response = chat_response(outcome, *finished);
         if (live) {
           publish_outcome(*live, *finished, outcome, response);
         }

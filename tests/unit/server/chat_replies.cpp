@@ -24,6 +24,10 @@ struct fixture {
   /// The same names as the router shares them with an outcome.
   actors::candidate names = std::make_shared<const catalog::route_ref>(route);
 
+  server::server_response respond(actors::chat_outcome outcome) {
+    return server::chat_response(outcome, job);
+  }
+
   /// A field from the response's headers, else from its rendered head lines.
   std::string header(const server::server_response& res, std::string_view name) {
     if (const auto* value = upstream::find_header(res.headers, name)) {
@@ -57,7 +61,7 @@ CAF_TEST_FIXTURE_SCOPE(chat_replies_tests, fixture)
 
 CAF_TEST(a served answer keeps the upstream body and names the route in headers) {
   job.upstream_calls = 2;
-  auto res = server::chat_response(actors::chat_served{names, R"({"id":"x"})"}, job);
+  auto res = respond(actors::chat_served{names, R"({"id":"x"})"});
   CAF_CHECK_EQUAL(res.status, 200);
   CAF_CHECK_EQUAL(res.body, R"({"id":"x"})");
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Provider"), "groq");
@@ -70,7 +74,7 @@ CAF_TEST(a served answer keeps the upstream body and names the route in headers)
 CAF_TEST(a route name that could split the head is left out of the head lines) {
   auto bad = std::make_shared<const catalog::route_ref>(
     catalog::route_ref{"r", "p", "m\r\nSet-Cookie: x=1"});
-  auto res = server::chat_response(actors::chat_served{bad, "{}"}, job);
+  auto res = respond(actors::chat_served{bad, "{}"});
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "r");
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Model"), "");
   CAF_CHECK(res.head_lines.find("Set-Cookie") == std::string::npos);
@@ -85,7 +89,7 @@ CAF_TEST(exhaustion lists every attempt and says when to retry) {
   job.attempts.push_back(
     {shared_names("groq/llama", "groq", "llama"), "rate_limited", "provider_429", 429});
   job.attempts.push_back({shared_names("nv/x", "nvidia", "x"), "skipped", "missing_api_key", 0});
-  auto res = server::chat_response(actors::chat_exhausted{21'500, 1'000}, job);
+  auto res = respond(actors::chat_exhausted{21'500, 1'000});
   CAF_CHECK_EQUAL(res.status, 503);
   CAF_CHECK_EQUAL(header(res, "Retry-After"), "21");
   auto doc = json(res);
@@ -102,13 +106,13 @@ CAF_TEST(exhaustion lists every attempt and says when to retry) {
 }
 
 CAF_TEST(exhaustion without a known retry time has no Retry - After) {
-  auto res = server::chat_response(actors::chat_exhausted{0, 1'000}, job);
+  auto res = respond(actors::chat_exhausted{0, 1'000});
   CAF_CHECK_EQUAL(header(res, "Retry-After"), "");
   CAF_CHECK(!json(res)["error"].HasMember("retry_after"));
 }
 
 CAF_TEST(a deadline answers 504 request_deadline_exceeded) {
-  auto res = server::chat_response(actors::chat_deadline{30}, job);
+  auto res = respond(actors::chat_deadline{30});
   CAF_CHECK_EQUAL(res.status, 504);
   auto doc = json(res);
   CAF_CHECK_EQUAL(std::string(doc["error"]["code"].GetString()), "request_deadline_exceeded");
@@ -118,7 +122,7 @@ CAF_TEST(a deadline answers 504 request_deadline_exceeded) {
 CAF_TEST(a caller error carries the provider status and message) {
   actors::chat_caller_error err{
     names, 400, R"({"error":{"message":"temperature too high","type":"invalid_request_error"}})"};
-  auto res = server::chat_response(err, job);
+  auto res = respond(err);
   CAF_CHECK_EQUAL(res.status, 400);
   CAF_CHECK_EQUAL(header(res, "X-Gateway-Route"), "groq/llama");
   auto doc = json(res);
