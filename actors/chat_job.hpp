@@ -64,7 +64,9 @@ using chat_outcome =
 
 class chat_job {
 public:
-  using sink = std::function<void(chat_outcome)>;
+  /// Receives the outcome and the finished job itself (its attempts, calls and routes are
+  /// final), so a sink needs no pointer back to the job that owns it.
+  using sink = std::function<void(chat_outcome, const chat_job&)>;
 
   chat_job(std::string id, openai::chat_request chat, sink on_reply)
       : request_id(std::move(id)), request(std::move(chat)), sink_(std::move(on_reply)) {}
@@ -74,9 +76,9 @@ public:
   /// Web-search mode: only routes with this tag, and an answer with visible content.
   std::string required_tag;
   bool require_content = false;
-  /// Handed to every upstream call of this job, so that cancel() can abandon it.
-  const std::shared_ptr<upstream::cancel_token> upstream_cancel =
-    std::make_shared<upstream::cancel_token>();
+  /// Handed to every upstream call of this job (upstream_cancel_of), so that cancel() can
+  /// abandon it. Part of the job: one allocation fewer per request.
+  upstream::cancel_token upstream_cancel;
   /// Observes the waterfall's route events (live traffic monitor); may be empty.
   std::function<void(std::string_view type, const candidate& route, std::string_view reason)>
     on_route_event;
@@ -105,7 +107,7 @@ public:
   /// Delivers the reply once; later calls are ignored (deadline timer vs. router race).
   void finish(chat_outcome outcome) {
     if (!finished_.exchange(true)) {
-      sink_(std::move(outcome));
+      sink_(std::move(outcome), *this);
     }
   }
   bool finished() const {
@@ -115,7 +117,7 @@ public:
   /// the waterfall at the next step.
   void cancel() {
     cancelled_.store(true);
-    upstream_cancel->cancel();
+    upstream_cancel.cancel();
   }
   bool cancelled() const {
     return cancelled_.load();
@@ -128,5 +130,10 @@ private:
 };
 
 using chat_job_ptr = std::shared_ptr<chat_job>;
+
+/// The job's cancel token as an upstream call holds it: sharing the job's ownership.
+inline std::shared_ptr<upstream::cancel_token> upstream_cancel_of(const chat_job_ptr& job) {
+  return {job, &job->upstream_cancel};
+}
 
 } // namespace gw::actors

@@ -120,7 +120,7 @@ void ask_supervisor(diagnosis_ptr self, const std::string& provider_name,
   auto me = diagnosis_actor{self};
   auto job =
     std::make_shared<chat_job>("diagnosis-supervisor-" + std::to_string(id), std::move(*chat),
-                               [me, id](const chat_outcome& outcome) {
+                               [me, id](const chat_outcome& outcome, const chat_job&) {
                                  caf::anon_send(me, atom::verdict_v, id, verdict_of(outcome));
                                });
   // A supervisor question may fall back through several routes, each bounded by the request

@@ -64,7 +64,7 @@ void call_provider(router_ptr self, const chat_job_ptr& job, size_t index,
   req.path = "/chat/completions";
   req.body = openai::build_upstream_body(job->request, cand.provider_name, cand.model_id, false);
   provider.add_headers(req, false);
-  req.cancel = job->upstream_cancel;
+  req.cancel = upstream_cancel_of(job);
   auto attempt_timeout = attempt_timeout_of(st.settings, spec);
   req.timeout = std::min(attempt_timeout, remaining(*job));
   ++job->upstream_calls;
@@ -100,7 +100,7 @@ void call_stream(router_ptr self, const chat_job_ptr& job, size_t index,
   req.timeout = std::min({attempt_timeout_of(st.settings, *provider.spec),
                           st.settings.stream_first_token_timeout, remaining(*job)});
   req.read_timeout = st.settings.stream_idle_timeout;
-  req.cancel = job->upstream_cancel;
+  req.cancel = upstream_cancel_of(job);
   ++job->upstream_calls;
   job->stream_ticket_from_snapshot = ticket.from_snapshot;
   job->stream_reservation_id = ticket.reservation_id;

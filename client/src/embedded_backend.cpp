@@ -128,15 +128,12 @@ result<chat_result> embedded_backend::chat(const std::string& body) {
   };
   auto done = std::make_shared<std::promise<answer>>();
   auto future = done->get_future();
-  auto job_slot = std::make_shared<std::weak_ptr<gw::actors::chat_job>>();
   auto job = std::make_shared<gw::actors::chat_job>(
     next_request_id(), std::get<gw::openai::chat_request>(std::move(parsed)),
-    [done, job_slot](gw::actors::chat_outcome outcome) {
+    [done](gw::actors::chat_outcome outcome, const gw::actors::chat_job& finished) {
       // Read here, where the job is consistent: the router may still account afterwards.
-      auto finished = job_slot->lock();
-      done->set_value(answer{std::move(outcome), finished ? finished->upstream_calls : 0});
+      done->set_value(answer{std::move(outcome), finished.upstream_calls});
     });
-  *job_slot = job;
   auto deadline = seconds_setting(cfg_->request_deadline_seconds);
   job->deadline = job->started + deadline;
   caf::anon_send(runtime_->actors().router, gw::atom::dispatch_v, job);
@@ -171,7 +168,8 @@ result<chat_result> embedded_backend::chat_stream(const std::string& body,
   auto sink = std::make_shared<embedded_stream>(
     channel, seconds_setting(cfg_->stream_first_token_timeout_seconds));
   auto job = std::make_shared<gw::actors::chat_job>(
-    next_request_id(), std::move(request), [channel](const gw::actors::chat_outcome& outcome) {
+    next_request_id(), std::move(request),
+    [channel](const gw::actors::chat_outcome& outcome, const gw::actors::chat_job&) {
       if (std::holds_alternative<gw::actors::chat_streamed>(outcome)) {
         channel->close(std::nullopt); // the stream itself was the answer
       } else {

@@ -123,6 +123,19 @@ request_limiter::request_limiter(net::io_context& ioc, settings s,
 
 request_limiter::~request_limiter() = default;
 
+slot_ptr request_limiter::try_acquire() {
+  auto& m = *impl_;
+  {
+    std::lock_guard<std::mutex> guard(m.mutex);
+    if (m.used >= m.config.slots || !m.queue.empty()) {
+      return nullptr;
+    }
+    ++m.used;
+    m.export_state();
+  }
+  return std::make_shared<impl::held_slot>(impl_);
+}
+
 void request_limiter::acquire(std::function<void(slot_ptr)> on_done) {
   auto& m = *impl_;
   std::unique_lock<std::mutex> guard(m.mutex);

@@ -47,6 +47,10 @@ public:
   /// Unlike the reference, a free slot is always taken even with a zero timeout or waiting cap.
   void acquire(std::function<void(slot_ptr)> on_done);
 
+  /// A slot when one is free and nobody waits, else nullptr (nothing queued, nothing counted):
+  /// the common case without the callback acquire() must allocate. Thread-safe.
+  slot_ptr try_acquire();
+
   size_t in_use() const;
   size_t waiting() const;
   size_t capacity() const;

@@ -193,33 +193,26 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   s.log = &ctx.log;
   s.redact = ctx.redact;
   auto relay = std::make_shared<stream_relay>(ex, request_id, std::move(s));
-  auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
   auto live = ctx.live;
   const log::logger* log = &ctx.log;
   auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat), [relay, slot, job_slot, live, log](actors::chat_outcome outcome) {
+    request_id, std::move(chat),
+    [relay, slot, live, log](actors::chat_outcome outcome, const actors::chat_job& finished) {
       slot->release();
-      auto finished = job_slot->lock();
-      if (finished) {
-        log_outcome(*log, *finished, outcome);
-      }
+      log_outcome(*log, finished, outcome);
       if (std::holds_alternative<actors::chat_streamed>(outcome)) {
-        if (finished && live) {
-          publish_outcome(*live, *finished, outcome, {});
+        if (live) {
+          publish_outcome(*live, finished, outcome, {});
         }
         return; // the stream itself was the answer
       }
-      if (!finished) {
-        return;
-      }
-      auto response = chat_response(outcome, *finished);
+      auto response = chat_response(outcome, finished);
       if (live) {
-        publish_outcome(*live, *finished, outcome, response);
+        publish_outcome(*live, finished, outcome, response);
       }
       relay->answer_without_stream(std::move(response), chat_error_message(outcome),
                                    chat_error_code(outcome));
     });
-  *job_slot = job;
   job->relay = relay;
   // The relay reports each attempt's end to the router; it must not keep the job alive.
   std::weak_ptr<actors::chat_job> weak = job;
@@ -246,24 +239,19 @@ void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
   if (chat.stream || mode.stream_route) {
     job = make_stream_job(ctx, request_id, std::move(chat), ex, slot, mode);
   } else {
-    auto job_slot = std::make_shared<std::weak_ptr<actors::chat_job>>();
     auto live = ctx.live;
     const log::logger* log = &ctx.log;
     job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat), [ex, slot, job_slot, live, log](actors::chat_outcome outcome) {
+      request_id, std::move(chat),
+      [ex, slot, live, log](actors::chat_outcome outcome, const actors::chat_job& finished) {
         slot->release();
-        auto finished = job_slot->lock();
-        if (!finished) {
-          return;
-        }
-        log_outcome(*log, *finished, outcome);
-        auto response = chat_response(outcome, *finished);
+        log_outcome(*log, finished, outcome);
+        auto response = chat_response(outcome, finished);
         if (live) {
-          publish_outcome(*live, *finished, outcome, response);
+          publish_outcome(*live, finished, outcome, response);
         }
         ex->respond(std::move(response));
       });
-    *job_slot = job;
   }
   observe_routes(ctx, *job);
   if (mode.web_search) {
@@ -313,15 +301,20 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string body,
       error_response(400, bad->message, "invalid_request_error", "invalid_request", bad->param));
     return;
   }
-  auto pending =
-    std::make_shared<openai::chat_request>(std::get<openai::chat_request>(std::move(parsed)));
+  auto& chat = std::get<openai::chat_request>(parsed);
   if (mode.stream_route) {
-    pending->stream = true;
+    chat.stream = true;
   }
   if (ctx.live) {
-    publish_request_started(*ctx.live, request_id, req.path, pending->stream, req.client_ip,
-                            *pending->document, pending->text);
+    publish_request_started(*ctx.live, request_id, req.path, chat.stream, req.client_ip,
+                            *chat.document, chat.text);
   }
+  if (auto slot = ctx.limiter->try_acquire()) {
+    dispatch_chat(ctx, request_id, std::move(chat), ex, slot, mode);
+    return;
+  }
+  // Every slot is taken: wait in the limiter's queue (the callback must be copyable).
+  auto pending = std::make_shared<openai::chat_request>(std::move(chat));
   const gateway_context* context = &ctx;
   ctx.limiter->acquire([context, pending, ex, mode, request_id](const slot_ptr& slot) {
     if (!slot) {

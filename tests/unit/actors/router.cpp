@@ -62,7 +62,7 @@ struct fixture : test_coordinator_fixture<> {
   actors::chat_job_ptr job;
 
   actors::chat_job::sink keep_reply() {
-    return [this](actors::chat_outcome outcome) {
+    return [this](actors::chat_outcome outcome, const actors::chat_job&) {
       reply = std::visit(describe{}, outcome);
     };
   }

@@ -18,7 +18,7 @@ openai::chat_request chat() {
 }
 
 struct fixture {
-  actors::chat_job job{"req-7", chat(), [](actors::chat_outcome) {
+  actors::chat_job job{"req-7", chat(), [](actors::chat_outcome, const actors::chat_job&) {
                        }};
   catalog::route_ref route{"groq/llama", "groq", "llama-3.1-8b"};
   /// The same names as the router shares them with an outcome.
