@@ -145,7 +145,7 @@ public:
 
   // -- called on the loop through session_exchange --------------------------------------
 
-  void respond(server_response response) {
+  void respond(server_response&& response) {
     if (state_ != exchange_state::waiting) {
       return;
     }
@@ -768,6 +768,12 @@ void session_exchange::on_loop(Call call) {
 }
 
 void session_exchange::respond(server_response response) {
+  // On the loop's thread (a JSON answer usually is: it completes there) the answer is written
+  // at once, without moving it into a handler first.
+  if (owner_->executor().running_in_this_thread()) {
+    owner_->respond(std::move(response));
+    return;
+  }
   on_loop([r = std::move(response)](session& s) mutable { s.respond(std::move(r)); });
 }
 

@@ -30,7 +30,10 @@ struct server_request {
 
 struct server_response {
   int status = 200;
-  std::string content_type = "application/json";
+  /// Always text with static storage (a literal, a bundled asset's type): a view, because
+  /// "application/json" is one byte too long for a string's inline buffer and so cost an
+  /// allocation per response.
+  std::string_view content_type = "application/json";
   std::string body;
   header_list headers;
   /// Header lines rendered by the handler ("Name: value\r\n" each, values already checked),

@@ -41,7 +41,7 @@ void serve(const web::asset* asset, const server_request& req, const exchange_pt
     return;
   }
   server_response res;
-  res.content_type = std::string(asset->content_type);
+  res.content_type = asset->content_type;
   res.headers = {
     {"Content-Security-Policy", std::string(content_security_policy)},
     {"X-Content-Type-Options", "nosniff"},

@@ -28,7 +28,7 @@ void handle_favicon(const gateway_context&, server_request&, const exchange_ptr&
 void handle_metrics(const gateway_context& ctx, server_request&, const exchange_ptr& ex,
                     const path_params&) {
   server_response res;
-  res.content_type = std::string(metrics::content_type);
+  res.content_type = metrics::content_type;
   if (ctx.metrics != nullptr) {
     res.body = ctx.metrics->serialize();
   }
