@@ -85,6 +85,8 @@ struct route_view {
   /// snapshot had applied: while they differ the snapshot is stale and the route is asked.
   uint64_t sent = 0;
   uint64_t applied = 0;
+  /// The route's counters for a successful call (waterfall_metrics::count_success).
+  metrics::served_series served;
 
   bool current() const {
     return known && sent == applied;

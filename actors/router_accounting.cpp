@@ -95,12 +95,20 @@ void account(router_ptr self, const catalog::route_ref& route, const route_ticke
     st.unsaved_usage.push_back(usage_of(route, report, st.wiring.now()));
     arm_flush(self);
   }
-  if (!attempt_label.empty()) {
-    st.counters.count_attempt(route.provider_name, route.route_id, attempt_label);
-    if (report.kind == catalog::outcome_kind::success) {
-      st.counters.count_tokens(route.provider_name, route.route_id, report.prompt_tokens,
-                               report.completion_tokens);
-    }
+  if (attempt_label.empty()) {
+    return;
+  }
+  bool success = report.kind == catalog::outcome_kind::success;
+  if (success && view != st.routes.end()
+      && attempt_label == catalog::to_string(catalog::outcome_kind::success)) {
+    st.counters.count_success(view->second.served, route.provider_name, route.route_id,
+                              report.prompt_tokens, report.completion_tokens);
+    return;
+  }
+  st.counters.count_attempt(route.provider_name, route.route_id, attempt_label);
+  if (success) {
+    st.counters.count_tokens(route.provider_name, route.route_id, report.prompt_tokens,
+                             report.completion_tokens);
   }
 }
 

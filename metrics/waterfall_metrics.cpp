@@ -54,4 +54,26 @@ void waterfall_metrics::count_tokens(std::string_view provider, std::string_view
   }
 }
 
+void waterfall_metrics::count_success(served_series& series, std::string_view provider,
+                                      std::string_view route_id, int64_t prompt_tokens,
+                                      int64_t completion_tokens) {
+  if (!caches_) {
+    return;
+  }
+  if (series.attempts == nullptr || series.provider != provider || series.route_id != route_id) {
+    series.provider = provider;
+    series.route_id = route_id;
+    series.attempts = &caches_->attempts.get({provider, route_id, "success"});
+    series.prompt_tokens = &caches_->tokens.get({provider, route_id, "prompt"});
+    series.completion_tokens = &caches_->tokens.get({provider, route_id, "completion"});
+  }
+  series.attempts->Increment();
+  if (prompt_tokens > 0) {
+    series.prompt_tokens->Increment(static_cast<double>(prompt_tokens));
+  }
+  if (completion_tokens > 0) {
+    series.completion_tokens->Increment(static_cast<double>(completion_tokens));
+  }
+}
+
 } // namespace gw::metrics

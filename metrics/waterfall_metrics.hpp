@@ -11,11 +11,23 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace gw::metrics {
 
 class gateway_metrics;
+
+/// One route's series for a successful call, resolved on first use and then kept by the
+/// owner's view of the route: a served request costs three atomic adds, not three lookups.
+/// Holds the labels it was resolved for, and resolves again when they differ.
+struct served_series {
+  std::string provider;
+  std::string route_id;
+  prometheus::Counter* attempts = nullptr;
+  prometheus::Counter* prompt_tokens = nullptr;
+  prometheus::Counter* completion_tokens = nullptr;
+};
 
 class waterfall_metrics {
 public:
@@ -41,6 +53,10 @@ public:
   /// freerouter_tokens_total: the upstream's reported usage (non-positive counts are ignored).
   void count_tokens(std::string_view provider, std::string_view route_id, int64_t prompt_tokens,
                     int64_t completion_tokens);
+
+  /// count_attempt(provider, route_id, "success") and count_tokens(...), through `series`.
+  void count_success(served_series& series, std::string_view provider, std::string_view route_id,
+                     int64_t prompt_tokens, int64_t completion_tokens);
 
 private:
   struct caches;

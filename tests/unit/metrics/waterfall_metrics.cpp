@@ -64,6 +64,31 @@ CAF_TEST(tokens are summed per direction and non positive counts are ignored) {
   CAF_CHECK_EQUAL(count_samples(text, "freerouter_tokens_total"), 2);
 }
 
+CAF_TEST(a success counted through a kept series lands in the same series as the lookups) {
+  served_series series;
+  waterfall.count_success(series, "p2", "r2", 100, 20);
+  waterfall.count_success(series, "p2", "r2", 5, 0);
+  waterfall.count_attempt("p2", "r2", "success");
+  waterfall.count_tokens("p2", "r2", 1, 1);
+  // The same object asked for other labels resolves them again.
+  waterfall.count_success(series, "p3", "r2", 7, 7);
+  CAF_CHECK_EQUAL(series.provider, "p3");
+  auto text = metrics.serialize();
+  CAF_CHECK_EQUAL(sample(text, "freerouter_upstream_attempts_total{outcome=\"success\","
+                               "provider=\"p2\",route_id=\"r2\"}"),
+                  3.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_tokens_total{direction=\"prompt\",provider=\"p2\","
+                               "route_id=\"r2\"}"),
+                  106.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_tokens_total{direction=\"completion\",provider=\"p2\","
+                               "route_id=\"r2\"}"),
+                  21.0);
+  CAF_CHECK_EQUAL(sample(text, "freerouter_upstream_attempts_total{outcome=\"success\","
+                               "provider=\"p3\",route_id=\"r2\"}"),
+                  1.0);
+  CAF_CHECK_EQUAL(count_samples(text, "freerouter_tokens_total"), 4);
+}
+
 CAF_TEST(two owners count into the same series) {
   waterfall_metrics other{metrics};
   waterfall.count_attempt("p1", "r1", "timeout");
@@ -82,6 +107,9 @@ CAF_TEST(a default waterfall handle ignores every call and can be given a regist
   handle.count_attempt("p", "r", "success");
   handle.count_skip("p", "r", "cooldown");
   handle.count_tokens("p", "r", 1, 1);
+  served_series series;
+  handle.count_success(series, "p", "r", 1, 1);
+  CAF_CHECK(series.attempts == nullptr);
   CAF_CHECK_EQUAL(count_samples(metrics.serialize(), "freerouter_upstream_attempts_total"), 0);
   // How an actor's state receives its handle after construction.
   handle = waterfall_metrics{metrics};
