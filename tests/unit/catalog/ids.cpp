@@ -32,6 +32,23 @@ CAF_TEST(control characters are refused so that no header can be split) {
   CAF_CHECK(header_safe("tab\tis fine"));
 }
 
+CAF_TEST(every control byte is found at every offset of a long value) {
+  for (int byte = 0; byte < 256; ++byte) {
+    bool unsafe = (byte < 0x20 && byte != '\t') || byte == 0x7f;
+    for (size_t at = 0; at < 19; ++at) {
+      std::string value(19, 'a');
+      value[at] = static_cast<char>(byte);
+      CAF_CHECK_EQUAL(header_safe(value), !unsafe);
+      // A tab or a high byte earlier in the same word must not hide it.
+      if (at > 0) {
+        value[at - 1] = (at % 2 == 0) ? '\t' : static_cast<char>(0xC3);
+        CAF_CHECK_EQUAL(header_safe(value), !unsafe);
+      }
+    }
+  }
+  CAF_CHECK(header_safe("chatcmpl-0123456789abcdef-\xc3\xa9t\xc3\xa9\t"));
+}
+
 CAF_TEST(a slash in a route id is refused because it could not be addressed) {
   auto problem = route_id_problem("groq/llama");
   CAF_CHECK(problem.find("must not contain '/'") == 0);
