@@ -15,7 +15,10 @@ namespace gw::upstream::detail {
 /// response_parser<string_body> keeps each header in a field node of its own (an allocation
 /// per header, freed with the parser) that then had to be copied into a header_list; this
 /// parser appends each header to the list once. Limits, keep-alive and framing are
-/// basic_parser's own.
+/// basic_parser's own, so the framing and transport fields it reads (Content-Length,
+/// Transfer-Encoding, Connection, Keep-Alive) and the ones nobody reads from an answer
+/// (Content-Type, Date, Server) are not kept: the gateway reads only hints (Retry-After,
+/// X-RateLimit-*) from an answer's headers.
 class answer_parser final : public boost::beast::http::basic_parser<false> {
 public:
   using error_code = boost::beast::error_code;
@@ -39,8 +42,21 @@ private:
     status_ = code;
   }
 
-  void on_field_impl(boost::beast::http::field, string_view name, string_view value,
+  void on_field_impl(boost::beast::http::field known, string_view name, string_view value,
                      error_code&) override {
+    using boost::beast::http::field;
+    switch (known) {
+    case field::content_length:
+    case field::transfer_encoding:
+    case field::connection:
+    case field::keep_alive:
+    case field::content_type:
+    case field::date:
+    case field::server:
+      return;
+    default:
+      break;
+    }
     if (headers_.empty()) {
       headers_.reserve(16); // a provider's answer has ~15 (rate limits, tracing): no regrowth
     }
