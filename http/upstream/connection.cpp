@@ -82,7 +82,7 @@ bool is_stale_connection_error(const error_code& ec) {
 
 connection::connection(net::io_context& ioc, net::ssl::context* tls,
                        std::weak_ptr<connection_owner> owner)
-    : executor_(ioc.get_executor()), owner_(std::move(owner)) {
+    : executor_(ioc.get_executor()), owner_(std::move(owner)), watchdog_(ioc) {
   // Beast reads at most the buffer's free capacity (512 bytes while it is small): a 4 KB
   // answer or stream would take eight receives.
   buffer_.reserve(read_buffer_bytes);
@@ -108,6 +108,39 @@ void connection::close() {
   tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
   tcp().socket().close(ignored);
   connected_ = false;
+}
+
+void connection::set_deadline(std::chrono::steady_clock::time_point at) {
+  deadline_ = at;
+  if (at < watchdog_at_) {
+    arm_watchdog(at);
+  }
+}
+
+void connection::arm_watchdog(std::chrono::steady_clock::time_point at) {
+  watchdog_at_ = at;
+  watchdog_.expires_at(at); // ends a pending wait with operation_aborted
+  watchdog_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    if (ec) {
+      return; // armed again, or the connection is gone
+    }
+    if (auto self = weak.lock()) {
+      self->on_watchdog();
+    }
+  });
+}
+
+void connection::on_watchdog() {
+  watchdog_at_ = no_deadline;
+  if (deadline_ == no_deadline) {
+    return; // nothing is bounded now: the watchdog rests until the next deadline
+  }
+  if (std::chrono::steady_clock::now() < deadline_) {
+    arm_watchdog(deadline_); // the deadline moved on since this wait was armed
+    return;
+  }
+  timed_out_ = true;
+  close();
 }
 
 void connection::connect(const endpoint& ep, connect_handler done) {

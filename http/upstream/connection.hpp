@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -44,7 +45,7 @@ bool is_stale_connection_error(const boost::system::error_code& ec);
 /// What one receive on an upstream connection may take.
 constexpr size_t read_buffer_bytes = size_t{16} * 1024;
 
-class connection {
+class connection : public std::enable_shared_from_this<connection> {
 public:
   /// The io_context's own executor, a concrete type (no type-erased executor per operation).
   /// Its io_context must be run by one thread (runtime/io_loops): that serialises the
@@ -89,8 +90,23 @@ public:
   }
 
   /// Resolve + connect + TLS handshake, on the connection's loop. The caller arms
-  /// tcp().expires_after.
+  /// tcp().expires_after (Beast's per-operation timer: a new connection is rare).
   void connect(const endpoint& ep, connect_handler done);
+
+  /// Bounds the operations of a connected socket from now until clear_deadline(): when `at`
+  /// passes first the socket is closed, they fail, and timed_out() says why. On the
+  /// connection's loop. One watchdog timer per connection, armed again only when it fires
+  /// before the current deadline or a nearer one is set: Beast's per-operation timeouts
+  /// armed and cancelled a timer wait for every read (~900 instructions per request).
+  void set_deadline(std::chrono::steady_clock::time_point at);
+  /// No operation is bounded any more (between the reads of a stream, idle in the pool).
+  void clear_deadline() {
+    deadline_ = no_deadline;
+  }
+  /// The watchdog closed the socket because the deadline passed.
+  bool timed_out() const {
+    return timed_out_;
+  }
 
   /// Closes the socket now; pending operations complete with an error.
   void close();
@@ -101,8 +117,12 @@ public:
   bool counted = true;
 
 private:
+  static constexpr auto no_deadline = std::chrono::steady_clock::time_point::max();
+
   void on_connected(const boost::system::error_code& ec, connect_handler done);
   void handshake(connect_handler done);
+  void arm_watchdog(std::chrono::steady_clock::time_point at);
+  void on_watchdog();
 
   executor_type executor_;
   std::optional<tcp_stream> plain_;
@@ -112,6 +132,11 @@ private:
   std::unique_ptr<net::ip::tcp::resolver> resolver_;
   std::string host_;
   bool connected_ = false;
+  net::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_ = no_deadline;
+  /// When the watchdog's pending wait ends (no_deadline: none is pending).
+  std::chrono::steady_clock::time_point watchdog_at_ = no_deadline;
+  bool timed_out_ = false;
 };
 
 } // namespace gw::upstream::detail

@@ -204,13 +204,13 @@ private:
       return;
     }
     reading_ = true;
+    auto now = std::chrono::steady_clock::now();
     auto limit = timeout_;
     if (deadline_ != std::chrono::steady_clock::time_point{}) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline_ - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now);
       limit = std::clamp(left, std::chrono::milliseconds{1}, timeout_);
     }
-    conn_->tcp().expires_after(limit);
+    conn_->set_deadline(now + limit);
     auto& body = parser_->get().body();
     body.data = buffer_.data();
     body.size = buffer_.size();
@@ -225,6 +225,13 @@ private:
     reading_ = false;
     if (ec == http::error::need_buffer) {
       ec = {};
+    }
+    if (conn_) {
+      // The consumer decides when to read next; the time in between is not bounded.
+      conn_->clear_deadline();
+      if (ec && conn_->timed_out()) {
+        ec = beast::error::timeout;
+      }
     }
     if (!ec && !cancelled_) {
       ec = parse_buffered();
@@ -350,20 +357,25 @@ public:
     }
     auto& buffer = conn_->buffer();
     buffer.consume(buffer.size());
-    conn_->tcp().expires_after(remaining());
+    auto deadline = clock_type::now() + remaining();
     if (conn_->connected()) {
+      conn_->set_deadline(deadline);
       write();
       return;
     }
-    conn_->connect(core_->target(),
-                   [self = shared_from_this()](transport_failure failure, std::string detail) {
-                     if (failure != transport_failure::none) {
-                       self->core_->retire(std::move(self->conn_));
-                       self->complete_failure(failure, std::move(detail));
-                       return;
-                     }
-                     self->write();
-                   });
+    conn_->tcp().expires_at(deadline);
+    conn_->connect(core_->target(), [self = shared_from_this(), deadline](transport_failure failure,
+                                                                          std::string detail) {
+      if (failure != transport_failure::none) {
+        self->core_->retire(std::move(self->conn_));
+        self->complete_failure(failure, std::move(detail));
+        return;
+      }
+      // Connected: the connection's watchdog bounds the rest, not a timer per operation.
+      self->conn_->tcp().expires_never();
+      self->conn_->set_deadline(deadline);
+      self->write();
+    });
   }
 
   /// Completes without a connection (shutdown, queue timeout, invalid request); any thread.
@@ -539,6 +551,7 @@ private:
     head_result_.status = static_cast<int>(msg.result_int());
     head_result_.headers = copy_headers(msg);
     if (head_result_.status < 400) {
+      conn_->clear_deadline(); // each read of the body sets its own (stream_impl::do_read)
       auto stream = std::make_shared<stream_impl>(core_, std::move(conn_),
                                                   std::move(stream_parser_), read_timeout_);
       complete(std::move(head_result_), std::move(stream));
@@ -589,6 +602,9 @@ private:
       core_->retire(std::move(conn_));
       complete_failure(transport_failure::cancelled, "cancelled by the caller");
       return;
+    }
+    if (conn_ && conn_->timed_out()) {
+      ec = beast::error::timeout; // the watchdog closed the socket
     }
     auto failure = classify(ec, where);
     // A pooled connection the server already closed: nothing was processed, so one retry
@@ -754,6 +770,7 @@ void client_core::on_queue_timeout(const std::shared_ptr<exchange>& ex) {
 }
 
 void client_core::release(std::shared_ptr<connection> conn, bool reusable) {
+  conn->clear_deadline(); // on its loop: an idle or handed-on connection is not bounded
   std::shared_ptr<exchange> next;
   std::shared_ptr<connection> next_conn;
   bool next_reused = false;

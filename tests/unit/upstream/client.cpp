@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 
 using namespace gw::upstream;
 using namespace gw::upstream::testing;
@@ -123,6 +124,25 @@ CAF_TEST(sequential sends reuse one keep alive connection) {
   CAF_CHECK_EQUAL(stat(stats, "total"), 50u);
   // Only the client's connection counts: the admin's was opened before the reset.
   CAF_CHECK_EQUAL(stat(stats, "connections"), 1u);
+}
+
+CAF_TEST(a pooled connection idle past its last deadline serves the next call) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  auto first = send_sync(*client, chat_request("ok", false, 200ms));
+  CAF_REQUIRE(first.ok());
+  // The first call's deadline passes while its connection rests in the pool.
+  std::this_thread::sleep_for(400ms);
+  auto second = send_sync(*client, chat_request("ok", false, 200ms));
+  CAF_REQUIRE(second.ok());
+  CAF_CHECK_EQUAL(second.status, 200);
+  // A second call whose deadline is nearer than the first's still times out on time.
+  auto start = std::chrono::steady_clock::now();
+  auto stalled = send_sync(*client, chat_request("stall", false, 250ms));
+  CAF_CHECK_EQUAL(name(stalled.failure), "timeout");
+  CAF_CHECK(ms_since(start) >= 230ms);
+  CAF_CHECK(ms_since(start) < 1500ms);
+  CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 1u);
 }
 
 CAF_TEST(a 429 answer keeps its status body and rate limit headers) {

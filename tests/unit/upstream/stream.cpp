@@ -236,6 +236,21 @@ CAF_TEST(a slow but steady stream does not time out) {
   CAF_CHECK_EQUAL(to_string(result.failure), std::string("none"));
 }
 
+CAF_TEST(a consumer that pauses between reads longer than the idle timeout is not cut) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  auto opened = open_sync(*client, chat_request("stream;chunks=5;interval_ms=10", true, 200ms));
+  CAF_REQUIRE(opened.stream != nullptr);
+  auto first = read_sync(*opened.stream);
+  CAF_REQUIRE_EQUAL(to_string(first.failure), std::string("none"));
+  // Only reads are bounded: the time the consumer takes in between is its own.
+  std::this_thread::sleep_for(500ms);
+  auto rest = drain(*opened.stream);
+  CAF_CHECK(rest.done);
+  CAF_CHECK_EQUAL(to_string(rest.failure), std::string("none"));
+  CAF_CHECK((first.data + rest.body).find("data: [DONE]") != std::string::npos);
+}
+
 CAF_TEST(a read deadline ends a silent read before the idle timeout and can be lifted) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
