@@ -317,7 +317,7 @@ private:
 };
 
 /// One request and its response; may take two attempts (stale pooled connection).
-class exchange final : public std::enable_shared_from_this<exchange> {
+class exchange final : public cancel_target, public std::enable_shared_from_this<exchange> {
 public:
   exchange(std::shared_ptr<client_core> core, upstream_request req,
            upstream_client::done_handler on_done, upstream_client::head_handler on_head)
@@ -345,15 +345,8 @@ public:
     conn_ = std::move(conn);
     reused_ = reused;
     if (cancel_) {
-      // Closing the connection makes the pending operation fail; on_error then reports
-      // `cancelled` and never retries.
-      cancel_->on_cancel([weak = weak_from_this(), executor = conn_->executor()] {
-        net::post(executor, [weak] {
-          if (auto self = weak.lock(); self && self->conn_) {
-            self->conn_->close();
-          }
-        });
-      });
+      loop_.emplace(conn_->executor());
+      cancel_->on_cancel(weak_from_this());
     }
     auto& buffer = conn_->buffer();
     buffer.consume(buffer.size());
@@ -375,6 +368,16 @@ public:
       self->conn_->tcp().expires_never();
       self->conn_->set_deadline(deadline);
       self->write();
+    });
+  }
+
+  /// The caller's cancel_token fired (any thread): closing the connection on its loop makes
+  /// the pending operation fail; on_error then reports `cancelled` and never retries.
+  void cancel_now() override {
+    net::post(*loop_, [weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && self->conn_) {
+        self->conn_->close();
+      }
     });
   }
 
@@ -652,6 +655,8 @@ private:
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds read_timeout_;
   std::shared_ptr<cancel_token> cancel_;
+  /// The loop of the exchange's connections, for cancel_now (set before the token knows us).
+  std::optional<connection::executor_type> loop_;
   clock_type::time_point started_;
   clock_type::duration queued_for_{0};
   bool head_only_;

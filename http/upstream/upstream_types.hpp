@@ -24,46 +24,57 @@ using catalog::to_string;
 using catalog::transport_failure;
 using catalog::upstream_result;
 
+/// What a cancel_token stops: the transport's call in flight.
+class cancel_target {
+public:
+  virtual ~cancel_target() = default;
+  /// Abandons the call; any thread.
+  virtual void cancel_now() = 0;
+};
+
 /// Lets the party that asked for an upstream call abandon it (the client went away): the
 /// transport closes the connection and completes the call with transport_failure::cancelled.
 /// Thread-safe; cancel() before the call started cancels it as soon as it starts.
 class cancel_token {
 public:
   void cancel() {
-    std::function<void()> handler;
+    std::shared_ptr<cancel_target> target;
     {
       std::lock_guard<std::mutex> guard(mutex_);
       if (cancelled_) {
         return;
       }
       cancelled_ = true;
-      handler = std::move(handler_);
+      target = target_.lock();
     }
-    if (handler) {
-      handler();
+    if (target) {
+      target->cancel_now();
     }
   }
   bool cancelled() const {
     std::lock_guard<std::mutex> guard(mutex_);
     return cancelled_;
   }
-  /// Installs what cancel() does (the transport, once the call is on a connection); runs it
-  /// at once when the token is already cancelled.
-  void on_cancel(std::function<void()> handler) {
+  /// Names what cancel() stops (the transport's call, once it is on a connection), held
+  /// weakly: a call that ended needs no stopping. Stops it at once when the token is already
+  /// cancelled. A pointer, not a callback: no allocation per call.
+  void on_cancel(std::weak_ptr<cancel_target> target) {
     {
       std::lock_guard<std::mutex> guard(mutex_);
       if (!cancelled_) {
-        handler_ = std::move(handler);
+        target_ = std::move(target);
         return;
       }
     }
-    handler();
+    if (auto now = target.lock()) {
+      now->cancel_now();
+    }
   }
 
 private:
   mutable std::mutex mutex_;
   bool cancelled_ = false;
-  std::function<void()> handler_;
+  std::weak_ptr<cancel_target> target_;
 };
 
 struct upstream_request {

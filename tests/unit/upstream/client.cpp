@@ -330,6 +330,34 @@ CAF_TEST(a queued request times out when no connection frees up) {
   CAF_CHECK_EQUAL(name(blocked.get().failure), "timeout");
 }
 
+CAF_TEST(a cancel token ends a call in flight or one not yet started as cancelled) {
+  CAF_REQUIRE(started);
+  auto client = make_client(io.ioc, fake.url());
+  // In flight: the provider stalls, the token fires from another thread.
+  auto req = chat_request("stall", false, 5000ms);
+  auto token = std::make_shared<cancel_token>();
+  req.cancel = token;
+  auto done = std::make_shared<std::promise<upstream_result>>();
+  auto result = done->get_future();
+  auto start = std::chrono::steady_clock::now();
+  client->send(std::move(req), [done](upstream_result r) { done->set_value(std::move(r)); });
+  std::this_thread::sleep_for(100ms);
+  token->cancel();
+  token->cancel(); // a second cancel does nothing more
+  CAF_REQUIRE(result.wait_for(5s) == std::future_status::ready);
+  CAF_CHECK_EQUAL(name(result.get().failure), "cancelled");
+  CAF_CHECK(ms_since(start) < 2000ms);
+  // Cancelled before it starts: it ends as soon as it is on a connection.
+  auto early = chat_request("stall", false, 5000ms);
+  early.cancel = std::make_shared<cancel_token>();
+  early.cancel->cancel();
+  start = std::chrono::steady_clock::now();
+  CAF_CHECK_EQUAL(name(send_sync(*client, std::move(early)).failure), "cancelled");
+  CAF_CHECK(ms_since(start) < 2000ms);
+  // The client goes on serving.
+  CAF_CHECK_EQUAL(send_sync(*client, chat_request("ok")).status, 200);
+}
+
 CAF_TEST(after shutdown sends fail as cancelled) {
   CAF_REQUIRE(started);
   auto client = make_client(io.ioc, fake.url());
