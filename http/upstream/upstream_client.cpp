@@ -344,7 +344,9 @@ public:
   void start(std::shared_ptr<connection> conn, bool reused) {
     conn_ = std::move(conn);
     reused_ = reused;
-    if (cancel_) {
+    if (cancel_ && !loop_) {
+      // Once: a retry's connection runs on the same loop, and cancel_now may read loop_ from
+      // another thread as soon as the token knows this exchange.
       loop_.emplace(conn_->executor());
       cancel_->on_cancel(weak_from_this());
     }
