@@ -68,6 +68,17 @@ struct request_limiter::impl : std::enable_shared_from_this<impl> {
   uint64_t next_id = 0;
   std::deque<waiter> queue;
 
+  /// Takes a slot when one is free and nobody waits (a waiter is served first). Called with
+  /// the mutex held.
+  bool take_free_slot() {
+    if (used >= config.slots || !queue.empty()) {
+      return false;
+    }
+    ++used;
+    export_state();
+    return true;
+  }
+
   /// A slot came back: hand it to the oldest waiter, or return it to the pool.
   void give_back() {
     std::function<void(slot_ptr)> next;
@@ -124,14 +135,11 @@ request_limiter::request_limiter(net::io_context& ioc, settings s,
 request_limiter::~request_limiter() = default;
 
 slot_ptr request_limiter::try_acquire() {
-  auto& m = *impl_;
   {
-    std::lock_guard<std::mutex> guard(m.mutex);
-    if (m.used >= m.config.slots || !m.queue.empty()) {
+    std::lock_guard<std::mutex> guard(impl_->mutex);
+    if (!impl_->take_free_slot()) {
       return nullptr;
     }
-    ++m.used;
-    m.export_state();
   }
   return std::make_shared<impl::held_slot>(impl_);
 }
@@ -139,9 +147,7 @@ slot_ptr request_limiter::try_acquire() {
 void request_limiter::acquire(std::function<void(slot_ptr)> on_done) {
   auto& m = *impl_;
   std::unique_lock<std::mutex> guard(m.mutex);
-  if (m.used < m.config.slots && m.queue.empty()) {
-    ++m.used;
-    m.export_state();
+  if (m.take_free_slot()) {
     guard.unlock();
     on_done(std::make_shared<impl::held_slot>(impl_));
     return;
