@@ -763,17 +763,17 @@ void session_exchange::dispatch(std::function<void()> work) {
 
 template <class Call>
 void session_exchange::on_loop(Call call) {
+  // On the loop's thread (a JSON answer and a relayed chunk usually are: they complete there)
+  // the call runs at once, without being moved into a dispatch handler first.
+  if (owner_->executor().running_in_this_thread()) {
+    call(*owner_);
+    return;
+  }
   net::dispatch(owner_->executor(),
                 [owner = owner_, call = std::move(call)]() mutable { call(*owner); });
 }
 
 void session_exchange::respond(server_response response) {
-  // On the loop's thread (a JSON answer usually is: it completes there) the answer is written
-  // at once, without moving it into a handler first.
-  if (owner_->executor().running_in_this_thread()) {
-    owner_->respond(std::move(response));
-    return;
-  }
   on_loop([r = std::move(response)](session& s) mutable { s.respond(std::move(r)); });
 }
 

@@ -344,11 +344,8 @@ public:
   void start(std::shared_ptr<connection> conn, bool reused) {
     conn_ = std::move(conn);
     reused_ = reused;
-    if (cancel_ && !loop_) {
-      // Once: a retry's connection runs on the same loop, and cancel_now may read loop_ from
-      // another thread as soon as the token knows this exchange.
-      loop_.emplace(conn_->executor());
-      cancel_->on_cancel(weak_from_this());
+    if (cancel_) {
+      cancel_->on_cancel(weak_from_this()); // a retry names the same target again
     }
     auto& buffer = conn_->buffer();
     buffer.consume(buffer.size());
@@ -376,7 +373,8 @@ public:
   /// The caller's cancel_token fired (any thread): closing the connection on its loop makes
   /// the pending operation fail; on_error then reports `cancelled` and never retries.
   void cancel_now() override {
-    net::post(*loop_, [weak = weak_from_this()] {
+    // Every connection of the client runs on its loop (client_core::new_connection_locked).
+    net::post(core_->ioc(), [weak = weak_from_this()] {
       if (auto self = weak.lock(); self && self->conn_) {
         self->conn_->close();
       }
@@ -657,8 +655,6 @@ private:
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds read_timeout_;
   std::shared_ptr<cancel_token> cancel_;
-  /// The loop of the exchange's connections, for cancel_now (set before the token knows us).
-  std::optional<connection::executor_type> loop_;
   clock_type::time_point started_;
   clock_type::duration queued_for_{0};
   bool head_only_;
