@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -62,6 +63,9 @@ struct chat_streamed {
 using chat_outcome =
   std::variant<chat_served, chat_exhausted, chat_deadline, chat_caller_error, chat_streamed>;
 
+/// Answered through a sink given at construction, or, in a subclass, through deliver() and
+/// observe_route(): the frontend's job keeps its connection, limiter slot and monitor in the
+/// same allocation as the job (a sink's captures were one more block, a route observer's two).
 class chat_job {
 public:
   /// Receives the outcome and the finished job itself (its attempts, calls and routes are
@@ -70,6 +74,9 @@ public:
 
   chat_job(std::string id, openai::chat_request chat, sink on_reply)
       : request_id(std::move(id)), request(std::move(chat)), sink_(std::move(on_reply)) {}
+  virtual ~chat_job() = default;
+  chat_job(const chat_job&) = delete;
+  chat_job& operator=(const chat_job&) = delete;
 
   const std::string request_id;
   const openai::chat_request request;
@@ -79,9 +86,6 @@ public:
   /// Handed to every upstream call of this job (upstream_cancel_of), so that cancel() can
   /// abandon it. Part of the job: one allocation fewer per request.
   upstream::cancel_token upstream_cancel;
-  /// Observes the waterfall's route events (live traffic monitor); may be empty.
-  std::function<void(std::string_view type, const candidate& route, std::string_view reason)>
-    on_route_event;
   /// Streaming requests: the byte path to the client (null for JSON answers).
   std::shared_ptr<stream_sink> relay;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -107,8 +111,16 @@ public:
   /// Delivers the reply once; later calls are ignored (deadline timer vs. router race).
   void finish(chat_outcome outcome) {
     if (!finished_.exchange(true)) {
-      sink_(std::move(outcome), *this);
+      deliver(std::move(outcome));
     }
+  }
+  /// A route event of the waterfall (route_trying, route_skip, route_fail, route_flagged):
+  /// the live traffic monitor's. Ignored unless a subclass observes them.
+  virtual void observe_route(std::string_view type, const candidate& route,
+                             std::string_view reason) const {
+    (void)type;
+    (void)route;
+    (void)reason;
   }
   bool finished() const {
     return finished_.load();
@@ -121,6 +133,16 @@ public:
   }
   bool cancelled() const {
     return cancelled_.load();
+  }
+
+protected:
+  /// For a subclass that answers through deliver().
+  chat_job(std::string id, openai::chat_request chat)
+      : request_id(std::move(id)), request(std::move(chat)) {}
+
+  /// Answers the client; called once, by finish().
+  virtual void deliver(chat_outcome outcome) {
+    sink_(std::move(outcome), *this);
   }
 
 private:

@@ -113,9 +113,7 @@ void notify_route(const chat_job& job, std::string_view type, const candidate& r
   if (job.relay) {
     job.relay->route_event(type, *route, reason);
   }
-  if (job.on_route_event) {
-    job.on_route_event(type, route, reason);
-  }
+  job.observe_route(type, route, reason);
 }
 
 void complete_call(const call_context& ctx, upstream::upstream_result result) {

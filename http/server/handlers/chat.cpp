@@ -143,37 +143,70 @@ void log_outcome(const log::logger& log, const actors::chat_job& job,
   std::visit(outcome_logger{log, job}, outcome);
 }
 
-/// Route events of the waterfall go to the live monitor as they happen, and to the log at
-/// debug level (each attempt).
-void observe_routes(const gateway_context& ctx, actors::chat_job& job) {
-  auto live = ctx.live;
-  const log::logger* log = ctx.log.enabled(log::level::debug) ? &ctx.log : nullptr;
-  if (!live && log == nullptr) {
-    return;
-  }
-  job.on_route_event = [live, log, id = job.request_id](std::string_view type,
-                                                        const actors::candidate& route,
-                                                        std::string_view reason) {
-    if (live) {
-      publish_route_attempt(*live, id, type, route,
+/// A chat request as the frontend hands it to the router: it answers its client connection
+/// (or, for a stream that did not start, its relay), frees its limiter slot, and reports the
+/// waterfall's route events to the live monitor and the debug log. What it needs lives in the
+/// job's own allocation.
+class frontend_job final : public actors::chat_job {
+public:
+  frontend_job(const gateway_context& ctx, std::string id, openai::chat_request chat,
+               exchange_ptr ex, slot_ptr slot)
+      : chat_job(std::move(id), std::move(chat)), ctx_(ctx), ex_(std::move(ex)),
+        slot_(std::move(slot)) {}
+
+  void observe_route(std::string_view type, const actors::candidate& route,
+                     std::string_view reason) const override {
+    if (ctx_.live) {
+      publish_route_attempt(*ctx_.live, request_id, type, route,
                             type == "route_trying" ? std::nullopt
                                                    : std::optional<std::string_view>(reason));
     }
-    if (log != nullptr && reason.empty()) {
-      log->debug(type, id, {{"route", route->route_id}});
-    } else if (log != nullptr) {
-      log->debug(type, id, {{"route", route->route_id}, {"reason", reason}});
+    if (!ctx_.log.enabled(log::level::debug)) {
+      return;
     }
-  };
-}
+    if (reason.empty()) {
+      ctx_.log.debug(type, request_id, {{"route", route->route_id}});
+    } else {
+      ctx_.log.debug(type, request_id, {{"route", route->route_id}, {"reason", reason}});
+    }
+  }
 
-actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::string& request_id,
-                                     openai::chat_request chat, const exchange_ptr& ex,
-                                     const slot_ptr& slot, chat_mode mode) {
+private:
+  void deliver(actors::chat_outcome outcome) override {
+    slot_->release();
+    log_outcome(ctx_.log, *this, outcome);
+    if (std::holds_alternative<actors::chat_streamed>(outcome)) {
+      if (ctx_.live) {
+        publish_outcome(*ctx_.live, *this, outcome, {});
+      }
+      return; // the stream itself was the answer
+    }
+    auto response = chat_response(outcome, *this);
+    if (ctx_.live) {
+      publish_outcome(*ctx_.live, *this, outcome, response);
+    }
+    if (relay) {
+      // The frontend made this relay (attach_stream_relay): its concrete type is known here.
+      std::static_pointer_cast<stream_relay>(relay)->answer_without_stream(
+        std::move(response), chat_error_message(outcome), chat_error_code(outcome));
+      return;
+    }
+    ex_->respond(std::move(response));
+  }
+
+  /// The gateway's context outlives every request (the server stops first).
+  const gateway_context& ctx_;
+  exchange_ptr ex_;
+  slot_ptr slot_;
+};
+
+/// The byte path of a streamed request (`job` answers through it unless the stream starts).
+void attach_stream_relay(const gateway_context& ctx, const actors::chat_job_ptr& job,
+                         const exchange_ptr& ex, const slot_ptr& slot, chat_mode mode) {
   stream_relay::settings s;
   s.format = mode.stream_route ? stream_format::stream_route : stream_format::openai;
   s.require_substantive = mode.web_search;
-  s.client_wants_usage = chat.include_usage;
+  s.client_wants_usage = job->request.include_usage;
   s.first_token_timeout = std::chrono::milliseconds(
     static_cast<int64_t>(ctx.config->stream_first_token_timeout_seconds * 1000));
   auto started = std::chrono::steady_clock::now();
@@ -192,27 +225,7 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
     static_cast<int64_t>(ctx.config->sse_chunk_replay_sleep_seconds * 1'000'000));
   s.log = &ctx.log;
   s.redact = ctx.redact;
-  auto relay = std::make_shared<stream_relay>(ex, request_id, std::move(s));
-  auto live = ctx.live;
-  const log::logger* log = &ctx.log;
-  auto job = std::make_shared<actors::chat_job>(
-    request_id, std::move(chat),
-    [relay, slot, live, log](actors::chat_outcome outcome, const actors::chat_job& finished) {
-      slot->release();
-      log_outcome(*log, finished, outcome);
-      if (std::holds_alternative<actors::chat_streamed>(outcome)) {
-        if (live) {
-          publish_outcome(*live, finished, outcome, {});
-        }
-        return; // the stream itself was the answer
-      }
-      auto response = chat_response(outcome, finished);
-      if (live) {
-        publish_outcome(*live, finished, outcome, response);
-      }
-      relay->answer_without_stream(std::move(response), chat_error_message(outcome),
-                                   chat_error_code(outcome));
-    });
+  auto relay = std::make_shared<stream_relay>(ex, job->request_id, std::move(s));
   job->relay = relay;
   // The relay reports each attempt's end to the router; it must not keep the job alive.
   std::weak_ptr<actors::chat_job> weak = job;
@@ -229,31 +242,17 @@ actors::chat_job_ptr make_stream_job(const gateway_context& ctx, const std::stri
   if (mode.stream_route) {
     relay->start_stream_route();
   }
-  return job;
 }
 
 void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
                    openai::chat_request chat, const exchange_ptr& ex, const slot_ptr& slot,
                    chat_mode mode) {
-  actors::chat_job_ptr job;
-  if (chat.stream || mode.stream_route) {
-    job = make_stream_job(ctx, request_id, std::move(chat), ex, slot, mode);
-  } else {
-    auto live = ctx.live;
-    const log::logger* log = &ctx.log;
-    job = std::make_shared<actors::chat_job>(
-      request_id, std::move(chat),
-      [ex, slot, live, log](actors::chat_outcome outcome, const actors::chat_job& finished) {
-        slot->release();
-        log_outcome(*log, finished, outcome);
-        auto response = chat_response(outcome, finished);
-        if (live) {
-          publish_outcome(*live, finished, outcome, response);
-        }
-        ex->respond(std::move(response));
-      });
+  bool streamed = chat.stream || mode.stream_route;
+  actors::chat_job_ptr job =
+    std::make_shared<frontend_job>(ctx, request_id, std::move(chat), ex, slot);
+  if (streamed) {
+    attach_stream_relay(ctx, job, ex, slot, mode);
   }
-  observe_routes(ctx, *job);
   if (mode.web_search) {
     job->required_tag = "web-search";
     job->require_content = true;
@@ -267,7 +266,7 @@ void dispatch_chat(const gateway_context& ctx, const std::string& request_id,
     if (auto j = weak.lock()) {
       j->cancel();
       if (j->relay) {
-        // The frontend made this relay (make_stream_job): its concrete type is known here.
+        // The frontend made this relay (attach_stream_relay): its concrete type is known here.
         std::static_pointer_cast<stream_relay>(j->relay)->client_gone();
       }
     }
