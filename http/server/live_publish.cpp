@@ -200,14 +200,13 @@ void publish_request_started(openai::live_ring& ring, const std::string& request
   // Keeping the text, not the document: the ring frees each event long after its request,
   // when a document's pool would be cold memory; the text is the request's own (shared).
   size_t body_bytes = body->size(); // before the capture below moves `body`
-  publish_deferred(
-    ring, request_id, "request_started", body_bytes,
-    [path = std::string(path), stream, client_ip = std::string(client_ip), body = std::move(body)] {
-      rapidjson::Document doc;
-      // The same exact parse as parse_chat_request, which accepted this body.
-      openai::parse_exact(doc, *body);
-      return request_started_payload(path, stream, client_ip, doc);
-    });
+  publish_deferred(ring, request_id, "request_started", body_bytes,
+                   [path, stream, client_ip = std::string(client_ip), body = std::move(body)] {
+                     rapidjson::Document doc;
+                     // The same exact parse as parse_chat_request, which accepted this body.
+                     openai::parse_exact(doc, *body);
+                     return request_started_payload(path, stream, client_ip, doc);
+                   });
 }
 
 void publish_request_rejected(openai::live_ring& ring, const std::string& request_id) {

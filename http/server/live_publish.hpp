@@ -30,7 +30,8 @@ struct live_route {
 /// Milliseconds since `started`, the `latency_ms` of terminal events.
 double live_latency_ms(std::chrono::steady_clock::time_point started);
 
-/// `request_started` {path, stream, model, client_ip, request_payload}: `model` is the
+/// `request_started` {path, stream, model, client_ip, request_payload}: `path` is text with
+/// static storage (an endpoint's pattern), kept as a view; `model` is the
 /// payload's own `model` value (null when absent), `request_payload` the trimmed payload.
 /// `payload` is the client document parsed (by parse_chat_request) from `body`. A small
 /// body is kept (shared, not copied) and parsed again only if the event is read, so the

@@ -50,6 +50,8 @@ void send_from_actor_loop(boost::asio::io_context* actor_loop, Send send) {
 
 /// What kind of inference request this is.
 struct chat_mode {
+  /// The endpoint's path (static text: chat_completions_path and its siblings).
+  std::string_view path = chat_completions_path;
   /// Web search: only routes with this tag, and an answer with visible content.
   bool web_search = false;
   /// The chat page's protocol: routing progress and text deltas as events.
@@ -305,7 +307,7 @@ void admit(const gateway_context& ctx, const exchange_ptr& ex, std::string body,
     chat.stream = true;
   }
   if (ctx.live) {
-    publish_request_started(*ctx.live, request_id, req.path, chat.stream, req.client_ip,
+    publish_request_started(*ctx.live, request_id, mode.path, chat.stream, req.client_ip,
                             *chat.document, chat.text);
   }
   if (auto slot = ctx.limiter->try_acquire()) {
@@ -341,19 +343,20 @@ void handle_web_search(const gateway_context& ctx, server_request& req, const ex
   doc.Parse<rapidjson::kParseIterativeFlag>(req.body.data(), req.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     // parse_chat_request words the error (invalid JSON or not an object).
-    admit(ctx, ex, std::move(req.body), chat_mode{true, false}, req);
+    admit(ctx, ex, std::move(req.body), chat_mode{web_search_path, true, false}, req);
     return;
   }
   openai::prepare_web_search_payload(doc);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   doc.Accept(writer);
-  admit(ctx, ex, std::string(buffer.GetString(), buffer.GetSize()), chat_mode{true, false}, req);
+  admit(ctx, ex, std::string(buffer.GetString(), buffer.GetSize()),
+        chat_mode{web_search_path, true, false}, req);
 }
 
 void handle_stream_route(const gateway_context& ctx, server_request& req, const exchange_ptr& ex,
                          const path_params&) {
-  admit(ctx, ex, std::move(req.body), chat_mode{false, true}, req);
+  admit(ctx, ex, std::move(req.body), chat_mode{stream_route_path, false, true}, req);
 }
 
 } // namespace gw::server

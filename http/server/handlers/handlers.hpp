@@ -6,6 +6,7 @@
 #include "http/server/http_types.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gw::server {
@@ -25,6 +26,12 @@ server_response error_response(int status, std::string_view message, std::string
 server_response queue_rejection();
 
 // -- chat.cpp ---------------------------------------------------------------------------
+/// The inference endpoints' paths (literal patterns: a request that matched one has exactly
+/// this path, so what keeps it, e.g. a live event, can keep the view).
+inline constexpr std::string_view chat_completions_path = "/v1/chat/completions";
+inline constexpr std::string_view web_search_path = "/v1/chat/completions/web-search";
+inline constexpr std::string_view stream_route_path = "/v1/chat/completions/stream-route";
+
 void handle_chat_completions(const gateway_context&, server_request&, const exchange_ptr&,
                              const path_params&);
 void handle_web_search(const gateway_context&, server_request&, const exchange_ptr&,
