@@ -116,12 +116,8 @@ public:
   }
   /// A route event of the waterfall (route_trying, route_skip, route_fail, route_flagged):
   /// the live traffic monitor's. Ignored unless a subclass observes them.
-  virtual void observe_route(std::string_view type, const candidate& route,
-                             std::string_view reason) const {
-    (void)type;
-    (void)route;
-    (void)reason;
-  }
+  virtual void observe_route(std::string_view /*type*/, const candidate& /*route*/,
+                             std::string_view /*reason*/) const {}
   bool finished() const {
     return finished_.load();
   }
