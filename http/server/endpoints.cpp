@@ -33,14 +33,14 @@ struct endpoint {
 // segment-by-segment match). Only rows of one path (differing in method) depend on their order.
 // clang-format off
 const endpoint endpoint_table[] = {
-  {"POST", chat_completions_path,             handle_chat_completions, access::api},
+  {"POST", "/v1/chat/completions",            handle_chat_completions, access::api},
   {"GET",  "/healthz",                        handle_healthz,          access::open},
   {"GET",  "/metrics",                        handle_metrics,          access::open},
   {"GET",  "/favicon.ico",                    handle_favicon,          access::open},
   {"GET",  "/v1/gateway/health.json",         handle_health_json,      access::api},
   {"GET",  "/v1/models",                      handle_list_models,      access::api},
-  {"POST", web_search_path,                   handle_web_search,       access::api},
-  {"POST", stream_route_path,                 handle_stream_route,     access::api},
+  {"POST", "/v1/chat/completions/web-search", handle_web_search,       access::api},
+  {"POST", "/v1/chat/completions/stream-route", handle_stream_route,   access::api},
   {"GET",  "/v1/gateway/models",              handle_get_catalog,      access::api},
   {"PUT",  "/v1/gateway/models",              handle_put_catalog,      access::admin},
   {"POST", "/v1/gateway/models/reset",        handle_reset_catalog,    access::admin},

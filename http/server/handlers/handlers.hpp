@@ -26,8 +26,10 @@ server_response error_response(int status, std::string_view message, std::string
 server_response queue_rejection();
 
 // -- chat.cpp ---------------------------------------------------------------------------
-/// The inference endpoints' paths (literal patterns: a request that matched one has exactly
-/// this path, so what keeps it, e.g. a live event, can keep the view).
+/// The inference endpoints' paths, the same text as their rows of the endpoint table
+/// (endpoints.cpp keeps literals there: tests read the table as text). They are literal
+/// patterns, so a request that matched one has exactly this path and what keeps it (a live
+/// event) can keep the view.
 inline constexpr std::string_view chat_completions_path = "/v1/chat/completions";
 inline constexpr std::string_view web_search_path = "/v1/chat/completions/web-search";
 inline constexpr std::string_view stream_route_path = "/v1/chat/completions/stream-route";
