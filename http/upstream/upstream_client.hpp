@@ -31,7 +31,9 @@ class client_core;
 struct client_options {
   /// Connections open at once (connecting, busy or idle); further sends wait in FIFO order.
   size_t max_connections = 400;
-  /// Idle keep-alive connections kept for reuse; extra ones are closed.
+  /// Idle keep-alive connections kept for reuse. Extra ones are closed once they have been
+  /// idle a sweep period (min(idle_expiry / 2, 1 s), at least 100 ms), so a load steadily above
+  /// the limit does not close and reopen connections; 0 closes every connection after use.
   size_t max_idle_connections = 200;
   /// An idle connection older than this is closed instead of reused.
   std::chrono::milliseconds idle_expiry{30000};

@@ -4,6 +4,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -25,6 +26,25 @@ rapidjson::Document logged_requests(upstream_client& admin, const std::string& p
     doc.Parse(log.body.data(), log.body.size());
   }
   return doc;
+}
+
+/// Sends `count` requests at once (each answered after `delay_ms`) and waits for them all.
+int send_concurrently(upstream_client& client, int count, int delay_ms) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int completed = 0;
+  int succeeded = 0;
+  for (int i = 0; i < count; ++i) {
+    client.send(chat_request("ok;delay_ms=" + std::to_string(delay_ms)), [&](upstream_result r) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++completed;
+      succeeded += (r.ok() && r.status == 200) ? 1 : 0;
+      cv.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  cv.wait_for(lock, 10s, [&] { return completed == count; });
+  return succeeded;
 }
 
 struct fixture {
@@ -274,6 +294,41 @@ CAF_TEST(idle connections expire) {
   CAF_CHECK_EQUAL(client->idle_connections(), 0u);
   CAF_CHECK_EQUAL(send_sync(*client, chat_request("ok")).status, 200);
   CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 2u);
+}
+
+CAF_TEST(idle connections beyond the limit stay until they were idle a sweep period) {
+  CAF_REQUIRE(started);
+  client_options opts;
+  opts.max_idle_connections = 1;
+  opts.idle_expiry = 30s; // sweeps every second
+  auto client = make_client(io.ioc, fake.url(), opts);
+  CAF_REQUIRE_EQUAL(send_concurrently(*client, 3, 100), 3);
+  // All three kept at first: a load above the limit reuses them instead of reconnecting.
+  CAF_CHECK_EQUAL(client->idle_connections(), 3u);
+  CAF_REQUIRE_EQUAL(send_concurrently(*client, 3, 100), 3);
+  CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 3u); // no reconnect
+  auto start = std::chrono::steady_clock::now();
+  while (client->idle_connections() > 1 && ms_since(start) < 5s) {
+    std::this_thread::sleep_for(20ms);
+  }
+  CAF_CHECK_EQUAL(client->idle_connections(), 1u);
+  CAF_CHECK_EQUAL(client->open_connections(), 1u);
+  CAF_CHECK(ms_since(start) >= 500ms); // not at once: after a whole period idle
+  CAF_CHECK_EQUAL(send_sync(*client, chat_request("ok")).status, 200);
+  CAF_CHECK_EQUAL(stat(fake_stats(*admin), "connections"), 3u); // the kept one was reused
+}
+
+CAF_TEST(no idle connection is kept when the limit is zero) {
+  CAF_REQUIRE(started);
+  client_options opts;
+  opts.max_idle_connections = 0;
+  auto client = make_client(io.ioc, fake.url(), opts);
+  CAF_REQUIRE_EQUAL(send_sync(*client, chat_request("ok")).status, 200);
+  CAF_CHECK_EQUAL(client->idle_connections(), 0u);
+  for (int i = 0; i < 100 && client->open_connections() != 0; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CAF_CHECK_EQUAL(client->open_connections(), 0u);
 }
 
 CAF_TEST(two hundred concurrent sends all complete on sixteen connections) {
