@@ -908,8 +908,9 @@ void client_core::sweep() {
       return idle_for(c) < options_.idle_expiry;
     });
     auto extra = idle_.size() - std::min(idle_.size(), options_.max_idle_connections);
+    auto grace = sweep_period();
     auto first_recent = std::find_if(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(extra),
-                                     [&](const auto& c) { return idle_for(c) < sweep_period(); });
+                                     [&](const auto& c) { return idle_for(c) < grace; });
     auto first_kept = std::max(first_unexpired, first_recent);
     for (auto it = idle_.begin(); it != first_kept; ++it) {
       detach_locked(**it);
