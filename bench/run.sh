@@ -3,6 +3,10 @@
 # of it, and freerouter (one route; three 429 routes then one good route), all in one run, on
 # loopback, with wrk. Prints a Markdown table (also written to bench/results/<date>.md).
 #   bench/run.sh [--duration 10] [--connections "64 256"] [--rounds 1] [--build build]
+#                [--cases "direct nginx route 429 quota stream lowload capacity"]
+# --cases picks some of the cases (all by default): the fake provider direct, nginx, the one-route,
+# 3×429 and quota-limited gateways, the three stream rows, the low-load latencies, and the
+# 1000-stream and 10,000-idle-connection capacity checks.
 # --rounds N runs the throughput cases N times, interleaved (every target once per round), and
 # adds a table of the medians with each gateway row's ratio to nginx: on a shared VM the host's
 # load drifts by tens of percent within minutes, and interleaving spreads that drift evenly.
@@ -12,12 +16,14 @@ duration=10
 connections="64 256"
 rounds=1
 build=build
+cases="direct nginx route 429 quota stream lowload capacity"
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
     --build) build="$2"; shift ;;
+    --cases) cases="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -103,6 +109,8 @@ cpu_ticks() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/pr
 hwm_kb() { local k=0 p; for p in $1; do k=$((k + $(awk '/VmHWM/{print $2}' "/proc/$p/status"))); done; echo $k; }
 tick=$(getconf CLK_TCK)
 
+want() { [[ " $cases " == *" $1 "* ]]; }
+
 run_case() { # name url pid conns [lua script]
   local out reqs rps p50 p99 before after cpu_us
   before=$( [[ -n $3 ]] && cpu_ticks "$3" || echo 0)
@@ -163,14 +171,17 @@ medians() {
   echo "|---|---|---|---|---|---|---|---|"
   for round in $(seq "$rounds"); do
   for c in $connections; do
-    run_case "fake provider direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_direct.lua
-    run_case "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_direct.lua
-    run_case "freerouter, 1 route" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c"
-    run_case "freerouter, 3×429 then ok" "http://127.0.0.1:$gw429_port/v1/chat/completions" "$gw429_pid" "$c"
-    run_case "freerouter, 1 route, quota-limited" "http://127.0.0.1:$gwq_port/v1/chat/completions" "$gwq_pid" "$c"
-    run_case "stream (20 chunks), fake direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_stream_direct.lua
-    run_case "stream (20 chunks), nginx, proxy_buffering off" "http://127.0.0.1:$nginx_port/stream" "$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')" "$c" bench/post_stream_direct.lua
-    run_case "stream (20 chunks), freerouter" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c" bench/post_stream.lua
+    nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+    if want direct; then run_case "fake provider direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_direct.lua; fi
+    if want nginx; then run_case "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" "$nginx_workers" "$c" bench/post_direct.lua; fi
+    if want route; then run_case "freerouter, 1 route" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c"; fi
+    if want 429; then run_case "freerouter, 3×429 then ok" "http://127.0.0.1:$gw429_port/v1/chat/completions" "$gw429_pid" "$c"; fi
+    if want quota; then run_case "freerouter, 1 route, quota-limited" "http://127.0.0.1:$gwq_port/v1/chat/completions" "$gwq_pid" "$c"; fi
+    if want stream; then
+      run_case "stream (20 chunks), fake direct" "http://127.0.0.1:$fake_port/p1/v1/chat/completions" "" "$c" bench/post_stream_direct.lua
+      run_case "stream (20 chunks), nginx, proxy_buffering off" "http://127.0.0.1:$nginx_port/stream" "$nginx_workers" "$c" bench/post_stream_direct.lua
+      run_case "stream (20 chunks), freerouter" "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_pid" "$c" bench/post_stream.lua
+    fi
   done
   done
   if ((rounds > 1)); then
@@ -179,16 +190,18 @@ medians() {
     echo
     medians
   fi
-  echo
-  echo "Low load (wrk -t1 -c1, one request at a time): the gateway's added latency"
-  echo
-  echo "| | direct p50 / p99 | through freerouter p50 / p99 |"
-  echo "|---|---|---|"
-  one() { wrk -t1 -c1 -d"${duration}s" --latency -s "$2" "$1" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END{print p50 " / " p99}'; }
-  echo "| JSON chat completion | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post.lua) |"
-  echo "| 1-chunk stream (its first byte is its whole answer) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream1_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream1.lua) |"
-  echo "| 20-chunk stream (last byte) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream.lua) |"
-  if command -v node >/dev/null; then
+  if want lowload; then
+    echo
+    echo "Low load (wrk -t1 -c1, one request at a time): the gateway's added latency"
+    echo
+    echo "| | direct p50 / p99 | through freerouter p50 / p99 |"
+    echo "|---|---|---|"
+    one() { wrk -t1 -c1 -d"${duration}s" --latency -s "$2" "$1" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END{print p50 " / " p99}'; }
+    echo "| JSON chat completion | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post.lua) |"
+    echo "| 1-chunk stream (its first byte is its whole answer) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream1_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream1.lua) |"
+    echo "| 20-chunk stream (last byte) | $(one "http://127.0.0.1:$fake_port/p1/v1/chat/completions" bench/post_stream_direct.lua) | $(one "http://127.0.0.1:$gw_port/v1/chat/completions" bench/post_stream.lua) |"
+  fi
+  if want capacity && command -v node >/dev/null; then
     echo
     node bench/open_streams.mjs "http://127.0.0.1:$gw_port" "$gw_pid" 1000
     node bench/idle_connections.mjs 127.0.0.1 "$gw_port" "$gw_pid" 10000
